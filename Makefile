@@ -1,0 +1,59 @@
+# Entry points: make run, make test, make bench, make lint. See README.md.
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+TEST_DATABASE_URL ?=
+
+.PHONY: run test test-sqlite test-postgres lint format bench translations chromium install clean
+
+# Virtual environment with the app and its dev tools; re-installed when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations 2>&1 | grep -v "^compiling" || true
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: install
+	APP_CONFIG=development $(FLASK) db upgrade
+	APP_CONFIG=development $(FLASK) reference seed
+	APP_CONFIG=development $(FLASK) regions import
+	APP_CONFIG=development $(FLASK) demo accounts
+	APP_CONFIG=development $(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install chromium lint test-sqlite test-postgres
+
+test-sqlite: install
+	APP_CONFIG=testing TEST_DATABASE_URL= $(BIN)/pytest -q
+
+test-postgres: install
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+	  echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
+	  APP_CONFIG=testing TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q; \
+	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+bench: install
+	APP_CONFIG=testing $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -1,0 +1,153 @@
+"""SDM Kesos Registry — the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type | None = None) -> Flask:
+    from config import config_from_env
+
+    config = config or config_from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=os.environ.get("INSTANCE_DIR", str(ROOT / "instance")),
+    )
+    app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in the environment (see README.md)")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from app.core.errors import register_error_pages
+
+    register_error_pages(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 - every table registered on the metadata
+    from app.main.routes import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        from app.accounts.models import User
+
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_token != token:
+            return None  # deactivated or token rotated: the session ends
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.admin.routes import bp as admin_bp
+    from app.main.routes import bp as main_bp
+    from app.reference.routes import bp as reference_bp
+
+    for blueprint in (main_bp, accounts_bp, admin_bp, reference_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.accounts.cli import demo_cli, users_cli
+    from app.core.cli import audit_cli
+    from app.people.cli import nik_cli
+    from app.reference.cli import reference_cli, regions_cli
+
+    for group in (users_cli, demo_cli, audit_cli, regions_cli, reference_cli, nik_cli):
+        app.cli.add_command(group)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from app.core.permissions import enforce_access
+
+    @app.before_request
+    def remember_actor():
+        g.audit_actor = current_user if current_user.is_authenticated else None
+
+    app.before_request(enforce_access)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+        )
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from app.core.display import TEMPLATE_FILTERS
+    from app.core.forms import ActionForm
+    from app.core.navigation import nav_items, page_url
+    from app.core.permissions import TEMPLATE_CHECKS
+
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
+
+    @app.context_processor
+    def inject_helpers():
+        return {
+            **TEMPLATE_CHECKS,
+            "nav_items": nav_items,
+            "page_url": page_url,
+            "logout_form": ActionForm,
+            "languages": app.config["LANGUAGES"],
+            "get_locale": get_locale,
+        }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: foreign keys on, WAL, a busy timeout, and transactions SQLAlchemy controls itself
+    (pysqlite's own BEGIN handling breaks SAVEPOINTs)."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

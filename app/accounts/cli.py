@@ -1,0 +1,126 @@
+"""`flask users create|set-active|list` and `flask demo accounts`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.accounts import services
+from app.accounts.models import User
+from app.core.errors import DomainError
+from app.core.roles import Role
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Staff and applicant accounts.")
+demo_cli = AppGroup("demo", help="Demo data for development (refused in production).")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", help="Full name (defaults to the e-mail's local part).")
+@click.option("--role", type=click.Choice([str(r) for r in Role if r != Role.APPLICANT]), required=True)
+@click.option("--region", "region_code", help="Region code for agency officers, e.g. 32 or 32.04.")
+@click.option("--body", "body_code", help="Certification body code: LSPS or LSPENSOS.")
+@click.option("--password", help="Set a password now; without it an invitation link is e-mailed.")
+def users_create(email, full_name, role, region_code, body_code, password) -> None:
+    """Create a staff account."""
+    try:
+        user = services.create_staff(
+            email=email,
+            full_name=full_name or email.split("@")[0],
+            role=Role(role),
+            region_code=region_code,
+            body_code=body_code,
+            password=password,
+        )
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"created user {user.id}: {user.email} ({user.role})")
+
+
+@users_cli.command("set-active")
+@click.argument("email")
+@click.argument("active", type=click.BOOL)
+def users_set_active(email: str, active: bool) -> None:
+    """Activate (true) or deactivate (false) an account; deactivation ends its sessions."""
+    user = services.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    services.set_active(user, active)
+    db.session.commit()
+    click.echo(f"{user.email}: {'active' if user.active else 'inactive'}")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        scope = user.region_code or user.certification_body_code or "-"
+        click.echo(
+            f"{user.id}\t{user.email}\t{user.role}\t{scope}\t{'active' if user.active else 'inactive'}"
+        )
+
+
+DEMO_PASSWORD = "demo-sdm-kesos"  # noqa: S105 - development-only, refused in production
+DEMO_ACCOUNTS = [
+    ("admin@demo.kemensos.go.id", "Admin Kemensos", Role.MINISTRY_ADMIN, None, None),
+    (
+        "dinsos.jabar@demo.kemensos.go.id",
+        "Petugas Dinsos Jawa Barat",
+        Role.AGENCY_OFFICER,
+        "32",
+        None,
+    ),
+    (
+        "dinsos.bandung@demo.kemensos.go.id",
+        "Petugas Dinsos Kab. Bandung",
+        Role.AGENCY_OFFICER,
+        "32.04",
+        None,
+    ),
+    (
+        "dinsos.jateng@demo.kemensos.go.id",
+        "Petugas Dinsos Jawa Tengah",
+        Role.AGENCY_OFFICER,
+        "33",
+        None,
+    ),
+    (
+        "diklat@demo.kemensos.go.id",
+        "Penyelenggara Diklat BBPPKS",
+        Role.TRAINING_OFFICER,
+        None,
+        None,
+    ),
+    ("lsps@demo.kemensos.go.id", "Admin LSPS", Role.BOARD_ADMIN, None, "LSPS"),
+    ("asesor@demo.kemensos.go.id", "Asesor LSPS", Role.ASSESSOR, None, "LSPS"),
+]
+DEMO_APPLICANT = ("pemohon@demo.kemensos.go.id", "Siti Rahayu")
+
+
+@demo_cli.command("accounts")
+def demo_accounts() -> None:
+    """Create one demo account per role (idempotent) and print the credentials."""
+    if not current_app.config.get("DEMO_ACCOUNTS_ALLOWED"):
+        raise click.ClickException("demo accounts are refused in this configuration")
+    for email, name, role, region, body in DEMO_ACCOUNTS:
+        if services.find_by_email(email) is None:
+            services.create_staff(
+                email=email,
+                full_name=name,
+                role=role,
+                region_code=region,
+                body_code=body,
+                password=DEMO_PASSWORD,
+            )
+    applicant_email, applicant_name = DEMO_APPLICANT
+    if services.find_by_email(applicant_email) is None:
+        applicant = services.sign_up(applicant_name, applicant_email, DEMO_PASSWORD)
+        services.verify_email_now(applicant)
+    db.session.commit()
+    click.echo("Demo accounts (development only) — password for all: " + DEMO_PASSWORD)
+    for email, _name, role, region, body in DEMO_ACCOUNTS:
+        click.echo(f"  {str(role):<17} {email}  {region or body or ''}")
+    click.echo(f"  {str(Role.APPLICANT):<17} {applicant_email}")

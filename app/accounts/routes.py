@@ -1,0 +1,180 @@
+"""Sign-up, e-mail verification, login/logout, password reset and change."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.accounts import services
+from app.accounts.forms import (
+    ChangePasswordForm,
+    EmailOnlyForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
+from app.core.errors import DomainError
+from app.core.forms import attach_error
+from app.core.permissions import SIGNED_IN, allow
+from app.core.urls import safe_next
+from app.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__, url_prefix="/akun")
+
+
+def _login_account_key() -> str:
+    return "login:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            db.session.commit()  # keep the audit event of the failed attempt
+            attach_error(form, error)
+        else:
+            session.clear()  # a fresh session on login: no fixation
+            login_user(user)
+            db.session.commit()
+            return redirect(safe_next(form.next.data) or url_for("main.dashboard"))
+    return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.post("/keluar")
+@allow(SIGNED_IN)
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("Anda telah keluar."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/daftar", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ACCOUNT_EMAIL_LIMIT"], methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            services.sign_up(form.full_name.data, form.email.data, form.password.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            session["signup_email"] = services.normalize_email(form.email.data)
+            return redirect(url_for("accounts.signup_done"))
+    return render_template("accounts/signup.html", form=form), 200 if not form.errors else 422
+
+
+@bp.get("/daftar/terkirim")
+def signup_done():
+    return render_template("accounts/signup_done.html", email=session.get("signup_email"))
+
+
+@bp.get("/verifikasi/<token>")
+def verify_email(token: str):
+    try:
+        services.verify_email(token)
+    except DomainError as error:
+        return render_template("accounts/link_invalid.html", message=error.message), 400
+    db.session.commit()
+    flash(_("E-mail Anda sudah terverifikasi. Silakan masuk."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/verifikasi/kirim-ulang", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ACCOUNT_EMAIL_LIMIT"], methods=["POST"])
+def resend_verification():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_verification(form.email.data)
+        db.session.commit()
+        flash(
+            _("Jika alamat itu terdaftar dan belum diverifikasi, kami telah mengirim tautan baru."),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/resend_verification.html", form=form)
+
+
+@bp.route("/lupa-sandi", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ACCOUNT_EMAIL_LIMIT"], methods=["POST"])
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            _(
+                "Jika alamat itu terdaftar, kami telah mengirim tautan untuk mengatur ulang kata "
+                "sandi. Periksa kotak masuk e-mail Anda."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/atur-sandi/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        return render_template("accounts/link_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Kata sandi baru sudah disimpan. Silakan masuk."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/ubah-sandi", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user)  # keep this session; the new token ends all others
+            flash(_("Kata sandi sudah diubah."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("accounts/change_password.html", form=form)

@@ -1,0 +1,307 @@
+"""Account rules: sign-up, verification, authentication, password reset, staff administration.
+
+Services never touch `request`; they raise AccountError with a user-facing message and write the audit
+trail. The caller commits once after the service returns.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.accounts import tokens
+from app.accounts.models import User, new_session_token
+from app.core import audit, mail
+from app.core.errors import DomainError
+from app.core.models import utcnow
+from app.core.roles import Role
+from app.core.urls import external_url
+from app.extensions import db
+from app.reference.models import PROVINCE, REGENCY, CertificationBody, Region
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(DomainError):
+    pass
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def check_password_rules(password: str, email: str = "") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(_l("Kata sandi minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH), field="password")
+    if email and password.strip().lower() == normalize_email(email):
+        raise AccountError(_l("Kata sandi tidak boleh sama dengan e-mail."), field="password")
+
+
+# --- Applicant sign-up and verification ---------------------------------------------------------
+
+
+def sign_up(full_name: str, email: str, password: str) -> User | None:
+    """Create an unverified applicant and mail a verification link.
+
+    When the address is taken, the owner gets a mail saying so and nothing is created; the caller shows
+    the same page either way, so sign-up does not reveal which addresses have accounts.
+    """
+    email = normalize_email(email)
+    check_password_rules(password, email)
+    existing = find_by_email(email)
+    if existing is not None:
+        mail.send(
+            existing.email,
+            str(_l("Percobaan pendaftaran dengan e-mail Anda")),
+            "account_exists",
+            user=existing,
+            login_url=external_url("accounts.login"),
+            reset_url=external_url("accounts.forgot_password"),
+        )
+        return None
+    user = User(email=email, full_name=full_name.strip(), role=Role.APPLICANT)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "account.signed_up",
+        object_type="user",
+        object_id=user.id,
+        after=user.audit_view(),
+        actor=user,
+    )
+    send_verification(user)
+    return user
+
+
+def send_verification(user: User) -> None:
+    token = tokens.make_token(tokens.VERIFY_SALT, user.id, user.email)
+    mail.send(
+        user.email,
+        str(_l("Verifikasi e-mail akun SDM Kesos Anda")),
+        "verify_email",
+        user=user,
+        verify_url=external_url("accounts.verify_email", token=token),
+    )
+
+
+def resend_verification(email: str) -> None:
+    user = find_by_email(email)
+    if user is not None and user.email_verified_at is None and user.active:
+        send_verification(user)
+
+
+def verify_email_now(user: User) -> None:
+    """Mark the address verified (admin action or demo data)."""
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        audit.record("account.email_verified", object_type="user", object_id=user.id, actor=user)
+
+
+def verify_email(token: str) -> User:
+    max_age = current_app.config["EMAIL_VERIFY_MAX_AGE"]
+    data = tokens.read_token(tokens.VERIFY_SALT, token, max_age)
+    user = db.session.get(User, data[0]) if data else None
+    if user is None or not tokens.matches(data[1], user.email):
+        raise AccountError(_l("Tautan verifikasi tidak valid atau sudah kedaluwarsa."))
+    verify_email_now(user)
+    return user
+
+
+# --- Login --------------------------------------------------------------------------------------
+
+INVALID_LOGIN = _l("E-mail atau kata sandi salah.")
+
+
+def authenticate(email: str, password: str) -> User:
+    user = find_by_email(email)
+    if user is None or not user.check_password(password or ""):
+        audit.record(
+            "account.login_failed",
+            object_type="user",
+            object_id=user.id if user else None,
+            actor_label=normalize_email(email)[:255],
+        )
+        raise AccountError(INVALID_LOGIN)
+    if not user.active:
+        raise AccountError(_l("Akun ini dinonaktifkan. Hubungi admin Kemensos."))
+    if user.email_verified_at is None:
+        raise AccountError(_l("E-mail belum diverifikasi. Buka tautan di e-mail verifikasi yang kami kirim."))
+    user.last_login_at = utcnow()
+    audit.record("account.logged_in", object_type="user", object_id=user.id, actor=user)
+    return user
+
+
+# --- Passwords ----------------------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when an active account has this address; silent otherwise."""
+    user = find_by_email(email)
+    if user is None or not user.active:
+        return
+    token = tokens.make_token(tokens.RESET_SALT, user.id, user.password_hash)
+    mail.send(
+        user.email,
+        str(_l("Atur ulang kata sandi SDM Kesos")),
+        "reset_password",
+        user=user,
+        reset_url=external_url("accounts.reset_password", token=token),
+    )
+    audit.record("account.password_reset_requested", object_type="user", object_id=user.id)
+
+
+def user_for_reset_token(token: str) -> User:
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    data = tokens.read_token(tokens.RESET_SALT, token, max_age)
+    user = db.session.get(User, data[0]) if data else None
+    if user is None or not user.active or not tokens.matches(data[1], user.password_hash):
+        raise AccountError(_l("Tautan atur ulang kata sandi tidak valid atau sudah kedaluwarsa."))
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    check_password_rules(new_password, user.email)
+    user.set_password(new_password)
+    # Following an e-mailed link proves the address too.
+    user.email_verified_at = user.email_verified_at or utcnow()
+    audit.record("account.password_reset", object_type="user", object_id=user.id, actor=user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not user.check_password(current_password or ""):
+        raise AccountError(_l("Kata sandi saat ini salah."), field="current_password")
+    check_password_rules(new_password, user.email)
+    user.set_password(new_password)
+    audit.record("account.password_changed", object_type="user", object_id=user.id, actor=user)
+
+
+# --- Staff administration (ministry admin, CLI) -------------------------------------------------
+
+
+def _check_scope(role: Role, region_code: str | None, body_code: str | None) -> None:
+    if role.needs_region:
+        region = db.session.get(Region, region_code) if region_code else None
+        if region is None or region.level not in (PROVINCE, REGENCY):
+            raise AccountError(
+                _l("Petugas Dinas Sosial harus terikat pada satu provinsi atau kabupaten/kota."),
+                field="region_code",
+            )
+    elif region_code:
+        raise AccountError(_l("Hanya petugas Dinas Sosial yang memiliki wilayah."), field="region_code")
+    if role.needs_body:
+        if not body_code or db.session.get(CertificationBody, body_code) is None:
+            raise AccountError(
+                _l("Admin lembaga dan asesor harus terikat pada satu lembaga sertifikasi."),
+                field="body_code",
+            )
+    elif body_code:
+        raise AccountError(
+            _l("Hanya admin lembaga dan asesor yang terikat pada lembaga sertifikasi."),
+            field="body_code",
+        )
+
+
+def create_staff(
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    region_code: str | None = None,
+    body_code: str | None = None,
+    password: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create a verified staff account. Without a password, the new user gets a link to set one."""
+    email = normalize_email(email)
+    role = Role(role)
+    if find_by_email(email) is not None:
+        raise AccountError(_l("E-mail ini sudah dipakai akun lain."), field="email")
+    region_code = region_code or None
+    body_code = body_code or None
+    _check_scope(role, region_code, body_code)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        region_code=region_code,
+        certification_body_code=body_code,
+        email_verified_at=utcnow(),
+    )
+    if password:
+        check_password_rules(password, email)
+        user.set_password(password)
+    else:
+        user.set_password(new_session_token() + new_session_token())  # unusable until reset
+    db.session.add(user)
+    db.session.flush()
+    audit.record("staff.created", object_type="user", object_id=user.id, after=user.audit_view(), actor=actor)
+    if not password:
+        token = tokens.make_token(tokens.RESET_SALT, user.id, user.password_hash)
+        mail.send(
+            user.email,
+            str(_l("Akun SDM Kesos Anda telah dibuat")),
+            "staff_invitation",
+            user=user,
+            reset_url=external_url("accounts.reset_password", token=token),
+        )
+    return user
+
+
+def update_staff(
+    user: User,
+    *,
+    full_name: str,
+    role: Role,
+    region_code: str | None,
+    body_code: str | None,
+    actor: User | None = None,
+) -> None:
+    if user.role == Role.APPLICANT:
+        raise AccountError(_l("Akun pemohon tidak diubah dari sini."))
+    role = Role(role)
+    region_code = region_code or None
+    body_code = body_code or None
+    _check_scope(role, region_code, body_code)
+    before = user.audit_view()
+    user.full_name = full_name.strip()
+    if (role, region_code, body_code) != (
+        user.role,
+        user.region_code,
+        user.certification_body_code,
+    ):
+        user.session_token = new_session_token()  # a changed scope takes effect at once
+    user.role, user.region_code, user.certification_body_code = role, region_code, body_code
+    audit.record(
+        "staff.updated",
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=user.audit_view(),
+        actor=actor,
+    )
+
+
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    if actor is not None and actor.id == user.id and not active:
+        raise AccountError(_l("Anda tidak dapat menonaktifkan akun Anda sendiri."))
+    if user.active == active:
+        return
+    before = user.audit_view()
+    user.active = active
+    user.session_token = new_session_token()  # ends every open session
+    audit.record(
+        "staff.activated" if active else "staff.deactivated",
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=user.audit_view(),
+        actor=actor,
+    )

@@ -1,0 +1,1 @@
+"""Ministry administration: staff accounts and the audit trail (read-only)."""

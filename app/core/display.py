@@ -1,0 +1,38 @@
+"""Display helpers exposed to templates: Indonesian dates, WIB times, masked values."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask_babel import format_date, format_datetime
+
+
+def long_date(value: date | datetime | None) -> str:
+    """26 November 2026 (month name in the user's language)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value.replace(tzinfo=UTC), "d MMMM y")
+    return format_date(value, "d MMMM y")
+
+
+def local_datetime(value: datetime | None) -> str:
+    """26 November 2026 14.05 WIB — stored UTC, shown in the configured zone."""
+    if value is None:
+        return ""
+    return format_datetime(value.replace(tzinfo=UTC), "d MMMM y HH.mm zzz")
+
+
+def region_title(name: str | None) -> str:
+    """'KABUPATEN BANDUNG' -> 'Kabupaten Bandung', keeping DKI / DI upper-case."""
+    if not name:
+        return ""
+    keep = {"DKI", "DI", "KEP.", "KEP"}
+    return " ".join(w if w in keep else w.capitalize() for w in name.split())
+
+
+TEMPLATE_FILTERS = {
+    "long_date": long_date,
+    "local_datetime": local_datetime,
+    "region_title": region_title,
+}

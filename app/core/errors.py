@@ -1,0 +1,40 @@
+"""Friendly error pages (400, 403, 404, 413, 429, 500) and the domain error type services raise."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule was broken; the message is user-facing (Indonesian, lazily translated)."""
+
+    def __init__(self, message, *, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def register_error_pages(app: Flask) -> None:
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return {"error": code, "message": error.description}, code
+        template = f"errors/{code}.html" if code in ERROR_PAGES else "errors/generic.html"
+        return render_template(template, error=error), code
+
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return render_error(error)
+        app.logger.exception("Unhandled error")
+        from app.extensions import db
+
+        db.session.rollback()
+        return render_template("errors/500.html"), 500

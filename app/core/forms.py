@@ -1,0 +1,60 @@
+"""Shared form pieces: validators with Indonesian messages, the empty POST-only form, and the way a
+service's DomainError lands beside the right field."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import validators
+
+from app.core.errors import DomainError
+
+
+def required():
+    return validators.InputRequired(message=_l("Wajib diisi."))
+
+
+def optional():
+    return validators.Optional()
+
+
+def max_length(n: int):
+    return validators.Length(max=n, message=_l("Maksimal %(n)s karakter.", n=n))
+
+
+def valid_email():
+    return validators.Email(message=_l("Alamat e-mail tidak valid."), check_deliverability=False)
+
+
+def same_as(field: str):
+    return validators.EqualTo(field, message=_l("Kedua isian tidak sama."))
+
+
+# A submit button with this name asks the server to fill the next level of a region picker
+# (the no-JavaScript path of RegionField); it is a refresh, not a submission.
+REFRESH_FIELD = "region_refresh"
+
+
+class AppForm(FlaskForm):
+    """Base of every form in the application."""
+
+    def is_refresh(self) -> bool:
+        return self.is_submitted() and REFRESH_FIELD in (self.meta.wrap_formdata(self, None) or {})
+
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        if self.is_refresh():
+            return False
+        return super().validate_on_submit(extra_validators)
+
+
+class ActionForm(AppForm):
+    """Empty form for buttons that only POST: it carries the CSRF token."""
+
+
+def attach_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's error beside its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))

@@ -1,0 +1,27 @@
+"""The main menu. Each entry shows only to roles that may open its endpoint, so the menu and the
+access rules cannot disagree."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.core.permissions import role_may_open
+
+MENU = [
+    ("admin.staff_list", _l("Akun staf")),
+    ("admin.audit_log", _l("Jejak audit")),
+]
+
+
+def nav_items() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label in MENU if role_may_open(current_user.role, endpoint)]
+
+
+def page_url(number: int) -> str:
+    """The current page's URL with another page number, keeping the filters."""
+    args = {**request.view_args, **request.args.to_dict(), "page": number}
+    return url_for(request.endpoint, **args)

@@ -1,0 +1,1 @@
+"""Landing page, dashboard, health check and language choice."""

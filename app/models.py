@@ -1,0 +1,13 @@
+"""Imports every model module, so that the metadata (and Alembic's autogenerate) sees every table."""
+
+from app.accounts.models import User  # noqa: F401
+from app.core.audit import AuditEvent  # noqa: F401
+from app.core.numbering import NumberSeries  # noqa: F401
+from app.reference.models import (  # noqa: F401
+    Category,
+    CategoryOption,
+    CertificationBody,
+    EducationLevel,
+    Region,
+    Religion,
+)
