@@ -72,9 +72,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.admin.routes import bp as admin_bp
     from app.main.routes import bp as main_bp
+    from app.people.routes import bp as people_bp
     from app.reference.routes import bp as reference_bp
+    from app.registration.routes import bp as registration_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, reference_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, reference_bp, people_bp, registration_bp):
         app.register_blueprint(blueprint)
 
 
@@ -116,6 +118,8 @@ def _register_template_helpers(app: Flask) -> None:
     from app.core.forms import ActionForm
     from app.core.navigation import nav_items, page_url
     from app.core.permissions import TEMPLATE_CHECKS
+    from app.reference.regions import region_path
+    from app.registration.permissions import TEMPLATE_CHECKS as REGISTRATION_CHECKS
 
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
 
@@ -123,11 +127,13 @@ def _register_template_helpers(app: Flask) -> None:
     def inject_helpers():
         return {
             **TEMPLATE_CHECKS,
+            **REGISTRATION_CHECKS,
             "nav_items": nav_items,
             "page_url": page_url,
             "logout_form": ActionForm,
             "languages": app.config["LANGUAGES"],
             "get_locale": get_locale,
+            "region_path": region_path,
         }
 
 

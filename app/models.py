@@ -3,6 +3,7 @@
 from app.accounts.models import User  # noqa: F401
 from app.core.audit import AuditEvent  # noqa: F401
 from app.core.numbering import NumberSeries  # noqa: F401
+from app.people.models import Person  # noqa: F401
 from app.reference.models import (  # noqa: F401
     Category,
     CategoryOption,
@@ -11,3 +12,4 @@ from app.reference.models import (  # noqa: F401
     Region,
     Religion,
 )
+from app.registration.models import Document, Registration, RegistrationEvent  # noqa: F401

@@ -3,8 +3,10 @@ context and returns plain values, so tests can use the client between calls."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
@@ -92,3 +94,102 @@ def logged_in(app, client):
         return user
 
     return as_role
+
+
+# --- People and registrations --------------------------------------------------------------------
+
+_serial = itertools.count(1)
+VILLAGE_BANDUNG = "32.04.12.2002"  # Desa Dayeuhkolot, Kab. Bandung, Jawa Barat
+VILLAGE_SEMARANG = "33.74.01.1001"  # Kel. Miroto, Kota Semarang, Jawa Tengah
+
+
+def new_nik(province_regency_district: str = "320412", day: int = 12, month: int = 8, year: int = 90) -> str:
+    """A valid NIK with a serial unique to this test run (add 40 to the day for a woman)."""
+    return f"{province_regency_district}{day:02d}{month:02d}{year:02d}{next(_serial) + 1000:04d}"
+
+
+def profile_form_data(**overrides) -> dict:
+    data = {
+        "nik": new_nik(),
+        "full_name": "Asep Sunandar",
+        "birth_place": "Bandung",
+        "birth_date": "1990-08-12",
+        "sex": "L",
+        "village_code-1": "32",
+        "village_code-2": "32.04",
+        "village_code-3": "32.04.12",
+        "village_code-4": VILLAGE_BANDUNG,
+        "street": "Jl. Raya Dayeuhkolot No. 10",
+        "rt": "3",
+        "rw": "7",
+        "phone": "0812 3456 7890",
+        "email": unique_email("profil"),
+        "education_level_code": "S1",
+        "education_field": "Kesejahteraan Sosial",
+        "religion_code": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def create_person(app, *, user_id: int | None = None, village: str = VILLAGE_BANDUNG, **overrides) -> int:
+    """A person profile through the real service; returns its id."""
+    from app.people.services import ProfileData, save_profile
+
+    values = {
+        "nik": new_nik(),
+        "full_name": "Dewi Lestari",
+        "birth_place": "Bandung",
+        "birth_date": date(1990, 8, 12),
+        "sex": "L",
+        "village_code": village,
+        "street": "Jl. Melati 5",
+        "rt": "001",
+        "rw": "002",
+        "phone": "081234567890",
+        "email": unique_email("orang"),
+        "education_level_code": "SMA/SMK",
+    }
+    values.update(overrides)
+    with app.app_context():
+        person = save_profile(ProfileData(**values), user_id=user_id)
+        db.session.commit()
+        return person.id
+
+
+def sample_file(kind: str = "png", size=(40, 30)) -> bytes:
+    """A real PNG, JPEG or PDF made with Pillow."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.save(buffer, {"png": "PNG", "jpg": "JPEG", "pdf": "PDF"}[kind])
+    return buffer.getvalue()
+
+
+def create_registration(
+    app,
+    person_id: int,
+    *,
+    category: str = "RELAWAN",
+    options: dict | None = None,
+    region: str = "32.04",
+    documents: bool = True,
+    submit: bool = True,
+) -> int:
+    """A registration through the real services (draft → documents → submitted); returns its id."""
+    from app.people.models import Person
+    from app.registration import services
+    from app.registration.categories import SPECS
+
+    options = options or {"relawan_kind": "KARANG_TARUNA", "registration_level": "KABKOTA"}
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        registration = services.save_draft(person, category, options, region)
+        if documents:
+            for kind in SPECS[category].required_documents(registration.options):
+                services.upload_document(registration, kind, f"{kind}.png", io.BytesIO(sample_file()))
+        if submit:
+            services.submit(registration, None)
+        db.session.commit()
+        return registration.id

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 from flask_babel import format_date, format_datetime
 
+from app.people.identity import format_phone_local
+
 
 def long_date(value: date | datetime | None) -> str:
     """26 November 2026 (month name in the user's language)."""
@@ -31,7 +33,12 @@ def region_title(name: str | None) -> str:
     return " ".join(w if w in keep else w.capitalize() for w in name.split())
 
 
+def phone_local(e164: str | None) -> str:
+    return format_phone_local(e164) if e164 else ""
+
+
 TEMPLATE_FILTERS = {
+    "phone_local": phone_local,
     "long_date": long_date,
     "local_datetime": local_datetime,
     "region_title": region_title,

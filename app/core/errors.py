@@ -7,12 +7,17 @@ from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
-    """A rule was broken; the message is user-facing (Indonesian, lazily translated)."""
+    """A rule was broken; the message is user-facing (Indonesian, lazily translated).
 
-    def __init__(self, message, *, field: str | None = None):
+    `field` names the form field the message belongs beside; `errors` carries several at once
+    ({field: [message, ...]}) when a service checks a whole record.
+    """
+
+    def __init__(self, message, *, field: str | None = None, errors: dict | None = None):
         super().__init__(str(message))
         self.message = message
         self.field = field
+        self.errors = errors or {}
 
 
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)

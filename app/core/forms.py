@@ -3,6 +3,7 @@ service's DomainError lands beside the right field."""
 
 from __future__ import annotations
 
+import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import validators
@@ -52,9 +53,23 @@ class ActionForm(AppForm):
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's error beside its field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
+    """Show a service's error(s) beside their fields, or at the top of the form."""
+    errors = error.errors or {error.field: [error.message]}
+    for name, messages in errors.items():
+        field = getattr(form, name, None) if name else None
+        texts = [str(m) for m in messages]
+        if field is not None:
+            field.errors = [*field.errors, *texts]
+        else:
+            form.form_errors.extend(texts)
+
+
+class DateField(wtforms.DateField):
+    """A date input (YYYY-MM-DD, the HTML date picker's format) with an Indonesian message."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(_l("Tanggal tidak valid. Gunakan format TTTT-BB-HH."))) from error

@@ -10,6 +10,10 @@ from flask_login import current_user
 from app.core.permissions import role_may_open
 
 MENU = [
+    ("people.profile", _l("Profil saya")),
+    ("registration.my_registrations", _l("Pendaftaran saya")),
+    ("registration.queue", _l("Antrean verifikasi")),
+    ("people.walk_in_person", _l("Input pendaftaran langsung")),
     ("admin.staff_list", _l("Akun staf")),
     ("admin.audit_log", _l("Jejak audit")),
 ]

@@ -1,0 +1,213 @@
+"""Uploaded files: checked by content, bounded in size, stored outside any static folder under random
+names with their SHA-256, and previewed only as server-rendered PNG images.
+
+Accepted: PDF, JPEG and PNG, whatever the file name says. A PDF with active content (JavaScript,
+launch actions, embedded files, rich media, XFA forms) is refused. Images are decoded fully with a
+pixel bound (decompression bombs). Previews are rendered here (page one of a PDF, or the image
+re-encoded), so no uploaded byte is ever shown to a browser inline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.utils import secure_filename
+
+from app.core.errors import DomainError
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+MAX_PIXELS = 50_000_000
+PREVIEW_WIDTH = 1200
+# PDF names that make a document do something on its own.
+ACTIVE_PDF_NAMES = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+
+
+class UploadError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    data: bytes
+    content_type: str
+    sha256: str
+    original_name: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def max_bytes() -> int:
+    return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+
+
+def sniff(data: bytes) -> str | None:
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    return None
+
+
+def _pdf_has_active_content(data: bytes) -> bool:
+    def scan(chunk: bytes) -> bool:
+        unescaped = _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), chunk)
+        return any(name in unescaped for name in ACTIVE_PDF_NAMES)
+
+    if scan(data):
+        return True
+    for match in _STREAM.finditer(data):  # object streams can hide names inside compressed data
+        try:
+            inflated = zlib.decompressobj().decompress(match.group(1), 20 * 1024 * 1024)
+        except zlib.error:
+            continue
+        if scan(inflated):
+            return True
+    return False
+
+
+def _check_pdf(data: bytes) -> None:
+    import pypdfium2
+
+    if _pdf_has_active_content(data):
+        raise UploadError(_l("PDF berisi skrip atau aksi otomatis dan tidak dapat diterima."))
+    try:
+        document = pypdfium2.PdfDocument(data)
+        pages = len(document)
+        document.close()
+    except Exception as error:  # noqa: BLE001 - any parse failure means an unusable PDF
+        raise UploadError(_l("Berkas PDF rusak atau terkunci kata sandi.")) from error
+    if pages == 0:
+        raise UploadError(_l("Berkas PDF tidak berisi halaman."))
+
+
+def _open_image(data: bytes) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_PIXELS:
+            raise UploadError(_l("Gambar terlalu besar (resolusinya berlebihan)."))
+        image.load()
+    return image
+
+
+def _check_image(data: bytes, content_type: str) -> None:
+    try:
+        image = _open_image(data)
+    except UploadError:
+        raise
+    except Exception as error:  # noqa: BLE001 - Pillow raises many types for broken files
+        raise UploadError(_l("Berkas gambar rusak atau tidak dapat dibaca.")) from error
+    if Image.MIME.get(image.format or "") != content_type:
+        raise UploadError(_l("Isi berkas gambar tidak sesuai dengan jenisnya."))
+
+
+def check_upload(filename: str | None, stream: BinaryIO) -> CheckedFile:
+    """Read and check an upload; raises UploadError with a message for the person uploading."""
+    limit = max_bytes()
+    data = stream.read(limit + 1)
+    if not data:
+        raise UploadError(_l("Berkas kosong atau belum dipilih."))
+    if len(data) > limit:
+        raise UploadError(
+            _l("Ukuran berkas melebihi batas %(mb)s MB.", mb=current_app.config["MAX_UPLOAD_MB"])
+        )
+    content_type = sniff(data)
+    if content_type is None:
+        raise UploadError(_l("Jenis berkas tidak diterima. Unggah PDF, JPEG atau PNG."))
+    if content_type == PDF:
+        _check_pdf(data)
+    else:
+        _check_image(data, content_type)
+    return CheckedFile(
+        data, content_type, hashlib.sha256(data).hexdigest(), safe_name(filename, content_type)
+    )
+
+
+def safe_name(filename: str | None, content_type: str) -> str:
+    """A display/download name with no path and the extension of the real content."""
+    stem = Path(secure_filename(filename or "")).stem[:100] or "dokumen"
+    return f"{stem}.{EXTENSIONS[content_type]}"
+
+
+def _path(stored_name: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}", stored_name):
+        raise ValueError("invalid stored name")
+    return Path(current_app.config["UPLOAD_DIR"]) / stored_name[:2] / stored_name
+
+
+def store(checked: CheckedFile, session: Session) -> str:
+    """Write the file under a new random name; returns that name. The file follows the session's
+    transaction: it is removed again if the transaction rolls back."""
+    stored_name = secrets.token_hex(16)
+    path = _path(stored_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(checked.data)
+    session.info.setdefault(_WRITTEN, []).append(stored_name)
+    return stored_name
+
+
+def remove_after_commit(session: Session, stored_name: str) -> None:
+    """Delete the file once the transaction that forgets its row commits."""
+    session.info.setdefault(_TO_REMOVE, []).append(stored_name)
+
+
+def path_of(stored_name: str) -> Path:
+    return _path(stored_name)
+
+
+_WRITTEN, _TO_REMOVE = "uploads_written", "uploads_to_remove"
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    for stored_name in session.info.pop(_TO_REMOVE, []):
+        _path(stored_name).unlink(missing_ok=True)
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    for stored_name in session.info.pop(_WRITTEN, []):
+        _path(stored_name).unlink(missing_ok=True)
+    session.info.pop(_TO_REMOVE, None)
+
+
+def render_preview(stored_name: str, content_type: str) -> bytes:
+    """PNG of page one of a PDF, or of the image, at most PREVIEW_WIDTH wide."""
+    data = _path(stored_name).read_bytes()
+    if content_type == PDF:
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(data)
+        try:
+            page = document[0]
+            scale = min(2.0, PREVIEW_WIDTH / max(page.get_width(), 1))
+            image = page.render(scale=scale).to_pil()
+        finally:
+            document.close()
+    else:
+        image = _open_image(data)
+        image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 2))
+    output = io.BytesIO()
+    image.convert("RGB").save(output, format="PNG", optimize=True)
+    return output.getvalue()

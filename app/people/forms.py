@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
+from wtforms.validators import Regexp
+
+from app.core.forms import AppForm, DateField, max_length, optional, required, valid_email
+from app.people.identity import SEX_FEMALE, SEX_MALE
+from app.reference.fields import RegionField
+from app.reference.models import VILLAGE
+
+RT_RW = Regexp(r"^\d{1,3}$", message=_l("Isi 1–3 angka, mis. 003."))
+
+
+class ProfileForm(AppForm):
+    nik = StringField(
+        _l("NIK"),
+        validators=[required(), max_length(24)],
+        description=_l("16 digit sesuai KTP."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    full_name = StringField(
+        _l("Nama lengkap"),
+        validators=[required(), max_length(200)],
+        description=_l("Sesuai KTP. Satu nama saja juga boleh."),
+    )
+    birth_place = StringField(_l("Tempat lahir"), validators=[required(), max_length(120)])
+    birth_date = DateField(
+        _l("Tanggal lahir"),
+        validators=[required()],
+        render_kw={"type": "date"},
+    )
+    sex = RadioField(
+        _l("Jenis kelamin"),
+        choices=[(SEX_MALE, _l("Laki-laki")), (SEX_FEMALE, _l("Perempuan"))],
+        validators=[required()],
+    )
+    village_code = RegionField(_l("Alamat (wilayah)"), min_level=VILLAGE, max_level=VILLAGE)
+    street = StringField(_l("Jalan, nomor rumah"), validators=[required(), max_length(255)])
+    rt = StringField(_l("RT"), validators=[required(), RT_RW], render_kw={"inputmode": "numeric"})
+    rw = StringField(_l("RW"), validators=[required(), RT_RW], render_kw={"inputmode": "numeric"})
+    phone = StringField(
+        _l("Nomor HP"),
+        validators=[required(), max_length(30)],
+        description=_l("Contoh: 0812-3456-7890"),
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    email = EmailField(_l("E-mail"), validators=[optional(), valid_email(), max_length(255)])
+    education_level_code = SelectField(_l("Pendidikan terakhir"), validators=[required()])
+    education_field = StringField(_l("Jurusan/bidang pendidikan"), validators=[optional(), max_length(200)])
+    religion_code = SelectField(
+        _l("Agama (tidak wajib)"), validators=[optional()], description=_l("Boleh dikosongkan.")
+    )
+    is_civil_servant = BooleanField(_l("Saya Aparatur Sipil Negara (ASN)"))
+    nip = StringField(_l("NIP"), validators=[optional(), max_length(24)], render_kw={"inputmode": "numeric"})
+    asn_type = SelectField(
+        _l("Status ASN"),
+        choices=[("", "—"), ("PNS", "PNS"), ("PPPK", "PPPK")],
+        validators=[optional()],
+    )
+    agency_name = StringField(_l("Instansi"), validators=[optional(), max_length(200)])
+    position = StringField(_l("Jabatan"), validators=[optional(), max_length(200)])

@@ -1,0 +1,85 @@
+"""A person's identity profile, kept once and reused by every registration, training and exam.
+
+A person may have an account (an applicant) or not (a walk-in entered by an agency officer). NIK is
+unique per person: stored encrypted, with a keyed hash for uniqueness and lookup, and a masked copy for
+display (3204********0001).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.core import crypto
+from app.core.models import TimestampMixin
+from app.extensions import db
+from app.reference.models import EducationLevel, Region, Religion
+
+
+class Person(TimestampMixin, db.Model):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    nik_encrypted: Mapped[str] = mapped_column(Text)
+    nik_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nik_masked: Mapped[str] = mapped_column(String(16))
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_place: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date]
+    sex: Mapped[str] = mapped_column(String(1))  # L / P
+    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    street: Mapped[str] = mapped_column(String(255))
+    rt: Mapped[str] = mapped_column(String(3))
+    rw: Mapped[str] = mapped_column(String(3))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    email: Mapped[str | None] = mapped_column(String(255))
+    education_level_code: Mapped[str] = mapped_column(ForeignKey("education_levels.code"))
+    education_field: Mapped[str | None] = mapped_column(String(200))
+    religion_code: Mapped[str | None] = mapped_column(ForeignKey("religions.code"))
+    # Civil servants (ASN)
+    is_civil_servant: Mapped[bool] = mapped_column(Boolean, default=False)
+    nip: Mapped[str | None] = mapped_column(String(18))
+    asn_type: Mapped[str | None] = mapped_column(String(4))  # PNS / PPPK
+    agency_name: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
+    # Identity warnings (NIK/NIP disagreeing with the entered data), recomputed on every save.
+    identity_warnings: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    village: Mapped[Region] = relationship()
+    education_level: Mapped[EducationLevel] = relationship()
+    religion: Mapped[Religion | None] = relationship()
+
+    @property
+    def nik(self) -> str:
+        """The full NIK. Showing it to anyone but the person is audited (people.services.reveal_nik)."""
+        return crypto.decrypt(self.nik_encrypted)
+
+    def audit_view(self) -> dict:
+        """The profile as the audit trail records it: NIK masked, never in full."""
+        return {
+            "nik": self.nik_masked,
+            "full_name": self.full_name,
+            "birth_place": self.birth_place,
+            "birth_date": self.birth_date,
+            "sex": self.sex,
+            "village_code": self.village_code,
+            "street": self.street,
+            "rt": self.rt,
+            "rw": self.rw,
+            "phone": self.phone,
+            "email": self.email,
+            "education_level_code": self.education_level_code,
+            "education_field": self.education_field,
+            "religion_code": self.religion_code,
+            "is_civil_servant": self.is_civil_servant,
+            "nip": self.nip,
+            "asn_type": self.asn_type,
+            "agency_name": self.agency_name,
+            "position": self.position,
+        }

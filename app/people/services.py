@@ -1,0 +1,160 @@
+"""Profile rules: identity checks, one person per NIK, audited changes, reveal and export."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.core import audit, crypto
+from app.core.errors import DomainError
+from app.extensions import db
+from app.people.identity import check_nik, check_nip, mask_nik, normalize_nik, parse_phone
+from app.people.models import Person
+from app.reference.models import PROVINCE, VILLAGE, Region
+
+
+@dataclass
+class ProfileData:
+    """Plain values of a profile, as a form or an import hands them over."""
+
+    nik: str
+    full_name: str
+    birth_place: str
+    birth_date: date
+    sex: str
+    village_code: str
+    street: str
+    rt: str
+    rw: str
+    phone: str
+    email: str | None
+    education_level_code: str
+    education_field: str | None = None
+    religion_code: str | None = None
+    is_civil_servant: bool = False
+    nip: str | None = None
+    asn_type: str | None = None
+    agency_name: str | None = None
+    position: str | None = None
+
+
+class DuplicateNik(DomainError):
+    """The NIK belongs to a person already on the register."""
+
+    def __init__(self, message, existing: Person):
+        super().__init__(message, field="nik")
+        self.existing = existing
+
+
+def _region_level(code: str) -> int | None:
+    region = db.session.get(Region, code)
+    return region.level if region else None
+
+
+def find_by_nik(nik: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.nik_hash == crypto.keyed_hash(normalize_nik(nik))))
+
+
+def _check(data: ProfileData) -> tuple[dict, list[str], str, str | None]:
+    """Validate identity fields; returns (errors by field, warnings, E.164 phone, NIP)."""
+    errors: dict[str, list] = {}
+    warnings: list[str] = []
+    nik = check_nik(
+        data.nik,
+        birth_date=data.birth_date,
+        sex=data.sex,
+        province_exists=lambda code: _region_level(code) == PROVINCE,
+        district_exists=lambda code: _region_level(code) is not None,
+    )
+    if nik.errors:
+        errors["nik"] = nik.errors
+    warnings += [str(w) for w in nik.warnings]
+    phone = parse_phone(data.phone)
+    if phone.errors:
+        errors["phone"] = phone.errors
+    nip_value = None
+    if data.is_civil_servant:
+        if not data.nip:
+            errors["nip"] = [_l("NIP wajib diisi untuk ASN.")]
+        else:
+            nip = check_nip(data.nip, birth_date=data.birth_date, sex=data.sex)
+            if nip.errors:
+                errors["nip"] = nip.errors
+            warnings += [str(w) for w in nip.warnings]
+            nip_value = nip.value
+        for name in ("asn_type", "agency_name", "position"):
+            if not getattr(data, name):
+                errors[name] = [_l("Wajib diisi untuk ASN.")]
+    if _region_level(data.village_code) != VILLAGE:
+        errors["village_code"] = [_l("Pilih alamat sampai desa/kelurahan.")]
+    return errors, warnings, phone.value or "", nip_value
+
+
+def save_profile(
+    data: ProfileData, *, person: Person | None = None, user_id: int | None = None, actor=None
+) -> Person:
+    """Create or update a profile. Raises DomainError (all field errors at once) or DuplicateNik."""
+    errors, warnings, phone, nip = _check(data)
+    if errors:
+        raise DomainError(_l("Periksa kembali isian yang ditandai."), errors=errors)
+    nik = normalize_nik(data.nik)
+    nik_hash = crypto.keyed_hash(nik)
+    existing = db.session.scalar(select(Person).where(Person.nik_hash == nik_hash))
+    if existing is not None and (person is None or existing.id != person.id):
+        raise DuplicateNik(
+            _l("NIK ini sudah terdaftar. Hubungi Dinas Sosial setempat bila ini NIK Anda."), existing
+        )
+    before = person.audit_view() if person else None
+    if person is None:
+        person = Person(user_id=user_id, created_by_id=getattr(actor, "id", None))
+        db.session.add(person)
+    values = asdict(data)
+    values.update(
+        nik_encrypted=crypto.encrypt(nik),
+        nik_hash=nik_hash,
+        nik_masked=mask_nik(nik),
+        full_name=data.full_name.strip(),
+        phone=phone,
+        nip=nip if data.is_civil_servant else None,
+        rt=data.rt.zfill(3),
+        rw=data.rw.zfill(3),
+        identity_warnings=warnings,
+    )
+    values.pop("nik")
+    if not data.is_civil_servant:
+        values.update(asn_type=None, agency_name=None, position=None)
+    for name, value in values.items():
+        setattr(person, name, value)
+    db.session.flush()
+    after = person.audit_view()
+    if before != after:
+        audit.record(
+            "person.updated" if before else "person.created",
+            object_type="person",
+            object_id=person.id,
+            before=before,
+            after=after,
+            actor=actor,
+        )
+    return person
+
+
+def reveal_nik(person: Person, actor) -> str:
+    """The full NIK, for someone entitled to see it; every reveal is in the audit trail."""
+    audit.record("person.nik_revealed", object_type="person", object_id=person.id, actor=actor)
+    return person.nik
+
+
+def export_person_data(person: Person) -> dict:
+    """Everything held about a person, for their own download (UU 27/2022 PDP)."""
+    from app.registration.services import export_registrations
+
+    profile = person.audit_view()
+    profile["nik"] = person.nik
+    profile["identity_warnings"] = person.identity_warnings
+    profile["created_at"] = person.created_at
+    profile["updated_at"] = person.updated_at
+    return {"profile": profile, "registrations": export_registrations(person)}

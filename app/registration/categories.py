@@ -1,0 +1,105 @@
+"""What each category asks for: its option groups, how the subtype is formed, and its documents.
+
+The subtype is what "the same category and subtype" means for the one-open-registration rule:
+TKS — ASN, or the Pendamping Sosial kind; Pekerja Sosial — the level (and specialisation);
+Relawan Sosial — the kind; Penyuluh Sosial — ASN or mandiri.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from app.reference.catalogues import (
+    PEKSOS,
+    PEKSOS_LEVEL,
+    PEKSOS_SPECIALISATION,
+    PENDAMPING_KIND,
+    PENYULUH,
+    PENYULUH_MODE,
+    RELAWAN,
+    RELAWAN_KIND,
+    RELAWAN_REGISTRATION_LEVEL,
+    TKS,
+    TKS_ORIGIN,
+)
+
+# Document kinds
+KTP, PHOTO, DIPLOMA, ASSIGNMENT_LETTER = "KTP", "FOTO", "IJAZAH", "SK_TUGAS"
+DOCUMENT_LABELS = {
+    KTP: _l("Pindaian KTP"),
+    PHOTO: _l("Pas foto"),
+    DIPLOMA: _l("Ijazah terakhir"),
+    ASSIGNMENT_LETTER: _l("Surat keputusan/surat tugas (SK)"),
+}
+GROUP_LABELS = {
+    TKS_ORIGIN: _l("Asal"),
+    PENDAMPING_KIND: _l("Jenis Pendamping Sosial"),
+    PEKSOS_LEVEL: _l("Jenjang"),
+    PEKSOS_SPECIALISATION: _l("Bidang spesialisasi"),
+    RELAWAN_KIND: _l("Jenis Relawan Sosial"),
+    RELAWAN_REGISTRATION_LEVEL: _l("Terdata di"),
+    PENYULUH_MODE: _l("Status penugasan"),
+}
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    code: str
+    groups: tuple[str, ...]  # option groups the form shows, in order
+    base_documents: tuple[str, ...] = (KTP, PHOTO, DIPLOMA)
+    conditional: dict = field(default_factory=dict)  # group -> {code: [group needed when chosen]}
+
+    def required_groups(self, options: dict[str, str]) -> list[str]:
+        """Groups that must be filled, given what is chosen so far."""
+        needed = []
+        for group in self.groups:
+            if self._is_needed(group, options):
+                needed.append(group)
+        return needed
+
+    def _is_needed(self, group: str, options: dict[str, str]) -> bool:
+        for parent, rules in self.conditional.items():
+            for value, children in rules.items():
+                if group in children:
+                    return options.get(parent) == value
+        return True
+
+    def subtype(self, options: dict[str, str]) -> str:
+        if self.code == TKS:
+            origin = options.get(TKS_ORIGIN, "")
+            return origin if origin == "ASN" else f"{origin}:{options.get(PENDAMPING_KIND, '')}"
+        if self.code == PEKSOS:
+            level = options.get(PEKSOS_LEVEL, "")
+            if level == "SPESIALIS":
+                return f"{level}:{options.get(PEKSOS_SPECIALISATION, '')}"
+            return level
+        if self.code == RELAWAN:
+            return options.get(RELAWAN_KIND, "")
+        return options.get(PENYULUH_MODE, "")
+
+    def required_documents(self, options: dict[str, str]) -> list[str]:
+        documents = list(self.base_documents)
+        needs_letter = self.code == TKS or (self.code == PENYULUH and options.get(PENYULUH_MODE) == "ASN")
+        if needs_letter:
+            documents.append(ASSIGNMENT_LETTER)
+        return documents
+
+    def optional_documents(self, options: dict[str, str]) -> list[str]:
+        required = self.required_documents(options)
+        return [d for d in (ASSIGNMENT_LETTER,) if d not in required]
+
+
+SPECS = {
+    TKS: CategorySpec(
+        TKS, (TKS_ORIGIN, PENDAMPING_KIND), conditional={TKS_ORIGIN: {"MASYARAKAT": [PENDAMPING_KIND]}}
+    ),
+    PEKSOS: CategorySpec(
+        PEKSOS,
+        (PEKSOS_LEVEL, PEKSOS_SPECIALISATION),
+        conditional={PEKSOS_LEVEL: {"SPESIALIS": [PEKSOS_SPECIALISATION]}},
+    ),
+    RELAWAN: CategorySpec(RELAWAN, (RELAWAN_KIND, RELAWAN_REGISTRATION_LEVEL)),
+    PENYULUH: CategorySpec(PENYULUH, (PENYULUH_MODE,)),
+}

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import HiddenField, SelectField, TextAreaField
+
+from app.core.forms import AppForm, max_length, optional
+from app.reference.fields import RegionField
+from app.reference.models import DISTRICT, REGENCY
+from app.registration.categories import GROUP_LABELS, SPECS
+
+
+class RegistrationFormBase(AppForm):
+    region_code = RegionField(
+        _l("Wilayah tugas"),
+        min_level=REGENCY,
+        max_level=DISTRICT,
+        description=_l("Tempat Anda bertugas; Dinas Sosial wilayah ini yang memverifikasi."),
+    )
+
+
+def registration_form(category_code: str, choices: dict[str, list[tuple[str, str]]], **kwargs):
+    """A form with the option groups of one category (categories.py), in order."""
+    spec = SPECS[category_code]
+    fields = {
+        group: SelectField(
+            GROUP_LABELS[group], choices=[("", "—"), *choices.get(group, [])], validators=[optional()]
+        )
+        for group in spec.groups
+    }
+    form_class = type(f"RegistrationForm_{category_code}", (RegistrationFormBase,), fields)
+    return form_class(**kwargs)
+
+
+class DocumentForm(AppForm):
+    kind = HiddenField()
+    file = FileField(_l("Berkas"), description=_l("PDF, JPEG atau PNG."))
+
+
+class DecisionForm(AppForm):
+    action = HiddenField()
+    reason = TextAreaField(
+        _l("Alasan (wajib untuk dikembalikan atau ditolak)"),
+        validators=[optional(), max_length(2000)],
+    )

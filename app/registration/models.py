@@ -1,0 +1,111 @@
+"""Registrations, their dated timeline, and their documents.
+
+A registration belongs to a person (not to an account: walk-ins have none) and to one category; its
+`options` hold the choices of that category's option groups (see categories.py) and `subtype` is
+derived from them. `region_code` is where the person serves: it decides which agency verifies.
+The status changes only through services.transition(), which records a RegistrationEvent each time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import TimestampMixin, utcnow
+from app.extensions import db
+from app.people.models import Person
+from app.reference.models import Category, Region
+from app.registration.states import Status
+
+
+class Registration(TimestampMixin, db.Model):
+    __tablename__ = "registrations"
+    # The verification queue: submitted ones, oldest first, within a region prefix.
+    __table_args__ = (db.Index("ix_registrations_queue", "status", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    subtype: Mapped[str] = mapped_column(String(80), default="")
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    status: Mapped[Status] = mapped_column(String(20), default=Status.DRAFT)
+    registration_number: Mapped[str | None] = mapped_column(String(60), unique=True)
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    entered_by_officer: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    person: Mapped[Person] = relationship()
+    category: Mapped[Category] = relationship()
+    region: Mapped[Region | None] = relationship()
+    events: Mapped[list[RegistrationEvent]] = relationship(
+        order_by="RegistrationEvent.id", back_populates="registration"
+    )
+    documents: Mapped[list[Document]] = relationship(order_by="Document.id", back_populates="registration")
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    def document(self, kind: str) -> Document | None:
+        return next((d for d in self.documents if d.kind == kind), None)
+
+    def audit_view(self) -> dict:
+        return {
+            "person_id": self.person_id,
+            "category_code": self.category_code,
+            "options": self.options,
+            "region_code": self.region_code,
+            "status": str(self.status),
+            "registration_number": self.registration_number,
+            "decision_reason": self.decision_reason,
+        }
+
+
+class RegistrationEvent(db.Model):
+    """One step of the timeline the applicant follows: dated and attributed."""
+
+    __tablename__ = "registration_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    registration: Mapped[Registration] = relationship(back_populates="events")
+
+    @property
+    def to_status_enum(self) -> Status:
+        return Status(self.to_status)
+
+
+class Document(db.Model):
+    """An uploaded file: stored outside any static folder under a random name, checked by content."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    registration: Mapped[Registration] = relationship(back_populates="documents")
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"

@@ -1,0 +1,375 @@
+"""Registrations: the applicant's guided form, documents and timeline; the agency's queue and decision.
+
+Views are thin: parse → load (404) → authorise (403/404) → call a service → render. A registration
+outside the user's reach answers 404 (its existence is not revealed) and the attempt is audited.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.core import audit, uploads
+from app.core.errors import DomainError
+from app.core.forms import ActionForm, attach_error
+from app.core.permissions import allow, in_jurisdiction
+from app.core.roles import Role
+from app.extensions import db
+from app.people.models import Person
+from app.people.routes import own_person
+from app.people.services import reveal_nik
+from app.reference.models import Category, CategoryOption, Region
+from app.registration import services
+from app.registration.categories import DOCUMENT_LABELS, GROUP_LABELS, SPECS
+from app.registration.forms import DecisionForm, DocumentForm, registration_form
+from app.registration.models import Document, Registration
+from app.registration.permissions import (
+    can_edit_registration,
+    can_enter_walk_in,
+    can_view_registration,
+    is_officer_for,
+)
+from app.registration.states import Action
+
+bp = Blueprint("registration", __name__)
+OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
+PAGE_SIZE = 25
+# Files are never rendered by the browser as a page: no scripts, no plugins, no framing.
+FILE_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff"}
+
+
+def _load(registration_id: int, check=can_view_registration) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        abort(404)
+    if not check(current_user, registration):
+        audit.record(
+            "registration.access_denied",
+            object_type="registration",
+            object_id=registration_id,
+            after={"endpoint": request.endpoint},
+        )
+        db.session.commit()
+        abort(404 if not can_view_registration(current_user, registration) else 403)
+    return registration
+
+
+def _option_choices(category_code: str) -> dict[str, list[tuple[str, str]]]:
+    choices: dict[str, list[tuple[str, str]]] = {}
+    stmt = select(CategoryOption).filter_by(category_code=category_code).order_by(CategoryOption.sort_order)
+    for option in db.session.scalars(stmt):
+        choices.setdefault(option.group, []).append((option.code, option.name))
+    return choices
+
+
+def _target_person() -> Person:
+    """The applicant's own person, or (for officers) the walk-in person named by ?orang=."""
+    if current_user.role == Role.APPLICANT:
+        person = own_person()
+        if person is None:
+            flash(_("Lengkapi profil Anda dulu; profil dipakai untuk semua pendaftaran."), "info")
+            abort(redirect(url_for("people.edit_profile")))
+        return person
+    person = db.session.get(Person, request.args.get("orang", type=int) or 0)
+    if person is None:
+        abort(404)
+    return person
+
+
+# --- Applicant (and officer entering a walk-in) ---------------------------------------------------
+
+
+@bp.get("/pendaftaran")
+@allow(Role.APPLICANT)
+def my_registrations():
+    person = own_person()
+    registrations = services.registrations_of(person) if person else []
+    return render_template("registration/list.html", person=person, registrations=registrations)
+
+
+@bp.get("/pendaftaran/baru")
+@allow(Role.APPLICANT, *OFFICERS)
+def choose_category():
+    person = _target_person()
+    categories = db.session.scalars(select(Category).order_by(Category.sort_order))
+    return render_template("registration/choose_category.html", person=person, categories=categories)
+
+
+@bp.route("/pendaftaran/baru/<category_code>", methods=["GET", "POST"])
+@allow(Role.APPLICANT, *OFFICERS)
+def create(category_code: str):
+    if category_code not in SPECS:
+        abort(404)
+    person = _target_person()
+    form = registration_form(category_code, _option_choices(category_code))
+    if form.validate_on_submit():
+        options = {group: form[group].data for group in SPECS[category_code].groups}
+        try:
+            registration = services.save_draft(
+                person,
+                category_code,
+                options,
+                form.region_code.data,
+                actor=current_user,
+                by_officer=current_user.role != Role.APPLICANT,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Draf disimpan. Unggah dokumen yang diminta, lalu ajukan."), "success")
+            return redirect(url_for("registration.detail", registration_id=registration.id))
+    category = db.session.get(Category, category_code)
+    return render_template(
+        "registration/form.html",
+        form=form,
+        category=category,
+        person=person,
+        registration=None,
+        spec=SPECS[category_code],
+    ), 422 if form.errors else 200
+
+
+@bp.route("/pendaftaran/<int:registration_id>/ubah", methods=["GET", "POST"])
+@allow(Role.APPLICANT, *OFFICERS)
+def edit(registration_id: int):
+    registration = _load(registration_id, can_edit_registration)
+    code = registration.category_code
+    form = registration_form(
+        code, _option_choices(code), data={**registration.options, "region_code": registration.region_code}
+    )
+    if form.validate_on_submit():
+        options = {group: form[group].data for group in SPECS[code].groups}
+        try:
+            services.save_draft(
+                registration.person,
+                code,
+                options,
+                form.region_code.data,
+                registration=registration,
+                actor=current_user,
+                by_officer=registration.entered_by_officer,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Perubahan disimpan."), "success")
+            return redirect(url_for("registration.detail", registration_id=registration.id))
+    return render_template(
+        "registration/form.html",
+        form=form,
+        category=registration.category,
+        person=registration.person,
+        registration=registration,
+        spec=SPECS[code],
+    ), 422 if form.errors else 200
+
+
+def _render_detail(registration: Registration, status: int = 200, **extra):
+    context = {
+        "registration": registration,
+        "person": registration.person,
+        "missing": services.missing_items(registration),
+        "document_kinds": services.document_kinds(registration),
+        "document_labels": DOCUMENT_LABELS,
+        "group_labels": GROUP_LABELS,
+        "option_names": _option_names(registration),
+        "action_form": ActionForm(),
+        "decision_form": extra.pop("decision_form", None) or DecisionForm(),
+        "document_form": extra.pop("document_form", None) or DocumentForm(),
+    }
+    return render_template("registration/detail.html", **context, **extra), status
+
+
+def _option_names(registration: Registration) -> dict[str, str]:
+    names = {}
+    for group, code in registration.options.items():
+        option = db.session.scalar(
+            select(CategoryOption).filter_by(category_code=registration.category_code, group=group, code=code)
+        )
+        names[group] = option.name if option else code
+    return names
+
+
+@bp.get("/pendaftaran/<int:registration_id>")
+@allow(Role.APPLICANT, *OFFICERS)
+def detail(registration_id: int):
+    registration = _load(registration_id)
+    if is_officer_for(current_user, registration):
+        audit.record(
+            "person.viewed",
+            object_type="person",
+            object_id=registration.person_id,
+            after={"registration_id": registration.id},
+        )
+        db.session.commit()
+    return _render_detail(registration)
+
+
+@bp.post("/pendaftaran/<int:registration_id>/dokumen")
+@allow(Role.APPLICANT, *OFFICERS)
+def upload(registration_id: int):
+    registration = _load(registration_id, can_edit_registration)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        file = request.files.get("file")
+        try:
+            services.upload_document(
+                registration,
+                form.kind.data,
+                file.filename if file else None,
+                file.stream if file else None,
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            return _render_detail(registration, 422, document_form=form, failed_kind=form.kind.data)
+        db.session.commit()
+        flash(_("Dokumen %(name)s diunggah.", name=DOCUMENT_LABELS.get(form.kind.data, "")), "success")
+    return redirect(url_for("registration.detail", registration_id=registration.id) + "#dokumen")
+
+
+@bp.post("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/hapus")
+@allow(Role.APPLICANT, *OFFICERS)
+def delete_document(registration_id: int, document_id: int):
+    registration = _load(registration_id, can_edit_registration)
+    document = _document_of(registration, document_id)
+    try:
+        services.delete_document(document, actor=current_user)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Dokumen dihapus."), "info")
+    return redirect(url_for("registration.detail", registration_id=registration.id) + "#dokumen")
+
+
+def _document_of(registration: Registration, document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None or document.registration_id != registration.id:
+        abort(404)
+    return document
+
+
+@bp.get("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/unduh")
+@allow(Role.APPLICANT, *OFFICERS)
+def download_document(registration_id: int, document_id: int):
+    registration = _load(registration_id)
+    document = _document_of(registration, document_id)
+    audit.record(
+        "registration.document_downloaded",
+        object_type="registration",
+        object_id=registration.id,
+        after={"document_id": document.id, "kind": document.kind},
+    )
+    db.session.commit()
+    response = send_file(
+        uploads.path_of(document.stored_name),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.original_name,
+        max_age=0,
+    )
+    response.headers.update(FILE_HEADERS)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/pratinjau")
+@allow(Role.APPLICANT, *OFFICERS)
+def preview_document(registration_id: int, document_id: int):
+    registration = _load(registration_id)
+    document = _document_of(registration, document_id)
+    png = uploads.render_preview(document.stored_name, document.content_type)
+    response = Response(png, mimetype="image/png")
+    response.headers.update(FILE_HEADERS)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/pendaftaran/<int:registration_id>/ajukan")
+@allow(Role.APPLICANT, *OFFICERS)
+def submit(registration_id: int):
+    registration = _load(registration_id, can_edit_registration)
+    walk_in = request.form.get("verify_now") == "1" and can_enter_walk_in(current_user, registration)
+    try:
+        if walk_in:
+            services.submit_and_verify(registration, current_user)
+        else:
+            services.submit(registration, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        for message in error.errors.get(None, []) or [error.message]:
+            flash(str(message), "danger")
+        return redirect(url_for("registration.detail", registration_id=registration_id))
+    db.session.commit()
+    if walk_in:
+        flash(
+            _(
+                "Pendaftaran diverifikasi. Nomor registrasi: %(number)s",
+                number=registration.registration_number,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Pendaftaran diajukan. Dinas Sosial akan memeriksanya; kami kabari lewat e-mail."), "success")
+    return redirect(url_for("registration.detail", registration_id=registration.id))
+
+
+# --- Agency officer ------------------------------------------------------------------------------
+
+
+@bp.get("/verifikasi")
+@allow(*OFFICERS)
+def queue():
+    category = request.args.get("kategori") or None
+    region = request.args.get("wilayah") or None
+    if region and not in_jurisdiction(current_user, region):
+        region = None
+    stmt = services.queue_query(current_user, category=category, region=region)
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    categories = db.session.scalars(select(Category).order_by(Category.sort_order))
+    scope = db.session.get(Region, current_user.region_code) if current_user.region_code else None
+    return render_template(
+        "registration/queue.html",
+        page=page,
+        categories=list(categories),
+        category=category,
+        region=region,
+        scope=scope,
+    )
+
+
+@bp.post("/pendaftaran/<int:registration_id>/putusan")
+@allow(*OFFICERS)
+def decide(registration_id: int):
+    registration = _load(registration_id, is_officer_for)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            action = Action(form.action.data)
+            services.decide(registration, action, current_user, form.reason.data)
+        except ValueError:
+            abort(400)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            db.session.refresh(registration)
+            return _render_detail(registration, 409 if not error.field else 422, decision_form=form)
+        db.session.commit()
+        flash(_("Keputusan disimpan: %(status)s.", status=registration.status_enum.label), "success")
+        return redirect(url_for("registration.queue"))
+    return _render_detail(registration, 422, decision_form=form)
+
+
+@bp.post("/pendaftaran/<int:registration_id>/nik")
+@allow(*OFFICERS)
+def reveal_person_nik(registration_id: int):
+    registration = _load(registration_id, is_officer_for)
+    nik = reveal_nik(registration.person, current_user)
+    db.session.commit()
+    return _render_detail(registration, revealed_nik=nik)

@@ -1,0 +1,380 @@
+"""Registration rules: drafts, documents, submission, and the agency's decision.
+
+Every status change goes through `transition`, a compare-and-set UPDATE on the current status: of two
+officers deciding the same registration at once (or a double-submitted form), exactly one wins and the
+other gets a clear message. The caller commits once after the service returns.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select, update
+
+from app.core import audit, mail, uploads
+from app.core.errors import DomainError
+from app.core.models import utcnow
+from app.core.numbering import next_number
+from app.core.permissions import in_jurisdiction, jurisdiction_filter
+from app.core.urls import external_url
+from app.extensions import db
+from app.people.models import Person
+from app.reference.models import DISTRICT, REGENCY, Category, CategoryOption, Region
+from app.registration.categories import DOCUMENT_LABELS, GROUP_LABELS, SPECS
+from app.registration.models import Document, Registration, RegistrationEvent
+from app.registration.states import EDITABLE, NEEDS_REASON, OPEN, Action, Status, target
+
+
+class RegistrationError(DomainError):
+    pass
+
+
+# --- Drafts -------------------------------------------------------------------------------------
+
+
+def _clean_options(category_code: str, options: dict[str, str]) -> tuple[dict[str, str], dict]:
+    """Keep the chosen options that exist in the catalogue; report unknown codes by field."""
+    spec = SPECS[category_code]
+    clean, errors = {}, {}
+    for group in spec.groups:
+        code = (options.get(group) or "").strip()
+        if not code:
+            continue
+        exists = db.session.scalar(
+            select(CategoryOption.id).filter_by(category_code=category_code, group=group, code=code)
+        )
+        if exists is None:
+            errors[group] = [_l("Pilihan tidak dikenal.")]
+        else:
+            clean[group] = code
+    # Drop choices that do not apply (e.g. a Pendamping kind for an ASN).
+    needed = set(spec.required_groups(clean))
+    return {g: c for g, c in clean.items() if g in needed}, errors
+
+
+def _check_region(region_code: str | None) -> dict:
+    region = db.session.get(Region, region_code) if region_code else None
+    if region is None or region.level not in (REGENCY, DISTRICT):
+        return {"region_code": [_l("Pilih wilayah tugas sampai kabupaten/kota (atau kecamatan).")]}
+    return {}
+
+
+def find_open_duplicate(person_id: int, category_code: str, subtype: str, exclude_id: int | None):
+    stmt = select(Registration).where(
+        Registration.person_id == person_id,
+        Registration.category_code == category_code,
+        Registration.subtype == subtype,
+        Registration.status.in_([str(s) for s in OPEN]),
+    )
+    if exclude_id:
+        stmt = stmt.where(Registration.id != exclude_id)
+    return db.session.scalar(stmt.limit(1))
+
+
+def save_draft(
+    person: Person,
+    category_code: str,
+    options: dict[str, str],
+    region_code: str | None,
+    *,
+    registration: Registration | None = None,
+    actor=None,
+    by_officer: bool = False,
+) -> Registration:
+    """Create or update a draft. Incomplete drafts are fine; wrong values are not."""
+    if db.session.get(Category, category_code) is None or category_code not in SPECS:
+        raise RegistrationError(_l("Kategori tidak dikenal."))
+    if registration is not None and registration.status_enum not in EDITABLE:
+        raise RegistrationError(_l("Pendaftaran ini tidak dapat diubah lagi."))
+    clean, errors = _clean_options(category_code, options)
+    if region_code:
+        errors.update(_check_region(region_code))
+    if by_officer and not (region_code and in_jurisdiction(actor, region_code)):
+        errors.setdefault("region_code", []).append(_l("Pilih wilayah tugas di dalam wilayah kerja Anda."))
+    if errors:
+        raise RegistrationError(_l("Periksa kembali isian yang ditandai."), errors=errors)
+    spec = SPECS[category_code]
+    subtype = spec.subtype(clean)
+    if all(g in clean for g in spec.required_groups(clean)):  # subtype complete
+        duplicate = find_open_duplicate(
+            person.id, category_code, subtype, registration.id if registration else None
+        )
+        if duplicate is not None:
+            raise RegistrationError(
+                _l(
+                    "Orang ini sudah memiliki pendaftaran %(category)s dengan jenis yang sama yang masih "
+                    "berjalan.",
+                    category=duplicate.category.name,
+                )
+            )
+    before = registration.audit_view() if registration else None
+    if registration is None:
+        registration = Registration(
+            person_id=person.id,
+            category_code=category_code,
+            created_by_id=getattr(actor, "id", None),
+            entered_by_officer=by_officer,
+            status=Status.DRAFT,
+        )
+        db.session.add(registration)
+        registration.events = []
+    registration.options = clean
+    registration.subtype = subtype
+    registration.region_code = region_code or registration.region_code
+    db.session.flush()
+    if before is None:
+        _add_event(registration, None, Status.DRAFT, actor)
+    audit.record(
+        "registration.updated" if before else "registration.created",
+        object_type="registration",
+        object_id=registration.id,
+        before=before,
+        after=registration.audit_view(),
+        actor=actor,
+    )
+    return registration
+
+
+def missing_items(registration: Registration) -> list[str]:
+    """What still stops submission, as messages the applicant can act on."""
+    spec = SPECS[registration.category_code]
+    missing = []
+    for group in spec.required_groups(registration.options):
+        if group not in registration.options:
+            missing.append(str(_l("Isi %(field)s.", field=GROUP_LABELS[group])))
+    if not registration.region_code:
+        missing.append(str(_l("Pilih wilayah tugas.")))
+    for kind in spec.required_documents(registration.options):
+        if registration.document(kind) is None:
+            missing.append(str(_l("Unggah %(document)s.", document=DOCUMENT_LABELS[kind])))
+    return missing
+
+
+# --- Documents ----------------------------------------------------------------------------------
+
+
+def document_kinds(registration: Registration) -> list[tuple[str, bool]]:
+    """(kind, required) for every document this registration may carry."""
+    spec = SPECS[registration.category_code]
+    required = spec.required_documents(registration.options)
+    return [(k, True) for k in required] + [(k, False) for k in spec.optional_documents(registration.options)]
+
+
+def upload_document(
+    registration: Registration, kind: str, filename: str | None, stream: BinaryIO, actor=None
+) -> Document:
+    """Check and store a file; it replaces an earlier file of the same kind."""
+    if registration.status_enum not in EDITABLE:
+        raise RegistrationError(_l("Dokumen tidak dapat diubah setelah pendaftaran diajukan."))
+    if kind not in dict(document_kinds(registration)):
+        raise RegistrationError(_l("Jenis dokumen tidak dikenal."), field="file")
+    try:
+        checked = uploads.check_upload(filename, stream)
+    except uploads.UploadError as error:
+        raise RegistrationError(error.message, field="file") from error
+    previous = registration.document(kind)
+    stored_name = uploads.store(checked, db.session)
+    document = Document(
+        registration=registration,
+        kind=kind,
+        original_name=checked.original_name,
+        stored_name=stored_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(document)
+    if previous is not None:
+        _forget_document(previous)
+    db.session.flush()
+    audit.record(
+        "registration.document_uploaded",
+        object_type="registration",
+        object_id=registration.id,
+        after={"kind": kind, "sha256": checked.sha256, "size": checked.size, "type": checked.content_type},
+        actor=actor,
+    )
+    return document
+
+
+def _forget_document(document: Document) -> None:
+    document.registration.documents.remove(document)
+    db.session.delete(document)
+    uploads.remove_after_commit(db.session, document.stored_name)
+
+
+def delete_document(document: Document, actor=None) -> None:
+    registration = document.registration
+    if registration.status_enum not in EDITABLE:
+        raise RegistrationError(_l("Dokumen tidak dapat diubah setelah pendaftaran diajukan."))
+    audit.record(
+        "registration.document_deleted",
+        object_type="registration",
+        object_id=registration.id,
+        before={"kind": document.kind, "sha256": document.sha256},
+        actor=actor,
+    )
+    _forget_document(document)
+
+
+# --- Status changes -----------------------------------------------------------------------------
+
+
+def _add_event(registration: Registration, from_status, to_status, actor, reason=None) -> None:
+    registration.events.append(
+        RegistrationEvent(
+            from_status=str(from_status) if from_status else None,
+            to_status=str(to_status),
+            actor_id=getattr(actor, "id", None),
+            actor_name=getattr(actor, "full_name", "") or "",
+            reason=reason,
+        )
+    )
+
+
+def transition(registration: Registration, action: Action, actor, reason: str | None = None) -> None:
+    """Move the registration along the lifecycle (states.py); exactly one concurrent caller wins."""
+    current = registration.status_enum
+    new = target(action, current)
+    if new is None:
+        raise RegistrationError(
+            _l(
+                "Pendaftaran ini sudah berstatus %(status)s; tindakan itu tidak dapat dilakukan.",
+                status=current.label,
+            )
+        )
+    reason = (reason or "").strip() or None
+    if action in NEEDS_REASON and not reason:
+        raise RegistrationError(_l("Tuliskan alasannya untuk pemohon."), field="reason")
+    now = utcnow()
+    values: dict = {"status": str(new), "updated_at": now}
+    if action == Action.SUBMIT:
+        values.update(submitted_at=now, decision_reason=None)
+    else:
+        values.update(decided_at=now, decided_by_id=getattr(actor, "id", None), decision_reason=reason)
+    won = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.status == str(current))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise RegistrationError(
+            _l(
+                "Pendaftaran ini baru saja diproses oleh orang lain. Muat ulang halaman untuk melihat "
+                "statusnya."
+            )
+        )
+    before = registration.audit_view()
+    db.session.refresh(registration)
+    if action == Action.VERIFY:
+        registration.registration_number = _registration_number(registration)
+    _add_event(registration, current, new, actor, reason)
+    db.session.flush()
+    audit.record(
+        f"registration.{action}",
+        object_type="registration",
+        object_id=registration.id,
+        before=before,
+        after=registration.audit_view(),
+        actor=actor,
+    )
+    _notify(registration, new)
+
+
+def _registration_number(registration: Registration) -> str:
+    pattern = current_app.config["REGISTRATION_NUMBER_PATTERN"]
+    province = registration.region_code.split(".")[0]
+    return next_number("registration", pattern, utcnow().date(), province=province)
+
+
+def submit(registration: Registration, actor) -> None:
+    missing = missing_items(registration)
+    if missing:
+        raise RegistrationError(_l("Pendaftaran belum lengkap."), errors={None: missing})
+    transition(registration, Action.SUBMIT, actor)
+
+
+def submit_and_verify(registration: Registration, actor) -> None:
+    """Walk-in: an officer enters and verifies at once (two dated steps on the timeline)."""
+    submit(registration, actor)
+    transition(registration, Action.VERIFY, actor)
+
+
+def decide(registration: Registration, action: Action, actor, reason: str | None = None) -> None:
+    if action not in (Action.VERIFY, Action.RETURN, Action.REJECT):
+        raise RegistrationError(_l("Tindakan tidak dikenal."))
+    transition(registration, action, actor, reason)
+
+
+def _notify(registration: Registration, status: Status) -> None:
+    person = registration.person
+    address = person.email or (person.user.email if getattr(person, "user", None) else None)
+    if not address:
+        return
+    mail.send(
+        address,
+        str(_l("Status pendaftaran SDM Kesos: %(status)s", status=status.label)),
+        "registration_status",
+        registration=registration,
+        person=person,
+        status=status,
+        url=external_url("registration.detail", registration_id=registration.id),
+    )
+
+
+# --- Queries ------------------------------------------------------------------------------------
+
+
+def queue_query(user, *, category: str | None = None, region: str | None = None) -> Select:
+    """Submitted registrations in the user's jurisdiction, oldest first."""
+    stmt = (
+        select(Registration)
+        .where(Registration.status == str(Status.SUBMITTED))
+        .where(jurisdiction_filter(user, Registration.region_code))
+        .order_by(Registration.submitted_at, Registration.id)
+    )
+    if category:
+        stmt = stmt.where(Registration.category_code == category)
+    if region:
+        stmt = stmt.where((Registration.region_code == region) | Registration.region_code.like(region + ".%"))
+    return stmt
+
+
+def registrations_of(person: Person) -> list[Registration]:
+    stmt = select(Registration).where(Registration.person_id == person.id).order_by(Registration.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def export_registrations(person: Person) -> list[dict]:
+    result = []
+    for registration in registrations_of(person):
+        data = registration.audit_view()
+        data["id"] = registration.id
+        data["submitted_at"] = registration.submitted_at
+        data["timeline"] = [
+            {
+                "at": e.occurred_at,
+                "from": e.from_status,
+                "to": e.to_status,
+                "by": e.actor_name,
+                "reason": e.reason,
+            }
+            for e in registration.events
+        ]
+        data["documents"] = [
+            {
+                "kind": d.kind,
+                "name": d.original_name,
+                "type": d.content_type,
+                "size": d.size,
+                "sha256": d.sha256,
+                "uploaded_at": d.uploaded_at,
+            }
+            for d in registration.documents
+        ]
+        result.append(data)
+    return result
