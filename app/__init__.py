@@ -155,5 +155,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
+    """SQLite transactions take the write lock up front (BEGIN IMMEDIATE): writers then queue on the
+    busy timeout instead of failing when another writer committed after their first read. The
+    embedded default trades write concurrency for that; PostgreSQL is the production database."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

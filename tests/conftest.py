@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
 from app.extensions import db, limiter
@@ -76,12 +77,11 @@ def _isolated(request, app):
         connection = db.engine.connect()
         transaction = connection.begin()
     original = db.session
-    db.session = db._make_scoped_session(
-        {
-            "bind": connection,
-            "join_transaction_mode": "create_savepoint",
-            "scopefunc": lambda: "test",
-        }
+    # SQLAlchemy's own Session class: Flask-SQLAlchemy's get_bind() would pick the engine (a new
+    # connection, outside this transaction) instead of the connection bound here.
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=lambda: "test",
     )
     try:
         yield

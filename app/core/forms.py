@@ -4,6 +4,7 @@ service's DomainError lands beside the right field."""
 from __future__ import annotations
 
 import wtforms
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import validators
@@ -40,7 +41,7 @@ class AppForm(FlaskForm):
     """Base of every form in the application."""
 
     def is_refresh(self) -> bool:
-        return self.is_submitted() and REFRESH_FIELD in (self.meta.wrap_formdata(self, None) or {})
+        return self.is_submitted() and REFRESH_FIELD in request.form
 
     def validate_on_submit(self, extra_validators=None) -> bool:
         if self.is_refresh():

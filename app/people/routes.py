@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.core.errors import DomainError
-from app.core.forms import ActionForm, attach_error
+from app.core.forms import ActionForm, attach_error, max_length, optional
 from app.core.permissions import allow
 from app.core.roles import Role
 from app.extensions import db
@@ -31,8 +31,12 @@ def own_person() -> Person | None:
 
 def profile_form(person: Person | None = None) -> ProfileForm:
     form = ProfileForm(obj=person)
-    if person is not None and not form.is_submitted():
-        form.nik.data = ""  # never echo the full NIK into a page; blank keeps the stored one
+    if person is not None:
+        # Never echo the full NIK into a page; left blank, the stored NIK is kept.
+        form.nik.validators = [optional(), max_length(24)]
+        form.nik.flags.required = False
+        if not form.is_submitted():
+            form.nik.data = ""
     levels = db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order))
     form.education_level_code.choices = [("", "—")] + [(e.code, e.name) for e in levels]
     religions = db.session.scalars(select(Religion).order_by(Religion.sort_order))

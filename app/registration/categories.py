@@ -48,6 +48,7 @@ GROUP_LABELS = {
 class CategorySpec:
     code: str
     groups: tuple[str, ...]  # option groups the form shows, in order
+    subtype_groups: tuple[str, ...]  # the groups whose choices form the subtype
     base_documents: tuple[str, ...] = (KTP, PHOTO, DIPLOMA)
     conditional: dict = field(default_factory=dict)  # group -> {code: [group needed when chosen]}
 
@@ -66,18 +67,12 @@ class CategorySpec:
                     return options.get(parent) == value
         return True
 
-    def subtype(self, options: dict[str, str]) -> str:
-        if self.code == TKS:
-            origin = options.get(TKS_ORIGIN, "")
-            return origin if origin == "ASN" else f"{origin}:{options.get(PENDAMPING_KIND, '')}"
-        if self.code == PEKSOS:
-            level = options.get(PEKSOS_LEVEL, "")
-            if level == "SPESIALIS":
-                return f"{level}:{options.get(PEKSOS_SPECIALISATION, '')}"
-            return level
-        if self.code == RELAWAN:
-            return options.get(RELAWAN_KIND, "")
-        return options.get(PENYULUH_MODE, "")
+    def subtype(self, options: dict[str, str]) -> str | None:
+        """E.g. "MASYARAKAT:PKH", "SPESIALIS:MEDIS", "KARANG_TARUNA"; None while not yet chosen."""
+        needed = [g for g in self.subtype_groups if self._is_needed(g, options)]
+        if not all(options.get(g) for g in needed):
+            return None
+        return ":".join(options[g] for g in needed)
 
     def required_documents(self, options: dict[str, str]) -> list[str]:
         documents = list(self.base_documents)
@@ -93,13 +88,19 @@ class CategorySpec:
 
 SPECS = {
     TKS: CategorySpec(
-        TKS, (TKS_ORIGIN, PENDAMPING_KIND), conditional={TKS_ORIGIN: {"MASYARAKAT": [PENDAMPING_KIND]}}
+        TKS,
+        groups=(TKS_ORIGIN, PENDAMPING_KIND),
+        subtype_groups=(TKS_ORIGIN, PENDAMPING_KIND),
+        conditional={TKS_ORIGIN: {"MASYARAKAT": [PENDAMPING_KIND]}},
     ),
     PEKSOS: CategorySpec(
         PEKSOS,
-        (PEKSOS_LEVEL, PEKSOS_SPECIALISATION),
+        groups=(PEKSOS_LEVEL, PEKSOS_SPECIALISATION),
+        subtype_groups=(PEKSOS_LEVEL, PEKSOS_SPECIALISATION),
         conditional={PEKSOS_LEVEL: {"SPESIALIS": [PEKSOS_SPECIALISATION]}},
     ),
-    RELAWAN: CategorySpec(RELAWAN, (RELAWAN_KIND, RELAWAN_REGISTRATION_LEVEL)),
-    PENYULUH: CategorySpec(PENYULUH, (PENYULUH_MODE,)),
+    RELAWAN: CategorySpec(
+        RELAWAN, groups=(RELAWAN_KIND, RELAWAN_REGISTRATION_LEVEL), subtype_groups=(RELAWAN_KIND,)
+    ),
+    PENYULUH: CategorySpec(PENYULUH, groups=(PENYULUH_MODE,), subtype_groups=(PENYULUH_MODE,)),
 }

@@ -31,6 +31,11 @@ class RegistrationError(DomainError):
     pass
 
 
+CONFLICT = _l(
+    "Pendaftaran ini baru saja diproses oleh orang lain. Muat ulang halaman untuk melihat statusnya."
+)
+
+
 # --- Drafts -------------------------------------------------------------------------------------
 
 
@@ -97,7 +102,7 @@ def save_draft(
         raise RegistrationError(_l("Periksa kembali isian yang ditandai."), errors=errors)
     spec = SPECS[category_code]
     subtype = spec.subtype(clean)
-    if all(g in clean for g in spec.required_groups(clean)):  # subtype complete
+    if subtype is not None:
         duplicate = find_open_duplicate(
             person.id, category_code, subtype, registration.id if registration else None
         )
@@ -121,7 +126,7 @@ def save_draft(
         db.session.add(registration)
         registration.events = []
     registration.options = clean
-    registration.subtype = subtype
+    registration.subtype = subtype or ""
     registration.region_code = region_code or registration.region_code
     db.session.flush()
     if before is None:
@@ -262,12 +267,7 @@ def transition(registration: Registration, action: Action, actor, reason: str | 
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
-        raise RegistrationError(
-            _l(
-                "Pendaftaran ini baru saja diproses oleh orang lain. Muat ulang halaman untuk melihat "
-                "statusnya."
-            )
-        )
+        raise RegistrationError(CONFLICT)
     before = registration.audit_view()
     db.session.refresh(registration)
     if action == Action.VERIFY:

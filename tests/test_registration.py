@@ -1,0 +1,446 @@
+"""Registration lifecycle: category rules, completeness, every transition (legal and illegal), the
+one-open-registration rule, the agency queue within jurisdiction, e-mails, and concurrent decisions."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.core.roles import Role
+from app.extensions import db
+from app.people.models import Person
+from app.registration import services
+from app.registration.models import Registration, RegistrationEvent
+from app.registration.services import RegistrationError
+from app.registration.states import TRANSITIONS, Action, Status, target
+from tests.factories import (
+    VILLAGE_SEMARANG,
+    create_person,
+    create_registration,
+    create_user,
+    login,
+    sample_file,
+)
+
+NUMBER = re.compile(r"^\d{6}/REG/32/[IVX]+/\d{4}$")
+
+
+def load(app, registration_id):
+    with app.app_context():
+        registration = db.session.get(Registration, registration_id)
+        events = [(e.from_status, e.to_status, e.reason) for e in registration.events]
+        return registration.status, registration.registration_number, registration.decision_reason, events
+
+
+# --- The state machine itself ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("status", list(Status))
+def test_every_action_from_every_status(action, status):
+    sources, result = TRANSITIONS[action]
+    assert target(action, status) == (result if status in sources else None)
+
+
+def test_only_the_documented_transitions_exist():
+    legal = {(s, a) for a in Action for s in Status if target(a, s)}
+    assert legal == {
+        (Status.DRAFT, Action.SUBMIT),
+        (Status.RETURNED, Action.SUBMIT),
+        (Status.SUBMITTED, Action.VERIFY),
+        (Status.SUBMITTED, Action.RETURN),
+        (Status.SUBMITTED, Action.REJECT),
+    }
+
+
+# --- Category rules and completeness (services) ----------------------------------------------------
+
+
+def draft(app, category, options, region="32.04", person_id=None):
+    person_id = person_id or create_person(app)
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        registration = services.save_draft(person, category, options, region)
+        db.session.commit()
+        return registration.id
+
+
+def missing(app, registration_id):
+    with app.app_context():
+        return services.missing_items(db.session.get(Registration, registration_id))
+
+
+def test_tks_from_the_community_needs_the_pendamping_kind_and_an_assignment_letter(app):
+    rid = draft(app, "TKS", {"origin": "MASYARAKAT"})
+    items = missing(app, rid)
+    assert "Isi Jenis Pendamping Sosial." in items
+    assert "Unggah Surat keputusan/surat tugas (SK)." in items
+    assert "Unggah Pindaian KTP." in items
+
+
+def test_tks_asn_drops_a_pendamping_kind_it_does_not_need(app):
+    rid = draft(app, "TKS", {"origin": "ASN", "pendamping_kind": "PKH"})
+    with app.app_context():
+        registration = db.session.get(Registration, rid)
+        assert registration.options == {"origin": "ASN"}
+        assert registration.subtype == "ASN"
+    assert not any("Pendamping" in item for item in missing(app, rid))
+
+
+def test_specialist_social_worker_needs_a_specialisation(app):
+    rid = draft(app, "PEKSOS", {"level": "SPESIALIS"})
+    assert "Isi Bidang spesialisasi." in missing(app, rid)
+    generalist = draft(app, "PEKSOS", {"level": "GENERALIS"})
+    assert not any("spesialisasi" in item for item in missing(app, generalist))
+
+
+def test_penyuluh_needs_a_letter_only_on_assignment(app):
+    asn = draft(app, "PENYULUH", {"mode": "ASN"})
+    mandiri = draft(app, "PENYULUH", {"mode": "MANDIRI"})
+    assert "Unggah Surat keputusan/surat tugas (SK)." in missing(app, asn)
+    assert "Unggah Surat keputusan/surat tugas (SK)." not in missing(app, mandiri)
+
+
+def test_unknown_options_categories_and_regions_are_refused(app):
+    person_id = create_person(app)
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        with pytest.raises(RegistrationError) as error:
+            services.save_draft(person, "RELAWAN", {"relawan_kind": "BUKAN"}, "32.04")
+        assert error.value.errors == {"relawan_kind": [error.value.errors["relawan_kind"][0]]}
+        with pytest.raises(RegistrationError):
+            services.save_draft(person, "ASTRONOT", {}, "32.04")
+        for region in ("32", "32.04.12.2002", "99.99"):
+            with pytest.raises(RegistrationError) as error:
+                services.save_draft(person, "RELAWAN", {"relawan_kind": "PSM"}, region)
+            assert "region_code" in error.value.errors
+
+
+def test_submitting_an_incomplete_registration_lists_what_is_missing(app):
+    rid = draft(app, "RELAWAN", {"relawan_kind": "TAGANA"})
+    with app.app_context():
+        registration = db.session.get(Registration, rid)
+        with pytest.raises(RegistrationError) as error:
+            services.submit(registration, None)
+        assert "Isi Terdata di." in error.value.errors[None]
+        assert "Unggah Pas foto." in error.value.errors[None]
+    assert load(app, rid)[0] == "draft"
+
+
+# --- One person, one open registration per category and subtype ------------------------------------
+
+
+def test_no_two_open_registrations_of_the_same_subtype(app):
+    person_id = create_person(app)
+    first = create_registration(app, person_id)
+    officer_id = create_officer_id(app)
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        with pytest.raises(RegistrationError, match="sudah memiliki pendaftaran Relawan Sosial"):
+            services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04")
+        # Another kind of Relawan is a different subtype.
+        services.save_draft(person, "RELAWAN", {"relawan_kind": "TAGANA"}, "32.04")
+        # Once the first is rejected, the same subtype may be registered again.
+        officer = db.session.get(User, officer_id)
+        services.decide(db.session.get(Registration, first), Action.REJECT, officer, "Dokumen palsu")
+        services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04")
+        db.session.commit()
+
+
+def create_officer_id(app, region="32.04"):
+    return create_user(app, Role.AGENCY_OFFICER, region_code=region).id
+
+
+# --- The whole lifecycle through the web, with e-mails and the timeline ----------------------------
+
+
+def applicant_with_draft(app, client):
+    user = create_user(app, Role.APPLICANT)
+    login(client, user)
+    person_id = create_person(app, user_id=user.id)
+    with app.app_context():
+        email = db.session.get(Person, person_id).email
+    return user, person_id, email
+
+
+def test_submit_return_resubmit_verify(app, client, outbox):
+    user, person_id, email = applicant_with_draft(app, client)
+    response = client.post(
+        "/pendaftaran/baru/RELAWAN",
+        data={
+            "relawan_kind": "KARANG_TARUNA",
+            "registration_level": "KABKOTA",
+            "region_code-1": "32",
+            "region_code-2": "32.04",
+        },
+    )
+    rid = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/pendaftaran/{rid}").get_data(as_text=True)
+    assert "Belum dapat diajukan" in page and "Unggah Pas foto." in page
+
+    assert client.post(f"/pendaftaran/{rid}/ajukan").status_code == 302
+    assert load(app, rid)[0] == "draft"  # incomplete: refused, with the list flashed
+    for kind in ("KTP", "FOTO", "IJAZAH"):
+        client.post(
+            f"/pendaftaran/{rid}/dokumen",
+            data={"kind": kind, "file": (io.BytesIO(sample_file()), "x.png")},
+            content_type="multipart/form-data",
+        )
+    client.post(f"/pendaftaran/{rid}/ajukan")
+    assert load(app, rid)[0] == "submitted"
+    assert "Diajukan" in outbox.last_to(email)["Subject"]
+
+    officer = app.test_client()
+    login(officer, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    # A return needs a reason, and the reason reaches the applicant.
+    html = officer.post(f"/pendaftaran/{rid}/putusan", data={"action": "return"}).get_data(as_text=True)
+    assert "Tuliskan alasannya untuk pemohon." in html
+    officer.post(
+        f"/pendaftaran/{rid}/putusan", data={"action": "return", "reason": "Foto buram, unggah ulang."}
+    )
+    status, number, reason, _ = load(app, rid)
+    assert (status, number, reason) == ("returned", None, "Foto buram, unggah ulang.")
+    assert "Foto buram, unggah ulang." in outbox.body(outbox.last_to(email))
+    assert "Foto buram, unggah ulang." in client.get(f"/pendaftaran/{rid}").get_data(as_text=True)
+
+    # The applicant edits and resubmits.
+    client.post(
+        f"/pendaftaran/{rid}/dokumen",
+        data={"kind": "FOTO", "file": (io.BytesIO(sample_file("jpg")), "f.jpg")},
+        content_type="multipart/form-data",
+    )
+    client.post(f"/pendaftaran/{rid}/ajukan")
+    assert load(app, rid)[0] == "submitted"
+
+    officer.post(f"/pendaftaran/{rid}/putusan", data={"action": "verify"})
+    status, number, reason, events = load(app, rid)
+    assert status == "verified" and NUMBER.match(number)
+    assert reason is None
+    assert [(f, t) for f, t, _ in events] == [
+        (None, "draft"),
+        ("draft", "submitted"),
+        ("submitted", "returned"),
+        ("returned", "submitted"),
+        ("submitted", "verified"),
+    ]
+    assert number in outbox.body(outbox.last_to(email))
+    mine = client.get("/pendaftaran").get_data(as_text=True)
+    assert number in mine
+    # Verified is final: no more edits, uploads or submissions.
+    assert client.get(f"/pendaftaran/{rid}/ubah").status_code == 403
+    assert client.post(f"/pendaftaran/{rid}/ajukan").status_code == 403
+
+
+def test_rejection_is_final_and_needs_a_reason(app, client, outbox):
+    person_id = create_person(app)
+    rid = create_registration(app, person_id)
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32"))
+    client.post(
+        f"/pendaftaran/{rid}/putusan", data={"action": "reject", "reason": "Bukan anggota Karang Taruna."}
+    )
+    assert load(app, rid)[:3] == ("rejected", None, "Bukan anggota Karang Taruna.")
+    response = client.post(f"/pendaftaran/{rid}/putusan", data={"action": "verify"})
+    assert response.status_code == 409
+    assert "sudah berstatus Ditolak" in response.get_data(as_text=True)
+    assert load(app, rid)[0] == "rejected"
+
+
+def test_illegal_transitions_raise_and_change_nothing(app):
+    person_id = create_person(app)
+    draft_id = create_registration(app, person_id, submit=False)
+    officer_id = create_officer_id(app)
+    with app.app_context():
+        officer = db.session.get(User, officer_id)
+        registration = db.session.get(Registration, draft_id)
+        for action in (Action.VERIFY, Action.RETURN, Action.REJECT):
+            with pytest.raises(RegistrationError, match="sudah berstatus Draf"):
+                services.decide(registration, action, officer, "alasan")
+        with pytest.raises(RegistrationError):
+            services.decide(registration, Action.SUBMIT, officer)
+    assert load(app, draft_id)[0] == "draft"
+
+
+def test_double_submit_of_the_same_decision_transitions_once(app, client):
+    rid = create_registration(app, create_person(app))
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    first = client.post(f"/pendaftaran/{rid}/putusan", data={"action": "verify"})
+    second = client.post(f"/pendaftaran/{rid}/putusan", data={"action": "verify"})
+    assert first.status_code == 302 and second.status_code == 409
+    assert "sudah berstatus Terverifikasi" in second.get_data(as_text=True)
+    events = load(app, rid)[3]
+    assert [t for _, t, _ in events].count("verified") == 1
+
+
+# --- The agency's queue and jurisdiction -----------------------------------------------------------
+
+
+def test_queue_shows_only_submitted_registrations_in_jurisdiction_oldest_first(app, client):
+    bandung_old = create_registration(app, create_person(app, full_name="Pertama Bandung"))
+    create_registration(app, create_person(app, full_name="Masih Draf"), submit=False)
+    semarang = create_registration(
+        app, create_person(app, full_name="Warga Semarang", village=VILLAGE_SEMARANG), region="33.74"
+    )
+    bandung_new = create_registration(
+        app, create_person(app, full_name="Kedua Bandung"), category="PENYULUH", options={"mode": "MANDIRI"}
+    )
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    html = client.get("/verifikasi").get_data(as_text=True)
+    assert html.index("Pertama Bandung") < html.index("Kedua Bandung")
+    assert "Masih Draf" not in html and "Warga Semarang" not in html
+    filtered = client.get("/verifikasi?kategori=PENYULUH").get_data(as_text=True)
+    assert "Kedua Bandung" in filtered and "Pertama Bandung" not in filtered
+    # A region filter outside the jurisdiction is ignored, not obeyed.
+    outside = client.get("/verifikasi?wilayah=33").get_data(as_text=True)
+    assert "Warga Semarang" not in outside
+
+    jateng = app.test_client()
+    login(jateng, create_user(app, Role.AGENCY_OFFICER, region_code="33"))
+    html = jateng.get("/verifikasi").get_data(as_text=True)
+    assert "Warga Semarang" in html and "Pertama Bandung" not in html
+    assert jateng.get(f"/pendaftaran/{bandung_old}").status_code == 404
+    assert jateng.post(f"/pendaftaran/{bandung_new}/putusan", data={"action": "verify"}).status_code == 404
+    assert load(app, bandung_new)[0] == "submitted"
+    assert load(app, semarang)[0] == "submitted"
+
+    ministry = app.test_client()
+    login(ministry, create_user(app, Role.MINISTRY_ADMIN))
+    html = ministry.get("/verifikasi").get_data(as_text=True)
+    assert "Warga Semarang" in html and "Pertama Bandung" in html
+
+
+def test_other_applicants_cannot_see_a_registration(app, client):
+    rid = create_registration(app, create_person(app, user_id=create_user(app).id))
+    login(client, create_user(app))
+    assert client.get(f"/pendaftaran/{rid}").status_code == 404
+
+
+# --- Walk-in: an officer enters a person without an account and verifies at once -------------------
+
+
+def test_officer_enters_a_walk_in_and_verifies_at_once(app, client):
+    from tests.factories import profile_form_data
+
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    response = client.post("/orang/baru", data=profile_form_data(full_name="Mak Icih", email=""))
+    assert response.status_code == 302
+    person_id = int(response.headers["Location"].split("orang=")[1])
+    # Outside the officer's jurisdiction the registration cannot be entered.
+    html = client.post(
+        f"/pendaftaran/baru/RELAWAN?orang={person_id}",
+        data={
+            "relawan_kind": "PSM",
+            "registration_level": "KABKOTA",
+            "region_code-1": "33",
+            "region_code-2": "33.74",
+        },
+    ).get_data(as_text=True)
+    assert "di dalam wilayah kerja Anda" in html
+    response = client.post(
+        f"/pendaftaran/baru/RELAWAN?orang={person_id}",
+        data={
+            "relawan_kind": "PSM",
+            "registration_level": "KABKOTA",
+            "region_code-1": "32",
+            "region_code-2": "32.04",
+        },
+    )
+    rid = int(response.headers["Location"].rsplit("/", 1)[1])
+    for kind in ("KTP", "FOTO", "IJAZAH"):
+        client.post(
+            f"/pendaftaran/{rid}/dokumen",
+            data={"kind": kind, "file": (io.BytesIO(sample_file("pdf")), "d.pdf")},
+            content_type="multipart/form-data",
+        )
+    client.post(f"/pendaftaran/{rid}/ajukan", data={"verify_now": "1"})
+    status, number, _, events = load(app, rid)
+    assert status == "verified" and NUMBER.match(number)
+    assert [t for _, t, _ in events] == ["draft", "submitted", "verified"]
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        assert person.user_id is None
+
+
+# --- Concurrency: two officers decide the same registration at the same moment ---------------------
+
+
+@pytest.mark.live
+def test_concurrent_decisions_transition_exactly_once(app):
+    rid = create_registration(app, create_person(app))
+    officers = [create_officer_id(app) for _ in range(2)]
+    barrier = threading.Barrier(len(officers))
+    outcomes: list[str] = []
+
+    def decide(officer_id, action):
+        with app.app_context():
+            officer = db.session.get(User, officer_id)
+            registration = db.session.get(Registration, rid)
+            db.session.commit()  # end the reading transaction; both start deciding together
+            barrier.wait()
+            try:
+                services.decide(registration, action, officer, "alasan")
+                db.session.commit()
+                outcomes.append("won")
+            except RegistrationError:
+                db.session.rollback()
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=decide, args=(officers[0], Action.VERIFY)),
+        threading.Thread(target=decide, args=(officers[1], Action.REJECT)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["conflict", "won"]
+    with app.app_context():
+        decisions = db.session.scalar(
+            select(func.count())
+            .select_from(RegistrationEvent)
+            .where(
+                RegistrationEvent.registration_id == rid,
+                RegistrationEvent.to_status.in_(["verified", "rejected"]),
+            )
+        )
+        assert decisions == 1
+        registration = db.session.get(Registration, rid)
+        assert (registration.status == "verified") == (registration.registration_number is not None)
+
+
+@pytest.mark.live
+def test_registration_numbers_are_unique_under_concurrent_verification(app):
+    registrations = [create_registration(app, create_person(app)) for _ in range(8)]
+    officer_id = create_officer_id(app)
+    barrier = threading.Barrier(len(registrations))
+    errors: list[BaseException] = []
+
+    def verify(rid):
+        try:
+            with app.app_context():
+                officer = db.session.get(User, officer_id)
+                registration = db.session.get(Registration, rid)
+                db.session.commit()  # end the reading transaction; all start writing together
+                barrier.wait()
+                services.decide(registration, Action.VERIFY, officer)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=verify, args=(rid,)) for rid in registrations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    numbers = [load(app, rid)[1] for rid in registrations]
+    assert all(numbers) and len(set(numbers)) == len(numbers)
+    sequence = sorted(int(n.split("/")[0]) for n in numbers)
+    assert sequence == list(range(sequence[0], sequence[0] + len(numbers)))  # gap-free
