@@ -11,7 +11,7 @@ from app.core.audit import AuditEvent
 from app.core.roles import Role
 from app.extensions import db
 from app.people.models import Person
-from tests.factories import create_person, create_registration, login, new_nik, profile_form_data
+from tests.factories import create_person, create_registration, new_nik, profile_form_data
 
 
 def person_of(app, user_id):
