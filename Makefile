@@ -53,6 +53,7 @@ test-postgres: install
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 bench: install
+	@# BENCH_DATABASE_URL (optional) adds a PostgreSQL run on a SCRATCH database (its tables are dropped).
 	APP_CONFIG=testing $(BIN)/python -m bench
 
 clean:
