@@ -25,6 +25,7 @@ def create_app(config: type | None = None) -> Flask:
         instance_path=os.environ.get("INSTANCE_DIR", str(ROOT / "instance")),
     )
     app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # the SQLite default and the outbox live there
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment (see README.md)")
 

@@ -42,10 +42,13 @@ class RegionField(Field):
         chosen = None
         for level in range(PROVINCE, self.max_level + 1):
             code = (formdata.get(f"{self.name}-{level}") or "").strip()
-            # Keep only a consistent chain: each level must sit inside the one above.
-            if not code or code.count(".") != level - 1:
+            if not code:
                 break
-            if chosen and not code.startswith(chosen + "."):
+            # Keep only a consistent chain: each level must sit inside the one above. A level that
+            # does not (stale after a change without JavaScript, or tampered) is dropped, so a refresh
+            # shows the levels above; a submission is refused rather than bound to a wider region.
+            if code.count(".") != level - 1 or (chosen and not code.startswith(chosen + ".")):
+                self.process_errors.append(str(_l("Pilihan wilayah tidak saling cocok. Pilih ulang.")))
                 break
             chosen = code
         if chosen or any(f"{self.name}-{lv}" in formdata for lv in range(1, 5)):
