@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import Length
 
+from app.accounts.services import MIN_PASSWORD_LENGTH
 from app.core.forms import AppForm, max_length, required, same_as, valid_email
 from app.core.roles import STAFF_ROLES
 from app.reference.fields import RegionField
 from app.reference.models import PROVINCE, REGENCY
+
+
+def min_password():
+    """The same rule the service enforces, checked with the other fields so one round shows all errors."""
+    return Length(
+        min=MIN_PASSWORD_LENGTH, message=_l("Kata sandi minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH)
+    )
 
 
 class LoginForm(AppForm):
@@ -23,7 +32,7 @@ class SignUpForm(AppForm):
     )
     email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
     password = PasswordField(
-        _l("Kata sandi"), validators=[required()], description=_l("Minimal 10 karakter.")
+        _l("Kata sandi"), validators=[required(), min_password()], description=_l("Minimal 10 karakter.")
     )
     password_confirm = PasswordField(_l("Ulangi kata sandi"), validators=[required(), same_as("password")])
 
@@ -34,7 +43,7 @@ class EmailOnlyForm(AppForm):
 
 class ResetPasswordForm(AppForm):
     password = PasswordField(
-        _l("Kata sandi baru"), validators=[required()], description=_l("Minimal 10 karakter.")
+        _l("Kata sandi baru"), validators=[required(), min_password()], description=_l("Minimal 10 karakter.")
     )
     password_confirm = PasswordField(
         _l("Ulangi kata sandi baru"), validators=[required(), same_as("password")]

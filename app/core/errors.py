@@ -23,9 +23,19 @@ class DomainError(Exception):
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
 
 
+def _leave_body_unread() -> None:
+    """An error page must not parse a request body it has not read yet: the body may be the error
+    (413) or too large to read (a 404 for an oversized upload). Mark it read and empty, the way
+    Werkzeug stores a parsed form, so the navbar's logout form finds nothing to read."""
+    if "form" not in request.__dict__:
+        empty = request.parameter_storage_class()
+        request.__dict__.update(form=empty, files=empty)
+
+
 def register_error_pages(app: Flask) -> None:
     def render_error(error: HTTPException):
         code = error.code or 500
+        _leave_body_unread()
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             return {"error": code, "message": error.description}, code
         template = f"errors/{code}.html" if code in ERROR_PAGES else "errors/generic.html"
@@ -39,6 +49,7 @@ def register_error_pages(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return render_error(error)
         app.logger.exception("Unhandled error")
+        _leave_body_unread()
         from app.extensions import db
 
         db.session.rollback()

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.core.permissions import role_may_open
 
 MENU = [
+    ("main.dashboard", _l("Dasbor")),
     ("people.profile", _l("Profil saya")),
     ("registration.my_registrations", _l("Pendaftaran saya")),
     ("registration.queue", _l("Antrean verifikasi")),
