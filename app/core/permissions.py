@@ -18,7 +18,9 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
+from app.core import audit
 from app.core.roles import Role
+from app.extensions import db
 
 if TYPE_CHECKING:
     from app.accounts.models import User
@@ -77,6 +79,10 @@ def enforce_access() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if not role_may_open(current_user.role, endpoint):
+        audit.record(
+            "access.denied", object_type="endpoint", object_id=endpoint, after={"path": request.path}
+        )
+        db.session.commit()
         abort(403)
     return None
 

@@ -85,17 +85,48 @@ def _pdf_has_active_content(data: bytes) -> bool:
     return False
 
 
-def _check_pdf(data: bytes) -> None:
-    import pypdfium2
+def _structure_has_active_content(reader) -> bool:
+    """Walk every object of the parsed PDF (object streams and any filter decoded by the parser)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
+    active = {name.decode() for name in ACTIVE_PDF_NAMES} | {"/EmbeddedFiles"}
+    numbers = {num for objects in reader.xref.values() for num in objects} | set(reader.xref_objStm)
+    for number in numbers:
+        stack = [reader.get_object(number)]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, DictionaryObject):
+                if active.intersection(item.keys()):
+                    return True
+                stack.extend(item.values())  # indirect references are reached as objects of their own
+            elif isinstance(item, ArrayObject):
+                stack.extend(item)
+            elif isinstance(item, NameObject) and item in active:
+                return True
+    return False
+
+
+def _check_pdf(data: bytes) -> None:
+    """Refuse active content found by a byte scan (fast) or in the parsed structure (thorough), and
+    PDFs that are encrypted, unreadable or empty."""
+    import pypdfium2
+    from pypdf import PdfReader
+
+    scripted = UploadError(_l("PDF berisi skrip atau aksi otomatis dan tidak dapat diterima."))
     if _pdf_has_active_content(data):
-        raise UploadError(_l("PDF berisi skrip atau aksi otomatis dan tidak dapat diterima."))
+        raise scripted
     try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise ValueError("encrypted")
+        has_script = _structure_has_active_content(reader)
         document = pypdfium2.PdfDocument(data)
         pages = len(document)
         document.close()
     except Exception as error:  # noqa: BLE001 - any parse failure means an unusable PDF
         raise UploadError(_l("Berkas PDF rusak atau terkunci kata sandi.")) from error
+    if has_script:
+        raise scripted
     if pages == 0:
         raise UploadError(_l("Berkas PDF tidak berisi halaman."))
 
@@ -124,7 +155,7 @@ def _check_image(data: bytes, content_type: str) -> None:
 def check_upload(filename: str | None, stream: BinaryIO) -> CheckedFile:
     """Read and check an upload; raises UploadError with a message for the person uploading."""
     limit = max_bytes()
-    data = stream.read(limit + 1)
+    data = stream.read(limit + 1) if stream is not None else b""
     if not data:
         raise UploadError(_l("Berkas kosong atau belum dipilih."))
     if len(data) > limit:
@@ -201,7 +232,12 @@ def render_preview(stored_name: str, content_type: str) -> bytes:
         document = pypdfium2.PdfDocument(data)
         try:
             page = document[0]
-            scale = min(2.0, PREVIEW_WIDTH / max(page.get_width(), 1))
+            # Bounded like an image preview: at most PREVIEW_WIDTH wide and twice that high.
+            scale = min(
+                2.0,
+                PREVIEW_WIDTH / max(page.get_width(), 1),
+                2 * PREVIEW_WIDTH / max(page.get_height(), 1),
+            )
             image = page.render(scale=scale).to_pil()
         finally:
             document.close()

@@ -174,7 +174,7 @@ def upload_document(
     if registration.status_enum not in EDITABLE:
         raise RegistrationError(_l("Dokumen tidak dapat diubah setelah pendaftaran diajukan."))
     if kind not in dict(document_kinds(registration)):
-        raise RegistrationError(_l("Jenis dokumen tidak dikenal."), field="file")
+        raise RegistrationError(_l("Jenis dokumen tidak dikenal."))
     try:
         checked = uploads.check_upload(filename, stream)
     except uploads.UploadError as error:

@@ -122,3 +122,98 @@ class MailReader:
         page.goto(link)
         page.wait_for_load_state()
         return link
+
+
+def choose_region(page: Page, field: str, codes: list[str]) -> None:
+    """Pick province → regency → … in a region picker; each level loads after the one above."""
+    for level, code in enumerate(codes, 1):
+        select = page.locator(f"#{field}-{level}")
+        expect(select.locator(f'option[value="{code}"]')).to_have_count(1)
+        select.select_option(code)
+
+
+class ProfilePage(BasePage):
+    path = "/profil/ubah"
+
+    def fill(
+        self,
+        *,
+        nik: str,
+        name: str,
+        birth_place: str,
+        birth_date: str,
+        female: bool,
+        village: list[str],
+        street: str,
+        rt: str,
+        rw: str,
+        phone: str,
+        education: str,
+    ) -> None:
+        page = self.page
+        page.get_by_label("NIK").fill(nik)
+        page.get_by_label("Nama lengkap").fill(name)
+        page.get_by_label("Tempat lahir").fill(birth_place)
+        page.get_by_label("Tanggal lahir").fill(birth_date)
+        page.get_by_label("Perempuan" if female else "Laki-laki").check()
+        choose_region(page, "village_code", village)
+        page.get_by_label("Jalan, nomor rumah").fill(street)
+        page.get_by_label("RT", exact=True).fill(rt)
+        page.get_by_label("RW", exact=True).fill(rw)
+        page.get_by_label("Nomor HP").fill(phone)
+        page.get_by_label("Pendidikan terakhir").select_option(education)
+
+    def save(self) -> None:
+        self.page.get_by_role("button", name="Simpan profil").click()
+        self.page.wait_for_load_state()
+
+
+class RegistrationPage(BasePage):
+    """The registration's own page: details, documents, submit, decision and timeline."""
+
+    def start(self, category_name: str) -> None:
+        self.page.goto("/pendaftaran/baru")
+        self.page.get_by_role("link", name=category_name).click()
+
+    def fill_relawan(self, kind: str, registered_at: str, region: list[str]) -> None:
+        self.page.get_by_label("Jenis Relawan Sosial").select_option(label=kind)
+        self.page.get_by_label("Terdata di").select_option(label=registered_at)
+        choose_region(self.page, "region_code", region)
+        self.page.get_by_role("button", name="Simpan draf").click()
+        self.page.wait_for_load_state()
+
+    def upload(self, document_label: str, path: str) -> None:
+        self.page.get_by_label(document_label, exact=True).set_input_files(path)
+        item = self.page.locator("li", has=self.page.get_by_label(document_label, exact=True))
+        item.get_by_role("button", name=re.compile("^(Unggah|Ganti)$")).click()
+        self.page.wait_for_load_state()
+
+    def submit(self) -> None:
+        self.page.get_by_role("button", name="Ajukan untuk diverifikasi").click()
+        self.page.wait_for_load_state()
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_test_id("status")
+
+    @property
+    def number(self) -> Locator:
+        return self.page.get_by_test_id("registration-number")
+
+    def decide(self, button: str, reason: str | None = None) -> None:
+        if reason:
+            self.page.get_by_label("Alasan").fill(reason)
+        self.page.get_by_role("button", name=button, exact=True).click()
+        self.page.wait_for_load_state()
+
+
+class QueuePage(BasePage):
+    path = "/verifikasi"
+
+    @property
+    def entries(self) -> Locator:
+        return self.page.get_by_test_id("queue").locator("a")
+
+    def open_entry(self, person_name: str) -> None:
+        self.entries.filter(has_text=person_name).click()
+        self.page.wait_for_load_state()
