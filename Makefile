@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 TEST_DATABASE_URL ?=
 
-.PHONY: run test test-sqlite test-postgres lint format bench translations chromium install clean
+.PHONY: run test test-sqlite test-postgres lint format bench translations translations-update chromium install clean
 
 # Virtual environment with the app and its dev tools; re-installed when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -58,3 +58,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output
+
+# After changing UI strings: refresh the catalogue, then translate the new entries in app/translations/en.
+translations-update: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
