@@ -43,7 +43,8 @@ def _district_exists(code: str) -> bool:
 
 def _describe(code: str) -> str:
     name = _region_name(code)
-    return f"{code} {name}" if name else f"{code} ({_l('tidak ada di data wilayah')})"
+    unknown = _l("tidak ada di data wilayah")
+    return f"{code} {name}" if name else f"{code} ({unknown})"
 
 
 def _print_parts(parts: NikParts) -> None:
@@ -63,9 +64,9 @@ def _print_parts(parts: NikParts) -> None:
 
 def _print_messages(result: IdentityCheck) -> None:
     for error in result.errors:
-        click.echo(f"{_l('Kesalahan')}: {error}", err=True)
+        click.echo(str(_l("Kesalahan: %(message)s", message=error)), err=True)
     for warning in result.warnings:
-        click.echo(f"{_l('Peringatan')}: {warning}", err=True)
+        click.echo(str(_l("Peringatan: %(message)s", message=warning)), err=True)
 
 
 @nik_cli.command("check")
