@@ -71,8 +71,10 @@ def time_baseline(url: str) -> float:
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS bench_regions"))
         connection.execute(
-            text("CREATE TABLE bench_regions (code VARCHAR(13) PRIMARY KEY, name VARCHAR(120), "
-                 "level SMALLINT, parent_code VARCHAR(13))")
+            text(
+                "CREATE TABLE bench_regions (code VARCHAR(13) PRIMARY KEY, name VARCHAR(120), "
+                "level SMALLINT, parent_code VARCHAR(13))"
+            )
         )
     started = time.perf_counter()
     rows = read_region_rows()
