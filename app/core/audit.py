@@ -123,7 +123,12 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     """Walk every event in order and recompute the chain."""
     expected_prev = GENESIS_HASH
     checked = 0
-    stmt = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch_size)
+    # populate_existing: compare what is stored, not events already loaded into this session.
+    stmt = (
+        select(AuditEvent)
+        .order_by(AuditEvent.id)
+        .execution_options(yield_per=batch_size, populate_existing=True)
+    )
     for event in db.session.scalars(stmt):
         if event.prev_hash != expected_prev:
             return ChainReport(checked, event.id, "prev_hash does not match the previous event")
