@@ -37,7 +37,11 @@ bp = Blueprint("registration", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
 PAGE_SIZE = 25
 # Files are never rendered by the browser as a page: no scripts, no plugins, no framing.
-FILE_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff"}
+FILE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+}
 
 
 def _load(registration_id: int, check=can_view_registration) -> Registration:
@@ -255,6 +259,11 @@ def _document_of(registration: Registration, document_id: int) -> Document:
     return document
 
 
+def _private_file(response: Response) -> Response:
+    response.headers.update(FILE_HEADERS)
+    return response
+
+
 @bp.get("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/unduh")
 @allow(Role.APPLICANT, *OFFICERS)
 def download_document(registration_id: int, document_id: int):
@@ -267,16 +276,14 @@ def download_document(registration_id: int, document_id: int):
         after={"document_id": document.id, "kind": document.kind},
     )
     db.session.commit()
-    response = send_file(
-        uploads.path_of(document.stored_name),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.original_name,
-        max_age=0,
+    return _private_file(
+        send_file(
+            uploads.path_of(document.stored_name),
+            mimetype=document.content_type,
+            as_attachment=True,
+            download_name=document.original_name,
+        )
     )
-    response.headers.update(FILE_HEADERS)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/pratinjau")
@@ -285,10 +292,7 @@ def preview_document(registration_id: int, document_id: int):
     registration = _load(registration_id)
     document = _document_of(registration, document_id)
     png = uploads.render_preview(document.stored_name, document.content_type)
-    response = Response(png, mimetype="image/png")
-    response.headers.update(FILE_HEADERS)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _private_file(Response(png, mimetype="image/png"))
 
 
 @bp.post("/pendaftaran/<int:registration_id>/ajukan")
