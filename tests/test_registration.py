@@ -444,3 +444,90 @@ def test_registration_numbers_are_unique_under_concurrent_verification(app):
     assert all(numbers) and len(set(numbers)) == len(numbers)
     sequence = sorted(int(n.split("/")[0]) for n in numbers)
     assert sequence == list(range(sequence[0], sequence[0] + len(numbers)))  # gap-free
+
+
+# --- Who may register whom: officers only for walk-ins in their jurisdiction ----------------------
+
+
+def test_officer_cannot_register_an_account_holder_or_an_outsider(app, client):
+    from tests.factories import profile_form_data
+
+    applicant = create_person(app, user_id=create_user(app).id)  # has an account, lives in 32.04
+    semarang_walk_in = create_person(app, village=VILLAGE_SEMARANG)
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    login(client, officer)
+    for person_id in (applicant, semarang_walk_in, 999999):
+        assert client.get(f"/pendaftaran/baru?orang={person_id}").status_code == 404
+        response = client.post(
+            f"/pendaftaran/baru/RELAWAN?orang={person_id}",
+            data={
+                "relawan_kind": "PSM",
+                "registration_level": "KABKOTA",
+                "region_code-1": "32",
+                "region_code-2": "32.04",
+            },
+        )
+        assert response.status_code == 404
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Registration)
+                .where(Registration.person_id.in_([applicant, semarang_walk_in]))
+            )
+            == 0
+        )
+        from app.core.audit import AuditEvent
+
+        denied = db.session.scalars(
+            select(AuditEvent.object_id).where(
+                AuditEvent.action == "person.access_denied", AuditEvent.actor_id == officer.id
+            )
+        ).all()
+        assert str(applicant) in denied and str(semarang_walk_in) in denied
+    # A walk-in living in the officer's regency may be registered.
+    local_walk_in = create_person(app)
+    assert client.get(f"/pendaftaran/baru?orang={local_walk_in}").status_code == 200
+    # Typing the NIK of someone outside reach reveals no name and no link.
+    with app.app_context():
+        semarang = db.session.get(Person, semarang_walk_in)
+        nik, name = semarang.nik, semarang.full_name
+    html = client.post("/orang/baru", data=profile_form_data(nik=nik)).get_data(as_text=True)
+    assert "sudah terdaftar sebagai pemohon dengan akun sendiri atau di wilayah lain" in html
+    assert name not in html and f"orang={semarang_walk_in}" not in html
+
+
+def test_applicant_edits_a_returned_registration_an_officer_entered(app, client):
+    user = create_user(app)
+    person_id = create_person(app, user_id=user.id)
+    officer_id = create_officer_id(app)
+    with app.app_context():
+        officer = db.session.get(User, officer_id)
+        person = db.session.get(Person, person_id)
+        registration = services.save_draft(
+            person,
+            "RELAWAN",
+            {"relawan_kind": "PSM", "registration_level": "KABKOTA"},
+            "32.04",
+            actor=officer,
+            by_officer=True,
+        )
+        for kind in ("KTP", "FOTO", "IJAZAH"):
+            services.upload_document(registration, kind, "x.png", io.BytesIO(sample_file()))
+        services.submit(registration, officer)
+        services.decide(registration, Action.RETURN, officer, "Lengkapi jenis relawan yang benar")
+        rid = registration.id
+        db.session.commit()
+    login(client, user)
+    response = client.post(
+        f"/pendaftaran/{rid}/ubah",
+        data={
+            "relawan_kind": "LK3",
+            "registration_level": "KABKOTA",
+            "region_code-1": "32",
+            "region_code-2": "32.04",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-500:]
+    client.post(f"/pendaftaran/{rid}/ajukan")
+    assert load(app, rid)[0] == "submitted"

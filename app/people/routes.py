@@ -7,6 +7,7 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ from app.people import services
 from app.people.forms import ProfileForm
 from app.people.models import Person
 from app.reference.models import EducationLevel, Religion
+from app.registration.permissions import can_register_for
 
 bp = Blueprint("people", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
@@ -121,8 +123,17 @@ def walk_in_person():
         try:
             person = services.save_profile(profile_data(form, None), actor=current_user)
         except services.DuplicateNik as error:
-            existing = error.existing
-            attach_error(form, error)
+            audit.record("person.duplicate_nik_entered", object_type="person", object_id=error.existing.id)
+            db.session.commit()
+            if can_register_for(current_user, error.existing):
+                existing = error.existing
+                message = _l("NIK ini sudah terdaftar; lanjutkan dengan data yang ada.")
+            else:
+                message = _l(
+                    "NIK ini sudah terdaftar sebagai pemohon dengan akun sendiri atau di wilayah lain. "
+                    "Pendaftarannya dilakukan lewat akun tersebut atau Dinas Sosial wilayahnya."
+                )
+            attach_error(form, DomainError(message, field="nik"))
         except DomainError as error:
             attach_error(form, error)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.core.permissions import in_jurisdiction
 from app.core.roles import Role
+from app.people.models import Person
 from app.registration.models import Registration
 from app.registration.states import EDITABLE, Status
 
@@ -16,6 +17,17 @@ def is_officer_for(user, registration: Registration) -> bool:
     return user.role in (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN) and in_jurisdiction(
         user, registration.region_code
     )
+
+
+def can_register_for(user, person: Person) -> bool:
+    """Who may start a registration for a person: the applicant for themself; an officer only for a
+    walk-in (a person without an account) who lives in the officer's jurisdiction or whom the officer
+    entered. An account holder registers themself."""
+    if user.role == Role.APPLICANT:
+        return person.user_id == user.id
+    if user.role not in (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN) or person.user_id is not None:
+        return False
+    return person.created_by_id == user.id or in_jurisdiction(user, person.village_code)
 
 
 def can_view_registration(user, registration: Registration) -> bool:
@@ -34,8 +46,8 @@ def can_decide(user, registration: Registration) -> bool:
     return registration.status_enum == Status.SUBMITTED and is_officer_for(user, registration)
 
 
-def can_enter_walk_in(user, registration: Registration) -> bool:
-    """An officer who entered a registration may submit and verify it in one step."""
+def can_submit_and_verify(user, registration: Registration) -> bool:
+    """An officer who entered a walk-in's registration may submit and verify it in one step."""
     return (
         registration.entered_by_officer
         and is_officer_for(user, registration)
@@ -46,6 +58,6 @@ def can_enter_walk_in(user, registration: Registration) -> bool:
 TEMPLATE_CHECKS = {
     "can_edit_registration": can_edit_registration,
     "can_decide": can_decide,
-    "can_enter_walk_in": can_enter_walk_in,
+    "can_submit_and_verify": can_submit_and_verify,
     "is_officer_for": is_officer_for,
 }

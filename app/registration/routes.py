@@ -27,7 +27,8 @@ from app.registration.forms import DecisionForm, DocumentForm, registration_form
 from app.registration.models import Document, Registration
 from app.registration.permissions import (
     can_edit_registration,
-    can_enter_walk_in,
+    can_register_for,
+    can_submit_and_verify,
     can_view_registration,
     is_officer_for,
 )
@@ -76,8 +77,16 @@ def _target_person() -> Person:
             flash(_("Lengkapi profil Anda dulu; profil dipakai untuk semua pendaftaran."), "info")
             abort(redirect(url_for("people.edit_profile")))
         return person
-    person = db.session.get(Person, request.args.get("orang", type=int) or 0)
-    if person is None:
+    person_id = request.args.get("orang", type=int) or 0
+    person = db.session.get(Person, person_id)
+    if person is None or not can_register_for(current_user, person):
+        audit.record(
+            "person.access_denied",
+            object_type="person",
+            object_id=person_id,
+            after={"endpoint": request.endpoint},
+        )
+        db.session.commit()
         abort(404)
     return person
 
@@ -154,7 +163,7 @@ def edit(registration_id: int):
                 form.region_code.data,
                 registration=registration,
                 actor=current_user,
-                by_officer=registration.entered_by_officer,
+                by_officer=current_user.role != Role.APPLICANT,
             )
         except DomainError as error:
             attach_error(form, error)
@@ -299,7 +308,7 @@ def preview_document(registration_id: int, document_id: int):
 @allow(Role.APPLICANT, *OFFICERS)
 def submit(registration_id: int):
     registration = _load(registration_id, can_edit_registration)
-    walk_in = request.form.get("verify_now") == "1" and can_enter_walk_in(current_user, registration)
+    walk_in = request.form.get("verify_now") == "1" and can_submit_and_verify(current_user, registration)
     try:
         if walk_in:
             services.submit_and_verify(registration, current_user)
