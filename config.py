@@ -30,7 +30,8 @@ class Config:
 
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    # Key for encrypting personal data at rest (NIK). Falls back to a key derived from SECRET_KEY.
+    # Key for encrypting personal data at rest (NIK): required in production; development and tests
+    # derive one from SECRET_KEY. Never change it without re-encrypting.
     DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY")
 
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -86,11 +87,19 @@ class Config:
         "REGISTRATION_NUMBER_PATTERN", "{seq:06d}/REG/{province}/{roman_month}/{year}"
     )
 
+    # Behind how many reverse proxies the app runs (0: none). Needed for client IPs in rate limits
+    # and the audit trail when deployed behind nginx or a load balancer.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+
+    # Settings create_app() refuses to start without (besides SECRET_KEY).
+    REQUIRED_SETTINGS: tuple[str, ...] = ("DATA_ENCRYPTION_KEY",)
+
     DEMO_ACCOUNTS_ALLOWED = False
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    REQUIRED_SETTINGS = ()
     DEBUG = True
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
@@ -101,6 +110,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
+    REQUIRED_SETTINGS = ()
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")

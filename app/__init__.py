@@ -9,6 +9,7 @@ from flask import Flask, g
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -26,8 +27,14 @@ def create_app(config: type | None = None) -> Flask:
     )
     app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # the SQLite default and the outbox live there
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in the environment (see README.md)")
+    for key in ("SECRET_KEY", *app.config.get("REQUIRED_SETTINGS", ())):
+        if not app.config.get(key):
+            raise RuntimeError(f"{key} must be set in the environment (see README.md)")
+    if app.config.get("PROXY_COUNT"):
+        # Behind N reverse proxies: take the client address and scheme from X-Forwarded-* (rate limits,
+        # audit IPs, secure cookies).
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -53,7 +60,9 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.session_protection = "strong"
+    # "basic": a phone switching between wifi and mobile data keeps its session; the rotating
+    # session token (User.get_id) ends sessions on password change and deactivation.
+    login_manager.session_protection = "basic"
     login_manager.login_message = None
 
     @login_manager.user_loader

@@ -10,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app.core import mail
+from app.extensions import db
 
 
 class Inbox:
@@ -46,6 +47,8 @@ def test_mail_goes_through_smtp_when_configured(app, smtp_server, outbox):
             user=type("U", (), {"full_name": "Budi"})(),
             verify_url="http://x/verifikasi/abc",
         )
+        assert smtp_server.messages == []  # queued until the transaction commits
+        db.session.commit()
     [message] = smtp_server.messages
     assert message["To"] == "penerima@uji.example.id"
     assert message["Subject"] == "Subjek uji"
@@ -85,6 +88,50 @@ def test_without_smtp_each_message_is_a_file_in_the_outbox(app, outbox):
             user=type("U", (), {"full_name": "B"})(),
             verify_url="http://x/2",
         )
+        db.session.commit()
     files = sorted(outbox.directory.glob("*.eml"))
     assert len(files) == 2
     assert [m["Subject"] for m in outbox.messages()] == ["Satu", "Dua"]
+
+
+def test_a_rolled_back_change_sends_no_mail(app, outbox):
+    with app.test_request_context():
+        mail.send(
+            "c@uji.example.id",
+            "Tiga",
+            "verify_email",
+            user=type("U", (), {"full_name": "C"})(),
+            verify_url="http://x/3",
+        )
+        db.session.rollback()
+        db.session.commit()
+    assert outbox.messages() == []
+
+
+def test_a_dead_mail_server_does_not_undo_a_committed_decision(app, client):
+    from app.core.roles import Role
+    from app.registration.models import Registration
+    from tests.factories import create_person, create_registration, create_user, login
+
+    rid = create_registration(app, create_person(app))
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=dead_port, MAIL_USE_TLS=False)
+    try:
+        response = client.post(f"/pendaftaran/{rid}/putusan", data={"action": "verify"})
+    finally:
+        app.config.update(saved)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Registration, rid).status == "verified"
+
+
+def test_links_in_mail_use_base_url_not_the_request_host(app, client, make_user, outbox):
+    user = make_user()
+    client.post("/akun/lupa-sandi", data={"email": user.email}, headers={"Host": "evil.example"})
+    link = outbox.link_to(user.email, "/akun/atur-sandi/")
+    assert link.startswith(app.config["BASE_URL"] + "/akun/atur-sandi/"), link
+    assert "evil.example" not in link

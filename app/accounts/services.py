@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import tokens
 from app.accounts.models import User, new_session_token
@@ -55,9 +56,10 @@ def sign_up(full_name: str, email: str, password: str) -> User | None:
     check_password_rules(password, email)
     existing = find_by_email(email)
     if existing is not None:
+        generate_password_hash(password)  # the same work as a new account: no timing difference
         mail.send(
             existing.email,
-            str(_l("Percobaan pendaftaran dengan e-mail Anda")),
+            _l("Percobaan pendaftaran dengan e-mail Anda"),
             "account_exists",
             user=existing,
             login_url=external_url("accounts.login"),
@@ -83,7 +85,7 @@ def send_verification(user: User) -> None:
     token = tokens.make_token(tokens.VERIFY_SALT, user.id, user.email)
     mail.send(
         user.email,
-        str(_l("Verifikasi e-mail akun SDM Kesos Anda")),
+        _l("Verifikasi e-mail akun SDM Kesos Anda"),
         "verify_email",
         user=user,
         verify_url=external_url("accounts.verify_email", token=token),
@@ -118,8 +120,14 @@ def verify_email(token: str) -> User:
 INVALID_LOGIN = _l("E-mail atau kata sandi salah.")
 
 
+# Hashed against when the address is unknown, so a wrong e-mail costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
 def authenticate(email: str, password: str) -> User:
     user = find_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
     if user is None or not user.check_password(password or ""):
         audit.record(
             "account.login_failed",
@@ -148,7 +156,7 @@ def request_password_reset(email: str) -> None:
     token = tokens.make_token(tokens.RESET_SALT, user.id, user.password_hash)
     mail.send(
         user.email,
-        str(_l("Atur ulang kata sandi SDM Kesos")),
+        _l("Atur ulang kata sandi SDM Kesos"),
         "reset_password",
         user=user,
         reset_url=external_url("accounts.reset_password", token=token),
@@ -247,7 +255,7 @@ def create_staff(
         token = tokens.make_token(tokens.RESET_SALT, user.id, user.password_hash)
         mail.send(
             user.email,
-            str(_l("Akun SDM Kesos Anda telah dibuat")),
+            _l("Akun SDM Kesos Anda telah dibuat"),
             "staff_invitation",
             user=user,
             reset_url=external_url("accounts.reset_password", token=token),

@@ -216,8 +216,10 @@ def _after_commit(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:  # a savepoint inside the transaction
+        return
     for stored_name in session.info.pop(_WRITTEN, []):
         _path(stored_name).unlink(missing_ok=True)
     session.info.pop(_TO_REMOVE, None)

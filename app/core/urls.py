@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 
 
 def external_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for an e-mail, always on BASE_URL: never on the Host header of the request
+    that triggered it (an attacker's Host would otherwise end up in a password-reset link)."""
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         return url_for(endpoint, _external=True, **values)
 

@@ -268,6 +268,20 @@ def _document_of(registration: Registration, document_id: int) -> Document:
     return document
 
 
+def _opened_document(registration_id: int, document_id: int, action: str) -> Document:
+    """Load a document the user may see; opening it (KTP scans carry the full NIK) is audited."""
+    registration = _load(registration_id)
+    document = _document_of(registration, document_id)
+    audit.record(
+        action,
+        object_type="registration",
+        object_id=registration.id,
+        after={"document_id": document.id, "kind": document.kind},
+    )
+    db.session.commit()
+    return document
+
+
 def _private_file(response: Response) -> Response:
     response.headers.update(FILE_HEADERS)
     return response
@@ -276,15 +290,7 @@ def _private_file(response: Response) -> Response:
 @bp.get("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/unduh")
 @allow(Role.APPLICANT, *OFFICERS)
 def download_document(registration_id: int, document_id: int):
-    registration = _load(registration_id)
-    document = _document_of(registration, document_id)
-    audit.record(
-        "registration.document_downloaded",
-        object_type="registration",
-        object_id=registration.id,
-        after={"document_id": document.id, "kind": document.kind},
-    )
-    db.session.commit()
+    document = _opened_document(registration_id, document_id, "registration.document_downloaded")
     return _private_file(
         send_file(
             uploads.path_of(document.stored_name),
@@ -298,8 +304,7 @@ def download_document(registration_id: int, document_id: int):
 @bp.get("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/pratinjau")
 @allow(Role.APPLICANT, *OFFICERS)
 def preview_document(registration_id: int, document_id: int):
-    registration = _load(registration_id)
-    document = _document_of(registration, document_id)
+    document = _opened_document(registration_id, document_id, "registration.document_previewed")
     png = uploads.render_preview(document.stored_name, document.content_type)
     return _private_file(Response(png, mimetype="image/png"))
 

@@ -24,7 +24,7 @@ from app.people.models import Person
 from app.reference.models import DISTRICT, REGENCY, Category, CategoryOption, Region
 from app.registration.categories import DOCUMENT_LABELS, GROUP_LABELS, SPECS
 from app.registration.models import Document, Registration, RegistrationEvent
-from app.registration.states import EDITABLE, NEEDS_REASON, OPEN, Action, Status, target
+from app.registration.states import EDITABLE, NEEDS_REASON, OPEN, STATUS_LABELS, Action, Status, target
 
 
 class RegistrationError(DomainError):
@@ -317,7 +317,7 @@ def _notify(registration: Registration, status: Status) -> None:
         return
     mail.send(
         address,
-        str(_l("Status pendaftaran SDM Kesos: %(status)s", status=status.label)),
+        _l("Status pendaftaran SDM Kesos: %(status)s", status=STATUS_LABELS[status]),
         "registration_status",
         registration=registration,
         person=person,
