@@ -114,6 +114,9 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        user = g.get("_login_user")  # only when this request loaded a user; never load one here
+        if user is not None and user.is_authenticated:  # personal data stays out of shared caches
+            response.headers.setdefault("Cache-Control", "private, no-store")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",

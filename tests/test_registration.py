@@ -531,3 +531,50 @@ def test_applicant_edits_a_returned_registration_an_officer_entered(app, client)
     assert response.status_code == 302, response.get_data(as_text=True)[-500:]
     client.post(f"/pendaftaran/{rid}/ajukan")
     assert load(app, rid)[0] == "submitted"
+
+
+def test_the_database_refuses_a_second_open_registration_of_the_same_subtype(app):
+    from sqlalchemy.exc import IntegrityError
+
+    person_id = create_person(app)
+    create_registration(app, person_id)
+    with app.app_context():
+        duplicate = Registration(
+            person_id=person_id,
+            category_code="RELAWAN",
+            subtype="KARANG_TARUNA",
+            options={"relawan_kind": "KARANG_TARUNA"},
+            region_code="32.04",
+            status="draft",
+        )
+        db.session.add(duplicate)
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_an_unknown_decision_is_a_bad_request(app, client):
+    rid = create_registration(app, create_person(app))
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    assert client.post(f"/pendaftaran/{rid}/putusan", data={"action": "submit"}).status_code == 400
+    assert load(app, rid)[0] == "submitted"
+
+
+def test_pages_with_personal_data_are_not_cached_and_previews_are_audited(app, client):
+    from app.core.audit import AuditEvent
+
+    user = create_user(app)
+    rid = create_registration(app, create_person(app, user_id=user.id))
+    login(client, user)
+    page = client.get(f"/pendaftaran/{rid}")
+    assert "no-store" in page.headers["Cache-Control"]
+    document_id = re.search(r"/dokumen/(\d+)/pratinjau", page.get_data(as_text=True)).group(1)
+    preview = client.get(f"/pendaftaran/{rid}/dokumen/{document_id}/pratinjau")
+    assert preview.status_code == 200
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "registration", AuditEvent.object_id == str(rid)
+            )
+        ).all()
+    assert "registration.document_previewed" in actions

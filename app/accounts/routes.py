@@ -174,7 +174,7 @@ def change_password():
             attach_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user)  # keep this session; the new token ends all others
+            login_user(current_user._get_current_object())  # keep this session; the new token ends all others
             flash(_("Kata sandi sudah diubah."), "success")
             return redirect(url_for("main.dashboard"))
     return render_template("accounts/change_password.html", form=form)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
 
 
 class DomainError(Exception):
@@ -44,13 +47,19 @@ def register_error_pages(app: Flask) -> None:
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)
 
+    @app.errorhandler(IntegrityError)
+    def conflict(error: IntegrityError):
+        """Two requests raced to create the same thing; the database kept one. Nothing to fix but reload."""
+        app.logger.warning("integrity conflict: %s", error.orig)
+        _leave_body_unread()
+        db.session.rollback()
+        return render_template("errors/409.html"), 409
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return render_error(error)
         app.logger.exception("Unhandled error")
         _leave_body_unread()
-        from app.extensions import db
-
         db.session.rollback()
         return render_template("errors/500.html"), 500

@@ -115,19 +115,4 @@ def jurisdiction_filter(user: User, region_column: Any) -> ColumnElement[bool]:
     return false()
 
 
-# --- Named permission checks -------------------------------------------------------------------
-
-
-def can_manage_staff(user: User) -> bool:
-    return user.is_authenticated and user.role == Role.MINISTRY_ADMIN
-
-
-def can_view_audit(user: User) -> bool:
-    return user.is_authenticated and user.role == Role.MINISTRY_ADMIN
-
-
-TEMPLATE_CHECKS = {
-    "can_manage_staff": can_manage_staff,
-    "can_view_audit": can_view_audit,
-    "role_may_open": role_may_open,
-}
+TEMPLATE_CHECKS = {"role_may_open": role_may_open}

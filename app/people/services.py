@@ -101,8 +101,7 @@ def save_profile(
     if errors:
         raise DomainError(_l("Periksa kembali isian yang ditandai."), errors=errors)
     nik = normalize_nik(data.nik)
-    nik_hash = crypto.keyed_hash(nik)
-    existing = db.session.scalar(select(Person).where(Person.nik_hash == nik_hash))
+    existing = find_by_nik(nik)
     if existing is not None and (person is None or existing.id != person.id):
         raise DuplicateNik(
             _l("NIK ini sudah terdaftar. Hubungi Dinas Sosial setempat bila ini NIK Anda."), existing
@@ -114,7 +113,7 @@ def save_profile(
     values = asdict(data)
     values.update(
         nik_encrypted=crypto.encrypt(nik),
-        nik_hash=nik_hash,
+        nik_hash=crypto.keyed_hash(nik),
         nik_masked=mask_nik(nik),
         full_name=data.full_name.strip(),
         phone=phone,

@@ -74,10 +74,6 @@ def children_of(parent_code: str | None) -> list[Region]:
     return list(db.session.scalars(stmt))
 
 
-def region_exists(code: str) -> bool:
-    return db.session.get(Region, code) is not None
-
-
 def region_path(code: str | None) -> list[Region]:
     """The region and its ancestors, province first."""
     if not code:

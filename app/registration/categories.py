@@ -51,6 +51,7 @@ class CategorySpec:
     subtype_groups: tuple[str, ...]  # the groups whose choices form the subtype
     base_documents: tuple[str, ...] = (KTP, PHOTO, DIPLOMA)
     conditional: dict = field(default_factory=dict)  # group -> {code: [group needed when chosen]}
+    hint: object = None  # help text under the option groups (lazy string)
 
     def required_groups(self, options: dict[str, str]) -> list[str]:
         """Groups that must be filled, given what is chosen so far."""
@@ -92,12 +93,14 @@ SPECS = {
         groups=(TKS_ORIGIN, PENDAMPING_KIND),
         subtype_groups=(TKS_ORIGIN, PENDAMPING_KIND),
         conditional={TKS_ORIGIN: {"MASYARAKAT": [PENDAMPING_KIND]}},
+        hint=_l("Jenis Pendamping Sosial wajib bila asal: Masyarakat."),
     ),
     PEKSOS: CategorySpec(
         PEKSOS,
         groups=(PEKSOS_LEVEL, PEKSOS_SPECIALISATION),
         subtype_groups=(PEKSOS_LEVEL, PEKSOS_SPECIALISATION),
         conditional={PEKSOS_LEVEL: {"SPESIALIS": [PEKSOS_SPECIALISATION]}},
+        hint=_l("Bidang spesialisasi wajib bila jenjang: Spesialis."),
     ),
     RELAWAN: CategorySpec(
         RELAWAN, groups=(RELAWAN_KIND, RELAWAN_REGISTRATION_LEVEL), subtype_groups=(RELAWAN_KIND,)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import TimestampMixin, utcnow
@@ -19,11 +19,26 @@ from app.people.models import Person
 from app.reference.models import Category, Region
 from app.registration.states import Status
 
+OPEN_SUBTYPE_CONDITION = "status IN ('draft', 'submitted', 'returned', 'verified') AND subtype <> ''"
+
 
 class Registration(TimestampMixin, db.Model):
     __tablename__ = "registrations"
-    # The verification queue: submitted ones, oldest first, within a region prefix.
-    __table_args__ = (db.Index("ix_registrations_queue", "status", "submitted_at"),)
+    __table_args__ = (
+        # The verification queue: submitted ones, oldest first, within a region prefix.
+        db.Index("ix_registrations_queue", "status", "submitted_at"),
+        # One open registration per person, category and subtype — enforced by the database too, so a
+        # race between two requests cannot create a second one (states.OPEN lists these statuses).
+        db.Index(
+            "uq_registrations_open_subtype",
+            "person_id",
+            "category_code",
+            "subtype",
+            unique=True,
+            postgresql_where=text(OPEN_SUBTYPE_CONDITION),
+            sqlite_where=text(OPEN_SUBTYPE_CONDITION),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
@@ -105,7 +120,3 @@ class Document(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     registration: Mapped[Registration] = relationship(back_populates="documents")
-
-    @property
-    def is_pdf(self) -> bool:
-        return self.content_type == "application/pdf"

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from app.core import audit, uploads
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error
-from app.core.permissions import allow, in_jurisdiction
+from app.core.permissions import allow
 from app.core.roles import Role
 from app.extensions import db
 from app.people.models import Person
 from app.people.routes import own_person
 from app.people.services import reveal_nik
 from app.reference.models import Category, CategoryOption, Region
+from app.reference.regions import children_of
 from app.registration import services
 from app.registration.categories import DOCUMENT_LABELS, GROUP_LABELS, SPECS
 from app.registration.forms import DecisionForm, DocumentForm, registration_form
@@ -36,6 +37,7 @@ from app.registration.states import Action
 
 bp = Blueprint("registration", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
+DECISIONS = {str(Action.VERIFY), str(Action.RETURN), str(Action.REJECT)}
 PAGE_SIZE = 25
 # Files are never rendered by the browser as a page: no scripts, no plugins, no framing.
 FILE_HEADERS = {
@@ -345,19 +347,23 @@ def submit(registration_id: int):
 @allow(*OFFICERS)
 def queue():
     category = request.args.get("kategori") or None
+    scope = db.session.get(Region, current_user.region_code) if current_user.region_code else None
+    # The region filter offers the regions one level below the officer's scope (all provinces for
+    # national scope); anything else in the query string is ignored.
+    regions = children_of(scope.code if scope else None)
     region = request.args.get("wilayah") or None
-    if region and not in_jurisdiction(current_user, region):
+    if region not in {r.code for r in regions}:
         region = None
     stmt = services.queue_query(current_user, category=category, region=region)
     page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
     categories = db.session.scalars(select(Category).order_by(Category.sort_order))
-    scope = db.session.get(Region, current_user.region_code) if current_user.region_code else None
     return render_template(
         "registration/queue.html",
         page=page,
         categories=list(categories),
         category=category,
         region=region,
+        regions=regions,
         scope=scope,
     )
 
@@ -368,11 +374,10 @@ def decide(registration_id: int):
     registration = _load(registration_id, is_officer_for)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            action = Action(form.action.data)
-            services.decide(registration, action, current_user, form.reason.data)
-        except ValueError:
+        if form.action.data not in DECISIONS:
             abort(400)
+        try:
+            services.decide(registration, Action(form.action.data), current_user, form.reason.data)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)

@@ -15,7 +15,7 @@ from sqlalchemy import Select, select, update
 
 from app.core import audit, mail, uploads
 from app.core.errors import DomainError
-from app.core.models import utcnow
+from app.core.models import local_today, utcnow
 from app.core.numbering import next_number
 from app.core.permissions import in_jurisdiction, jurisdiction_filter
 from app.core.urls import external_url
@@ -288,7 +288,7 @@ def transition(registration: Registration, action: Action, actor, reason: str | 
 def _registration_number(registration: Registration) -> str:
     pattern = current_app.config["REGISTRATION_NUMBER_PATTERN"]
     province = registration.region_code.split(".")[0]
-    return next_number("registration", pattern, utcnow().date(), province=province)
+    return next_number("registration", pattern, local_today(), province=province)
 
 
 def submit(registration: Registration, actor) -> None:

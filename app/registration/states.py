@@ -30,6 +30,11 @@ class Status(StrEnum):
     def badge(self) -> str:
         return STATUS_BADGES[self]
 
+    @property
+    def has_reason(self) -> bool:
+        """Returned and rejected registrations carry the officer's reason for the applicant."""
+        return self in (Status.RETURNED, Status.REJECTED)
+
 
 class Action(StrEnum):
     SUBMIT = "submit"
