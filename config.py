@@ -77,6 +77,7 @@ class Config:
     # Token lifetimes (seconds)
     EMAIL_VERIFY_MAX_AGE = _int("EMAIL_VERIFY_MAX_AGE", 3 * 24 * 3600)
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+    STAFF_INVITATION_MAX_AGE = _int("STAFF_INVITATION_MAX_AGE", 7 * 24 * 3600)
 
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

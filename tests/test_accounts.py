@@ -199,3 +199,23 @@ def test_csrf_token_from_the_form_is_accepted(client, csrf_enabled, make_user):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     r = client.post("/akun/masuk", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 302
+
+
+def test_staff_invitation_outlives_a_password_reset_link(app, client, outbox, make_user):
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1  # every reset link is already expired
+    try:
+        admin = make_user(Role.MINISTRY_ADMIN)
+        login(client, admin)
+        email = unique_email("undangan")
+        client.post(
+            "/admin/staf/baru",
+            data={"full_name": "Staf Baru", "email": email, "role": "training_officer", "body_code": ""},
+        )
+        invitation = re.sub(r"^https?://[^/]+", "", outbox.link_to(email, "/akun/atur-sandi/"))
+        client.post("/akun/keluar")
+        client.post("/akun/lupa-sandi", data={"email": admin.email})
+        reset = re.sub(r"^https?://[^/]+", "", outbox.link_to(admin.email, "/akun/atur-sandi/"))
+        assert client.get(reset).status_code == 400
+        assert client.get(invitation).status_code == 200
+    finally:
+        app.config["PASSWORD_RESET_MAX_AGE"] = 3600

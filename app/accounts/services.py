@@ -165,8 +165,10 @@ def request_password_reset(email: str) -> None:
 
 
 def user_for_reset_token(token: str) -> User:
-    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
-    data = tokens.read_token(tokens.RESET_SALT, token, max_age)
+    config = current_app.config
+    data = tokens.read_token(tokens.RESET_SALT, token, config["PASSWORD_RESET_MAX_AGE"]) or tokens.read_token(
+        tokens.INVITE_SALT, token, config["STAFF_INVITATION_MAX_AGE"]
+    )
     user = db.session.get(User, data[0]) if data else None
     if user is None or not user.active or not tokens.matches(data[1], user.password_hash):
         raise AccountError(_l("Tautan atur ulang kata sandi tidak valid atau sudah kedaluwarsa."))
@@ -252,7 +254,7 @@ def create_staff(
     db.session.flush()
     audit.record("staff.created", object_type="user", object_id=user.id, after=user.audit_view(), actor=actor)
     if not password:
-        token = tokens.make_token(tokens.RESET_SALT, user.id, user.password_hash)
+        token = tokens.make_token(tokens.INVITE_SALT, user.id, user.password_hash)
         mail.send(
             user.email,
             _l("Akun SDM Kesos Anda telah dibuat"),

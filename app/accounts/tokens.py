@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 VERIFY_SALT = "email-verify"
 RESET_SALT = "password-reset"
+INVITE_SALT = "staff-invitation"  # also sets a password, but lives longer than a reset link
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
