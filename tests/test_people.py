@@ -225,3 +225,11 @@ def test_applicant_downloads_everything_held_about_them(app, client, logged_in):
     assert [e["to"] for e in registration["timeline"]] == ["draft", "submitted"]
     assert {d["kind"] for d in registration["documents"]} == {"KTP", "FOTO", "IJAZAH"}
     assert events(app, "person.exported", person.id)
+
+
+def test_a_missing_address_is_reported_with_the_other_missing_fields(client, logged_in):
+    logged_in()
+    html = client.post("/profil/ubah", data={"full_name": "Hanya Nama"}).get_data(as_text=True)
+    assert "Pilih sampai tingkat Desa/Kelurahan." in html
+    assert html.count("Wajib diisi.") >= 5
+    assert 'value="Hanya Nama"' in html

@@ -35,7 +35,7 @@ class ProfileForm(AppForm):
         choices=[(SEX_MALE, _l("Laki-laki")), (SEX_FEMALE, _l("Perempuan"))],
         validators=[required()],
     )
-    village_code = RegionField(_l("Alamat (wilayah)"), min_level=VILLAGE, max_level=VILLAGE)
+    village_code = RegionField(_l("Alamat (wilayah)"), min_level=VILLAGE, max_level=VILLAGE, required=True)
     street = StringField(_l("Jalan, nomor rumah"), validators=[required(), max_length(255)])
     rt = StringField(_l("RT"), validators=[required(), RT_RW], render_kw={"inputmode": "numeric"})
     rw = StringField(_l("RW"), validators=[required(), RT_RW], render_kw={"inputmode": "numeric"})

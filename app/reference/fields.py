@@ -24,12 +24,17 @@ LEVEL_LABELS = {
 
 
 class RegionField(Field):
-    """Holds a region code; `min_level`/`max_level` bound how deep the user must/may go."""
+    """Holds a region code; `min_level`/`max_level` bound how deep the user must/may go, and
+    `required` makes an empty choice an error in the same round as the other fields."""
 
-    def __init__(self, label=None, validators=None, min_level=VILLAGE, max_level=VILLAGE, **kw):
+    def __init__(
+        self, label=None, validators=None, min_level=VILLAGE, max_level=VILLAGE, required=False, **kw
+    ):
         super().__init__(label, validators, **kw)
         self.min_level = min_level
         self.max_level = max_level
+        self.required = required
+        self.flags.required = required
 
     def _value(self) -> str:
         return self.data or ""
@@ -56,6 +61,10 @@ class RegionField(Field):
 
     def pre_validate(self, form):
         if not self.data:
+            if self.required and not self.process_errors:
+                raise ValidationError(
+                    str(_l("Pilih sampai tingkat %(level)s.", level=LEVEL_LABELS[self.min_level]))
+                )
             return
         region = db.session.get(Region, self.data)
         if region is None:
