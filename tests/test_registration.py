@@ -37,6 +37,26 @@ def load(app, registration_id):
         return registration.status, registration.registration_number, registration.decision_reason, events
 
 
+def relawan_form(kind: str, province: str = "32", regency: str = "32.04") -> dict:
+    """What the Relawan Sosial form posts (registered at the regency's Dinas Sosial)."""
+    return {
+        "relawan_kind": kind,
+        "registration_level": "KABKOTA",
+        "region_code-1": province,
+        "region_code-2": regency,
+    }
+
+
+def upload_required_documents(client, rid: int, kind: str = "png") -> None:
+    """Upload KTP, photo and diploma through the web form, as the signed-in client."""
+    for document in ("KTP", "FOTO", "IJAZAH"):
+        client.post(
+            f"/pendaftaran/{rid}/dokumen",
+            data={"kind": document, "file": (io.BytesIO(sample_file(kind)), f"{document}.{kind}")},
+            content_type="multipart/form-data",
+        )
+
+
 # --- The state machine itself ---------------------------------------------------------------------
 
 
@@ -172,12 +192,7 @@ def test_submit_return_resubmit_verify(app, client, outbox):
     user, person_id, email = applicant_with_draft(app, client)
     response = client.post(
         "/pendaftaran/baru/RELAWAN",
-        data={
-            "relawan_kind": "KARANG_TARUNA",
-            "registration_level": "KABKOTA",
-            "region_code-1": "32",
-            "region_code-2": "32.04",
-        },
+        data=relawan_form("KARANG_TARUNA"),
     )
     rid = int(response.headers["Location"].rsplit("/", 1)[1])
     page = client.get(f"/pendaftaran/{rid}").get_data(as_text=True)
@@ -185,12 +200,7 @@ def test_submit_return_resubmit_verify(app, client, outbox):
 
     assert client.post(f"/pendaftaran/{rid}/ajukan").status_code == 302
     assert load(app, rid)[0] == "draft"  # incomplete: refused, with the list flashed
-    for kind in ("KTP", "FOTO", "IJAZAH"):
-        client.post(
-            f"/pendaftaran/{rid}/dokumen",
-            data={"kind": kind, "file": (io.BytesIO(sample_file()), "x.png")},
-            content_type="multipart/form-data",
-        )
+    upload_required_documents(client, rid)
     client.post(f"/pendaftaran/{rid}/ajukan")
     assert load(app, rid)[0] == "submitted"
     assert "Diajukan" in outbox.last_to(email)["Subject"]
@@ -332,30 +342,15 @@ def test_officer_enters_a_walk_in_and_verifies_at_once(app, client):
     # Outside the officer's jurisdiction the registration cannot be entered.
     html = client.post(
         f"/pendaftaran/baru/RELAWAN?orang={person_id}",
-        data={
-            "relawan_kind": "PSM",
-            "registration_level": "KABKOTA",
-            "region_code-1": "33",
-            "region_code-2": "33.74",
-        },
+        data=relawan_form("PSM", "33", "33.74"),
     ).get_data(as_text=True)
     assert "di dalam wilayah kerja Anda" in html
     response = client.post(
         f"/pendaftaran/baru/RELAWAN?orang={person_id}",
-        data={
-            "relawan_kind": "PSM",
-            "registration_level": "KABKOTA",
-            "region_code-1": "32",
-            "region_code-2": "32.04",
-        },
+        data=relawan_form("PSM"),
     )
     rid = int(response.headers["Location"].rsplit("/", 1)[1])
-    for kind in ("KTP", "FOTO", "IJAZAH"):
-        client.post(
-            f"/pendaftaran/{rid}/dokumen",
-            data={"kind": kind, "file": (io.BytesIO(sample_file("pdf")), "d.pdf")},
-            content_type="multipart/form-data",
-        )
+    upload_required_documents(client, rid, "pdf")
     client.post(f"/pendaftaran/{rid}/ajukan", data={"verify_now": "1"})
     status, number, _, events = load(app, rid)
     assert status == "verified" and NUMBER.match(number)
@@ -460,12 +455,7 @@ def test_officer_cannot_register_an_account_holder_or_an_outsider(app, client):
         assert client.get(f"/pendaftaran/baru?orang={person_id}").status_code == 404
         response = client.post(
             f"/pendaftaran/baru/RELAWAN?orang={person_id}",
-            data={
-                "relawan_kind": "PSM",
-                "registration_level": "KABKOTA",
-                "region_code-1": "32",
-                "region_code-2": "32.04",
-            },
+            data=relawan_form("PSM"),
         )
         assert response.status_code == 404
     with app.app_context():
@@ -521,12 +511,7 @@ def test_applicant_edits_a_returned_registration_an_officer_entered(app, client)
     login(client, user)
     response = client.post(
         f"/pendaftaran/{rid}/ubah",
-        data={
-            "relawan_kind": "LK3",
-            "registration_level": "KABKOTA",
-            "region_code-1": "32",
-            "region_code-2": "32.04",
-        },
+        data=relawan_form("LK3"),
     )
     assert response.status_code == 302, response.get_data(as_text=True)[-500:]
     client.post(f"/pendaftaran/{rid}/ajukan")

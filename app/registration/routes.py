@@ -117,50 +117,26 @@ def choose_category():
 def create(category_code: str):
     if category_code not in SPECS:
         abort(404)
-    person = _target_person()
-    form = registration_form(category_code, _option_choices(category_code))
-    if form.validate_on_submit():
-        options = {group: form[group].data for group in SPECS[category_code].groups}
-        try:
-            registration = services.save_draft(
-                person,
-                category_code,
-                options,
-                form.region_code.data,
-                actor=current_user,
-                by_officer=current_user.role != Role.APPLICANT,
-            )
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Draf disimpan. Unggah dokumen yang diminta, lalu ajukan."), "success")
-            return redirect(url_for("registration.detail", registration_id=registration.id))
-    category = db.session.get(Category, category_code)
-    return render_template(
-        "registration/form.html",
-        form=form,
-        category=category,
-        person=person,
-        registration=None,
-        spec=SPECS[category_code],
-    ), 422 if form.errors else 200
+    return _draft_form(_target_person(), category_code)
 
 
 @bp.route("/pendaftaran/<int:registration_id>/ubah", methods=["GET", "POST"])
 @allow(Role.APPLICANT, *OFFICERS)
 def edit(registration_id: int):
     registration = _load(registration_id, can_edit_registration)
-    code = registration.category_code
-    form = registration_form(
-        code, _option_choices(code), data={**registration.options, "region_code": registration.region_code}
-    )
+    return _draft_form(registration.person, registration.category_code, registration)
+
+
+def _draft_form(person: Person, category_code: str, registration: Registration | None = None):
+    """The category's form, for a new draft or an editable registration; saves through the service."""
+    data = {**registration.options, "region_code": registration.region_code} if registration else None
+    form = registration_form(category_code, _option_choices(category_code), data=data)
     if form.validate_on_submit():
-        options = {group: form[group].data for group in SPECS[code].groups}
+        options = {group: form[group].data for group in SPECS[category_code].groups}
         try:
-            services.save_draft(
-                registration.person,
-                code,
+            saved = services.save_draft(
+                person,
+                category_code,
                 options,
                 form.region_code.data,
                 registration=registration,
@@ -171,15 +147,18 @@ def edit(registration_id: int):
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(_("Perubahan disimpan."), "success")
-            return redirect(url_for("registration.detail", registration_id=registration.id))
+            if registration is None:
+                flash(_("Draf disimpan. Unggah dokumen yang diminta, lalu ajukan."), "success")
+            else:
+                flash(_("Perubahan disimpan."), "success")
+            return redirect(url_for("registration.detail", registration_id=saved.id))
     return render_template(
         "registration/form.html",
         form=form,
-        category=registration.category,
-        person=registration.person,
+        category=db.session.get(Category, category_code),
+        person=person,
         registration=registration,
-        spec=SPECS[code],
+        spec=SPECS[category_code],
     ), 422 if form.errors else 200
 
 
