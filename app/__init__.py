@@ -16,11 +16,24 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class App(Flask):
+    """Flask, with one unit of work per request (app/core/unit_of_work.py): the request commits once
+    after its view (and hooks) returned a response below 400, and rolls back otherwise."""
+
+    def full_dispatch_request(self):
+        from app.core.unit_of_work import run_request
+
+        return run_request(
+            super().full_dispatch_request,
+            lambda error: self.finalize_request(self.handle_user_exception(error), from_error_handler=True),
+        )
+
+
 def create_app(config: type | None = None) -> Flask:
     from config import config_from_env
 
     config = config or config_from_env()
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=os.environ.get("INSTANCE_DIR", str(ROOT / "instance")),

@@ -67,7 +67,8 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(data, default=str))
 
 
-def _request_actor() -> tuple[Any, str | None]:
+def request_actor() -> tuple[Any, str | None]:
+    """The signed-in user and client address of the current request, if any."""
     if not has_request_context():
         return None, None
     return getattr(g, "audit_actor", None), request.remote_addr
@@ -82,10 +83,12 @@ def record(
     after: dict[str, Any] | None = None,
     actor: Any = None,
     actor_label: str | None = None,
+    ip: str | None = None,
 ) -> AuditEvent:
     """Append an event to the chain inside the current transaction (the caller commits)."""
-    request_actor, ip = _request_actor()
-    actor = actor if actor is not None else request_actor
+    actor_now, ip_now = request_actor()
+    actor = actor if actor is not None else actor_now
+    ip = ip or ip_now
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})

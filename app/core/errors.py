@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.core import unit_of_work
 
 
 class DomainError(Exception):
@@ -52,7 +52,7 @@ def register_error_pages(app: Flask) -> None:
         """Two requests raced to create the same thing; the database kept one. Nothing to fix but reload."""
         app.logger.warning("integrity conflict: %s", error.orig)
         _leave_body_unread()
-        db.session.rollback()
+        unit_of_work.abandon()  # the transaction is broken: roll back before rendering
         return render_template("errors/409.html"), 409
 
     @app.errorhandler(Exception)
@@ -61,5 +61,5 @@ def register_error_pages(app: Flask) -> None:
             return render_error(error)
         app.logger.exception("Unhandled error")
         _leave_body_unread()
-        db.session.rollback()
+        unit_of_work.abandon()
         return render_template("errors/500.html"), 500
