@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.accounts import services
 from app.accounts.models import User
 from app.core.errors import DomainError
 from app.core.roles import Role
+from app.core.unit_of_work import UnitOfWorkGroup
 from app.extensions import db
 
-users_cli = AppGroup("users", help="Staff and applicant accounts.")
-demo_cli = AppGroup("demo", help="Demo data for development (refused in production).")
+users_cli = UnitOfWorkGroup("users", help="Staff and applicant accounts.")
+demo_cli = UnitOfWorkGroup("demo", help="Demo data for development (refused in production).")
 
 
 @users_cli.command("create")
@@ -37,7 +37,6 @@ def users_create(email, full_name, role, region_code, body_code, password) -> No
         )
     except DomainError as error:
         raise click.ClickException(str(error.message)) from error
-    db.session.commit()
     click.echo(f"created user {user.id}: {user.email} ({user.role})")
 
 
@@ -50,7 +49,6 @@ def users_set_active(email: str, active: bool) -> None:
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
     services.set_active(user, active)
-    db.session.commit()
     click.echo(f"{user.email}: {'active' if user.active else 'inactive'}")
 
 
@@ -119,7 +117,6 @@ def demo_accounts() -> None:
     if services.find_by_email(applicant_email) is None:
         applicant = services.sign_up(applicant_name, applicant_email, DEMO_PASSWORD)
         services.verify_email_now(applicant)
-    db.session.commit()
     click.echo("Demo accounts (development only) — password for all: " + DEMO_PASSWORD)
     for email, _name, role, region, body in DEMO_ACCOUNTS:
         click.echo(f"  {str(role):<17} {email}  {region or body or ''}")

@@ -27,7 +27,7 @@ from app.core.errors import DomainError
 from app.core.forms import attach_error
 from app.core.permissions import SIGNED_IN, allow
 from app.core.urls import safe_next
-from app.extensions import db, limiter
+from app.extensions import limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/akun")
 
@@ -56,12 +56,10 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except DomainError as error:
-            db.session.commit()  # keep the audit event of the failed attempt
             attach_error(form, error)
         else:
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
-            db.session.commit()
             return redirect(safe_next(form.next.data) or url_for("main.dashboard"))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
 
@@ -87,7 +85,6 @@ def signup():
         except DomainError as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             session["signup_email"] = services.normalize_email(form.email.data)
             return redirect(url_for("accounts.signup_done"))
     return render_template("accounts/signup.html", form=form), 200 if not form.errors else 422
@@ -104,7 +101,6 @@ def verify_email(token: str):
         services.verify_email(token)
     except DomainError as error:
         return render_template("accounts/link_invalid.html", message=error.message), 400
-    db.session.commit()
     flash(_("E-mail Anda sudah terverifikasi. Silakan masuk."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -115,7 +111,6 @@ def resend_verification():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         services.resend_verification(form.email.data)
-        db.session.commit()
         flash(
             _("Jika alamat itu terdaftar dan belum diverifikasi, kami telah mengirim tautan baru."),
             "info",
@@ -130,7 +125,6 @@ def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         flash(
             _(
                 "Jika alamat itu terdaftar, kami telah mengirim tautan untuk mengatur ulang kata "
@@ -155,7 +149,6 @@ def reset_password(token: str):
         except DomainError as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             logout_user()
             session.clear()
             flash(_("Kata sandi baru sudah disimpan. Silakan masuk."), "success")
@@ -173,7 +166,6 @@ def change_password():
         except DomainError as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             login_user(current_user._get_current_object())  # keep this session; the new token ends all others
             flash(_("Kata sandi sudah diubah."), "success")
             return redirect(url_for("main.dashboard"))

@@ -17,6 +17,7 @@ from app.core import audit, mail
 from app.core.errors import DomainError
 from app.core.models import utcnow
 from app.core.roles import Role
+from app.core.unit_of_work import record_regardless
 from app.core.urls import external_url
 from app.extensions import db
 from app.reference.models import PROVINCE, REGENCY, CertificationBody, Region
@@ -129,7 +130,7 @@ def authenticate(email: str, password: str) -> User:
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
     if user is None or not user.check_password(password or ""):
-        audit.record(
+        record_regardless(
             "account.login_failed",
             object_type="user",
             object_id=user.id if user else None,

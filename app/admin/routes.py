@@ -12,7 +12,7 @@ from app.accounts.forms import StaffForm, role_choices
 from app.accounts.models import User
 from app.core.audit import AuditEvent
 from app.core.errors import DomainError
-from app.core.forms import ActionForm, attach_error
+from app.core.forms import ActionForm, attach_error, flash_error
 from app.core.permissions import allow
 from app.core.roles import STAFF_ROLES, Role
 from app.extensions import db
@@ -69,7 +69,6 @@ def staff_create():
         except DomainError as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             flash(
                 _(
                     "Akun %(email)s dibuat; tautan untuk mengatur kata sandi sudah dikirim.",
@@ -100,7 +99,6 @@ def staff_edit(user_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             flash(_("Perubahan akun %(email)s disimpan.", email=user.email), "success")
             return redirect(url_for("admin.staff_list"))
     return render_template("admin/staff_form.html", form=form, user=user, action_form=ActionForm())
@@ -114,9 +112,8 @@ def staff_set_active(user_id: int):
     try:
         services.set_active(user, active, actor=current_user)
     except DomainError as error:
-        flash(str(error.message), "danger")
+        flash_error(error)
     else:
-        db.session.commit()
         message = (
             _("Akun %(email)s diaktifkan.", email=user.email)
             if active

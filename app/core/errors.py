@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -23,7 +26,49 @@ class DomainError(Exception):
         self.errors = errors or {}
 
 
-ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
+class ErrorPage(NamedTuple):
+    title: str
+    message: str
+
+
+# One template (errors/error.html) with the words of each page.
+ERROR_PAGES = {
+    400: ErrorPage(
+        _l("Permintaan tidak valid"),
+        _l(
+            "Permintaan tidak dapat diproses. Jika Anda mengirim formulir, muat ulang halaman lalu coba lagi."
+        ),
+    ),
+    403: ErrorPage(_l("Akses ditolak"), _l("Anda tidak memiliki hak untuk membuka halaman ini.")),
+    404: ErrorPage(
+        _l("Halaman tidak ditemukan"), _l("Halaman yang Anda cari tidak ada atau sudah dipindahkan.")
+    ),
+    405: ErrorPage(_l("Metode tidak diizinkan"), _l("Halaman ini tidak dapat dibuka dengan cara tersebut.")),
+    409: ErrorPage(
+        _l("Data bentrok"),
+        _l(
+            "Data yang sama baru saja disimpan oleh permintaan lain. "  # one message on two lines
+            "Muat ulang halaman, lalu periksa kembali."
+        ),
+    ),
+    413: ErrorPage(
+        _l("Berkas terlalu besar"),
+        _l("Berkas yang Anda kirim melebihi batas ukuran. Perkecil berkas lalu coba lagi."),
+    ),
+    429: ErrorPage(
+        _l("Terlalu banyak percobaan"),
+        _l("Anda terlalu sering mencoba dalam waktu singkat. Tunggu beberapa menit, lalu coba lagi."),
+    ),
+    500: ErrorPage(
+        _l("Terjadi kesalahan"),
+        _l("Maaf, terjadi kesalahan di server. Kesalahan ini sudah dicatat; silakan coba lagi nanti."),
+    ),
+}
+
+
+def error_page(code: int, name: str = ""):
+    page = ERROR_PAGES.get(code) or ErrorPage(name or str(code), "")
+    return render_template("errors/error.html", code=code, page=page), code
 
 
 def _leave_body_unread() -> None:
@@ -41,10 +86,9 @@ def register_error_pages(app: Flask) -> None:
         _leave_body_unread()
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             return {"error": code, "message": error.description}, code
-        template = f"errors/{code}.html" if code in ERROR_PAGES else "errors/generic.html"
-        return render_template(template, error=error), code
+        return error_page(code, error.name)
 
-    for code in ERROR_PAGES:
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
     @app.errorhandler(IntegrityError)
@@ -53,7 +97,7 @@ def register_error_pages(app: Flask) -> None:
         app.logger.warning("integrity conflict: %s", error.orig)
         _leave_body_unread()
         unit_of_work.abandon()  # the transaction is broken: roll back before rendering
-        return render_template("errors/409.html"), 409
+        return error_page(409)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
@@ -62,4 +106,4 @@ def register_error_pages(app: Flask) -> None:
         app.logger.exception("Unhandled error")
         _leave_body_unread()
         unit_of_work.abandon()
-        return render_template("errors/500.html"), 500
+        return error_page(500)

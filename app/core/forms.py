@@ -4,11 +4,12 @@ service's DomainError lands beside the right field."""
 from __future__ import annotations
 
 import wtforms
-from flask import request
+from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import validators
 
+from app.core import unit_of_work
 from app.core.errors import DomainError
 
 
@@ -54,7 +55,9 @@ class ActionForm(AppForm):
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's error(s) beside their fields, or at the top of the form."""
+    """Show a service's error(s) beside their fields, or at the top of the form. What the service
+    wrote before it refused is not committed."""
+    unit_of_work.discard()
     errors = error.errors or {error.field: [error.message]}
     for name, messages in errors.items():
         field = getattr(form, name, None) if name else None
@@ -63,6 +66,13 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
             field.errors = [*field.errors, *texts]
         else:
             form.form_errors.extend(texts)
+
+
+def flash_error(error: DomainError) -> None:
+    """Show a service's error(s) as messages on the next page; nothing of the attempt is committed."""
+    unit_of_work.discard()
+    for message in error.errors.get(None, []) or [error.message]:
+        flash(str(message), "danger")
 
 
 class DateField(wtforms.DateField):

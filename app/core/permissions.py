@@ -12,15 +12,14 @@ listing restricted by region goes through `jurisdiction_filter`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
-from app.core import audit
 from app.core.roles import Role
-from app.extensions import db
+from app.core.unit_of_work import record_regardless
 
 if TYPE_CHECKING:
     from app.accounts.models import User
@@ -79,12 +78,20 @@ def enforce_access() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if not role_may_open(current_user.role, endpoint):
-        audit.record(
-            "access.denied", object_type="endpoint", object_id=endpoint, after={"path": request.path}
-        )
-        db.session.commit()
-        abort(403)
+        deny(403, "access.denied", object_type="endpoint", object_id=endpoint)
     return None
+
+
+def deny(status: int, action: str, *, object_type: str, object_id: Any) -> NoReturn:
+    """Refuse the request with `status` and keep an audit event of the attempt (it survives the
+    rollback of the refused request)."""
+    record_regardless(
+        action,
+        object_type=object_type,
+        object_id=object_id,
+        after={"endpoint": request.endpoint, "path": request.path},
+    )
+    abort(status)
 
 
 # --- Jurisdiction ------------------------------------------------------------------------------

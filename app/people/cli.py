@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
+from app.core.unit_of_work import UnitOfWorkGroup
 from app.people.identity import SEX_MALE, IdentityCheck, NikParts, check_nik, mask_nik
 
-nik_cli = AppGroup("nik", help="Identity number (NIK) tools.")
+nik_cli = UnitOfWorkGroup("nik", help="Identity number (NIK) tools.")
 
 # The reference models are imported where they are used: this module is imported while the CLI is
 # registered, and must not pull the models in at import time.

@@ -16,6 +16,7 @@ from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error, max_length, optional
 from app.core.permissions import allow
 from app.core.roles import Role
+from app.core.unit_of_work import record_regardless
 from app.extensions import db
 from app.people import services
 from app.people.forms import ProfileForm
@@ -79,7 +80,6 @@ def edit_profile():
         except DomainError as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             flash(_("Profil disimpan."), "success")
             return redirect(url_for("people.profile"))
     return render_template("people/edit_profile.html", form=form, person=person), 422 if form.errors else 200
@@ -92,7 +92,6 @@ def reveal_own_nik():
     if person is None:
         return redirect(url_for("people.edit_profile"))
     nik = services.reveal_nik(person, current_user)
-    db.session.commit()
     return render_template("people/profile.html", person=person, revealed_nik=nik, action_form=ActionForm())
 
 
@@ -104,7 +103,6 @@ def export_data():
         return redirect(url_for("people.edit_profile"))
     data = services.export_person_data(person)
     audit.record("person.exported", object_type="person", object_id=person.id, actor=current_user)
-    db.session.commit()
     body = json.dumps(data, default=str, ensure_ascii=False, indent=2)
     return Response(
         body,
@@ -123,8 +121,9 @@ def walk_in_person():
         try:
             person = services.save_profile(profile_data(form, None), actor=current_user)
         except services.DuplicateNik as error:
-            audit.record("person.duplicate_nik_entered", object_type="person", object_id=error.existing.id)
-            db.session.commit()
+            record_regardless(
+                "person.duplicate_nik_entered", object_type="person", object_id=error.existing.id
+            )
             if can_register_for(current_user, error.existing):
                 existing = error.existing
                 message = _l("NIK ini sudah terdaftar; lanjutkan dengan data yang ada.")
@@ -137,7 +136,6 @@ def walk_in_person():
         except DomainError as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             flash(_("Data orang disimpan. Lanjutkan dengan pendaftarannya."), "success")
             return redirect(url_for("registration.choose_category", orang=person.id))
     return render_template("people/walk_in.html", form=form, existing=existing), 422 if form.errors else 200

@@ -5,15 +5,14 @@ from __future__ import annotations
 import time
 
 import click
-from flask.cli import AppGroup
 
-from app.extensions import db
+from app.core.unit_of_work import UnitOfWorkGroup
 from app.reference.catalogues import seed_catalogues
 from app.reference.models import LEVEL_NAMES
 from app.reference.regions import import_regions
 
-regions_cli = AppGroup("regions", help="Kemendagri region codes.")
-reference_cli = AppGroup("reference", help="Catalogues: categories, education levels, religions.")
+regions_cli = UnitOfWorkGroup("regions", help="Kemendagri region codes.")
+reference_cli = UnitOfWorkGroup("reference", help="Catalogues: categories, education levels, religions.")
 
 
 @regions_cli.command("import")
@@ -21,7 +20,6 @@ def regions_import() -> None:
     """Load provinces, regencies, districts and villages from the bundled idn-area-data files."""
     started = time.perf_counter()
     counts = import_regions()
-    db.session.commit()
     for level, count in counts.items():
         click.echo(f"{LEVEL_NAMES[level]}: {count}")
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
@@ -31,6 +29,5 @@ def regions_import() -> None:
 def reference_seed() -> None:
     """Create or update the catalogue tables (idempotent)."""
     changed = seed_catalogues()
-    db.session.commit()
     for table, count in changed.items():
         click.echo(f"{table}: {count} changed")

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from app.core import audit, uploads
 from app.core.errors import DomainError
-from app.core.forms import ActionForm, attach_error
-from app.core.permissions import allow
+from app.core.forms import ActionForm, attach_error, flash_error
+from app.core.permissions import allow, deny
 from app.core.roles import Role
 from app.extensions import db
 from app.people.models import Person
@@ -52,14 +52,12 @@ def _load(registration_id: int, check=can_view_registration) -> Registration:
     if registration is None:
         abort(404)
     if not check(current_user, registration):
-        audit.record(
+        deny(
+            404 if not can_view_registration(current_user, registration) else 403,
             "registration.access_denied",
             object_type="registration",
             object_id=registration_id,
-            after={"endpoint": request.endpoint},
         )
-        db.session.commit()
-        abort(404 if not can_view_registration(current_user, registration) else 403)
     return registration
 
 
@@ -82,14 +80,7 @@ def _target_person() -> Person:
     person_id = request.args.get("orang", type=int) or 0
     person = db.session.get(Person, person_id)
     if person is None or not can_register_for(current_user, person):
-        audit.record(
-            "person.access_denied",
-            object_type="person",
-            object_id=person_id,
-            after={"endpoint": request.endpoint},
-        )
-        db.session.commit()
-        abort(404)
+        deny(404, "person.access_denied", object_type="person", object_id=person_id)
     return person
 
 
@@ -146,7 +137,6 @@ def _draft_form(person: Person, category_code: str, registration: Registration |
         except DomainError as error:
             attach_error(form, error)
         else:
-            db.session.commit()
             if registration is None:
                 flash(_("Draf disimpan. Unggah dokumen yang diminta, lalu ajukan."), "success")
             else:
@@ -199,7 +189,6 @@ def detail(registration_id: int):
             object_id=registration.person_id,
             after={"registration_id": registration.id},
         )
-        db.session.commit()
     return _render_detail(registration)
 
 
@@ -219,10 +208,8 @@ def upload(registration_id: int):
                 actor=current_user,
             )
         except DomainError as error:
-            db.session.rollback()
             attach_error(form, error)
             return _render_detail(registration, 422, document_form=form, failed_kind=form.kind.data)
-        db.session.commit()
         flash(_("Dokumen %(name)s diunggah.", name=DOCUMENT_LABELS.get(form.kind.data, "")), "success")
     return redirect(url_for("registration.detail", registration_id=registration.id) + "#dokumen")
 
@@ -235,9 +222,8 @@ def delete_document(registration_id: int, document_id: int):
     try:
         services.delete_document(document, actor=current_user)
     except DomainError as error:
-        flash(str(error.message), "danger")
+        flash_error(error)
     else:
-        db.session.commit()
         flash(_("Dokumen dihapus."), "info")
     return redirect(url_for("registration.detail", registration_id=registration.id) + "#dokumen")
 
@@ -259,7 +245,6 @@ def _opened_document(registration_id: int, document_id: int, action: str) -> Doc
         object_id=registration.id,
         after={"document_id": document.id, "kind": document.kind},
     )
-    db.session.commit()
     return document
 
 
@@ -301,11 +286,8 @@ def submit(registration_id: int):
         else:
             services.submit(registration, current_user)
     except DomainError as error:
-        db.session.rollback()
-        for message in error.errors.get(None, []) or [error.message]:
-            flash(str(message), "danger")
+        flash_error(error)
         return redirect(url_for("registration.detail", registration_id=registration_id))
-    db.session.commit()
     if walk_in:
         flash(
             _(
@@ -358,11 +340,9 @@ def decide(registration_id: int):
         try:
             services.decide(registration, Action(form.action.data), current_user, form.reason.data)
         except DomainError as error:
-            db.session.rollback()
             attach_error(form, error)
-            db.session.refresh(registration)
+            db.session.refresh(registration)  # as it stands now (another officer may have decided it)
             return _render_detail(registration, 409 if not error.field else 422, decision_form=form)
-        db.session.commit()
         flash(_("Keputusan disimpan: %(status)s.", status=registration.status_enum.label), "success")
         return redirect(url_for("registration.queue"))
     return _render_detail(registration, 422, decision_form=form)
@@ -373,5 +353,4 @@ def decide(registration_id: int):
 def reveal_person_nik(registration_id: int):
     registration = _load(registration_id, is_officer_for)
     nik = reveal_nik(registration.person, current_user)
-    db.session.commit()
     return _render_detail(registration, revealed_nik=nik)
