@@ -224,3 +224,27 @@ def test_an_error_shown_as_a_message_before_a_redirect_rolls_back_too(app, clien
     assert response.status_code == 302
     assert "Belum lengkap." in client.get(response.location).get_data(as_text=True)
     assert count(app, AuditEvent, AuditEvent.action == "uji.setengah_jalan") == 0
+
+
+def test_a_commit_that_fails_answers_409_and_keeps_the_refusal_events(app, client):
+    """Two accounts with one address, found only when the unit commits (no flush before)."""
+    from app.core.unit_of_work import run_request
+
+    def view():
+        record_regardless("uji.percobaan_dicatat")
+        db.session.add_all(
+            [User(email="kembar@uji.example.id", full_name="A", password_hash="x") for _ in "ab"]
+        )
+        return app.response_class(status=200)
+
+    def as_error_page(error):
+        db.session.rollback()
+        return app.response_class(type(error).__name__, status=409)
+
+    with app.test_request_context("/"):
+        response = run_request(view, as_error_page)
+        assert (response.status_code, response.get_data(as_text=True)) == (409, "IntegrityError")
+        assert db.session.scalar(select(func.count()).where(User.email == "kembar@uji.example.id")) == 0
+        assert (
+            db.session.scalar(select(func.count()).where(AuditEvent.action == "uji.percobaan_dicatat")) == 1
+        )

@@ -44,19 +44,29 @@ class UnitOfWork:
         self.discarded = True
 
     def finish(self, failed: bool = False) -> None:
-        """Commit or roll back, then make sure the kept audit events are written."""
-        if failed or self.discarded:
-            db.session.rollback()
-            if self.kept_events:
+        """Commit or roll back, then make sure the kept audit events are written. A commit that fails
+        (e.g. a unique constraint checked at commit) is rolled back, the kept events are still written,
+        and the error is raised to the caller."""
+        if not (failed or self.discarded):
+            try:
                 self._write_kept_events()
                 db.session.commit()
-        else:
+            except Exception:
+                self._rollback_keeping_events()
+                raise
+            self.kept_events = []
+            return
+        self._rollback_keeping_events()
+
+    def _rollback_keeping_events(self) -> None:
+        db.session.rollback()
+        if self.kept_events:
             self._write_kept_events()
             db.session.commit()
+        self.kept_events = []
 
     def _write_kept_events(self) -> None:
-        events, self.kept_events = self.kept_events, []
-        for details in events:
+        for details in self.kept_events:
             audit.record(**details)
 
 
@@ -92,35 +102,36 @@ def record_regardless(action: str, **details: Any) -> None:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[UnitOfWork]:
-    """Run a block as one unit: commit if it returns, roll back if it raises."""
-    unit = UnitOfWork()
+def _active(unit: UnitOfWork) -> Iterator[UnitOfWork]:
     token = _current.set(unit)
     try:
+        yield unit
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[UnitOfWork]:
+    """Run a block as one unit: commit if it returns, roll back if it raises."""
+    with _active(UnitOfWork()) as unit:
         try:
             yield unit
         except BaseException:
             unit.finish(failed=True)
             raise
         unit.finish()
-    finally:
-        _current.reset(token)
 
 
 def run_request(dispatch: Callable[[], Any], handle_error: Callable[[Exception], Any]) -> Any:
-    """The request's unit of work: `dispatch` is Flask's full dispatch (hooks, view, error pages)."""
-    unit = UnitOfWork()
-    token = _current.set(unit)
-    try:
+    """The request's unit of work: `dispatch` is Flask's full dispatch (hooks, view, error pages);
+    `handle_error` turns an error raised by the commit itself into an error page."""
+    with _active(UnitOfWork()) as unit:
         response = dispatch()
         try:
             unit.finish(failed=response.status_code >= 400)
         except Exception as error:  # noqa: BLE001 - e.g. a unique constraint that fails at commit
-            db.session.rollback()
             response = handle_error(error)
         return response
-    finally:
-        _current.reset(token)
 
 
 class UnitOfWorkGroup(AppGroup):
