@@ -88,6 +88,9 @@ class Config:
         "REGISTRATION_NUMBER_PATTERN", "{seq:06d}/REG/{province}/{roman_month}/{year}"
     )
 
+    # Strict-Transport-Security max-age in seconds (0: not sent, e.g. when the proxy in front sets it).
+    HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
+
     # Behind how many reverse proxies the app runs (0: none). Needed for client IPs in rate limits
     # and the audit trail when deployed behind nginx or a load balancer.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
@@ -100,6 +103,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    HSTS_SECONDS = 0  # served over plain HTTP on the loopback
     REQUIRED_SETTINGS = ()
     DEBUG = True
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
@@ -111,6 +115,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
+    HSTS_SECONDS = 0
     REQUIRED_SETTINGS = ()
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105

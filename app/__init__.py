@@ -49,6 +49,9 @@ def create_app(config: type | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
 
+    from app.core.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is registered
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -132,8 +135,13 @@ def _register_request_hooks(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "private, no-store")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'",
         )
+        if app.config["HSTS_SECONDS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"
+            )
         return response
 
 

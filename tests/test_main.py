@@ -162,6 +162,16 @@ def test_security_headers(client, path):
     assert "default-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
     assert "object-src 'none'" in csp
+    assert "base-uri 'none'" in csp
+    assert "form-action 'self'" in csp
+    assert "Strict-Transport-Security" not in headers  # off in testing (plain HTTP)
+
+
+def test_hsts_is_sent_when_configured(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "HSTS_SECONDS", 31536000)
+    assert client.get("/akun/masuk").headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains"
+    )
 
 
 def test_session_cookie_is_http_only_and_lax(client, make_user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_timezone
 
 from app.people.identity import format_phone_local
 
@@ -18,11 +18,23 @@ def long_date(value: date | datetime | None) -> str:
     return format_date(value, "d MMMM y")
 
 
+# Indonesia's zones by their Indonesian abbreviations, used in both languages (as Indonesians write them).
+ZONE_ABBREVIATIONS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
 def local_datetime(value: datetime | None) -> str:
-    """26 November 2026 14.05 WIB — stored UTC, shown in the configured zone."""
+    """26 November 2026 14:05 WIB — stored UTC, shown in the configured zone, in every language."""
     if value is None:
         return ""
-    return format_datetime(value.replace(tzinfo=UTC), "d MMMM y HH.mm zzz")
+    value = value.replace(tzinfo=UTC)
+    zone = str(get_timezone())
+    abbreviation = ZONE_ABBREVIATIONS.get(zone) or format_datetime(value, "zzz")
+    return f"{format_datetime(value, 'd MMMM y HH:mm')} {abbreviation}"
 
 
 def region_title(name: str | None) -> str:

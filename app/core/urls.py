@@ -5,6 +5,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
+from werkzeug.routing import IntegerConverter
+
+# Primary keys are INTEGER columns (32-bit on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number beyond what an id column holds matches no route (404)
+    instead of reaching the database and failing there (500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -19,6 +32,8 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     target = target.strip()
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):  # CR/LF and other control characters
+        return None
     if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
         return None
     parts = urlsplit(target)
