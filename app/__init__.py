@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -49,9 +49,9 @@ def create_app(config: type | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
 
-    from app.core.urls import IdConverter
+    from app.core.urls import URL_CONVERTERS
 
-    app.url_map.converters["int"] = IdConverter  # before any route is registered
+    app.url_map.converters.update(URL_CONVERTERS)  # before any route is registered
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -124,6 +124,14 @@ def _register_request_hooks(app: Flask) -> None:
         g.audit_actor = current_user if current_user.is_authenticated else None
 
     app.before_request(enforce_access)
+
+    @app.before_request
+    def refuse_control_characters_in_query():
+        """A NUL byte in a filter would reach the database (PostgreSQL refuses it with an error)."""
+        from app.core.forms import has_control_characters
+
+        if any(has_control_characters(value) for _key, value in request.args.items(multi=True)):
+            abort(400)
 
     @app.after_request
     def security_headers(response):

@@ -82,3 +82,15 @@ def test_times_read_hh_mm_wib_in_both_languages(app, language, expected):
 
     with app.test_request_context(), force_locale(language):
         assert local_datetime(datetime(2026, 11, 26, 4, 54)) == expected
+
+
+def test_a_nul_byte_in_a_filter_is_a_bad_request(app, client):
+    login(client, create_user(app, Role.MINISTRY_ADMIN))
+    assert client.get("/verifikasi?kategori=%00").status_code == 400
+    assert client.get("/verifikasi?kategori=RELAWAN").status_code == 200
+
+
+def test_a_nul_byte_typed_into_a_form_is_refused_beside_the_field(app, client):
+    response = client.post("/akun/daftar", data={"full_name": "Siti\x00", "email": "nul@uji.example.id"})
+    assert response.status_code == 422
+    assert "Isian berisi karakter yang tidak diizinkan." in response.get_data(as_text=True)

@@ -29,7 +29,9 @@ ROLES: list[Role | None] = [None, *Role]
 # view), so records need not exist.
 DUMMY_VALUES = {
     "IntegerConverter": 999999,
+    "IdConverter": 999999,
     "UnicodeConverter": "x",
+    "TextConverter": "x",
     "PathConverter": "x",
     "FloatConverter": 1.5,
     "UUIDConverter": uuid.UUID(int=1),

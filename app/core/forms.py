@@ -49,6 +49,20 @@ class AppForm(FlaskForm):
             return False
         return super().validate_on_submit(extra_validators)
 
+    def validate(self, extra_validators=None) -> bool:
+        """Also refuse control characters (a NUL byte would make PostgreSQL fail) in any text."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and has_control_characters(field.data):
+                field.errors = [*field.errors, str(_l("Isian berisi karakter yang tidak diizinkan."))]
+                valid = False
+        return valid
+
+
+def has_control_characters(text: str) -> bool:
+    """True for NUL and the other C0 controls except tab, line feed and carriage return."""
+    return any((ord(c) < 0x20 and c not in "\t\n\r") or ord(c) == 0x7F for c in text)
+
 
 class ActionForm(AppForm):
     """Empty form for buttons that only POST: it carries the CSRF token."""

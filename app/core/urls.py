@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 # Primary keys are INTEGER columns (32-bit on PostgreSQL).
 MAX_ID = 2**31 - 1
@@ -18,6 +18,18 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+class TextConverter(UnicodeConverter):
+    """`<name>` in every route: no control characters (a NUL byte would reach PostgreSQL, which refuses
+    it with an error); such a path matches no route (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
+
+
+URL_CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextConverter}
 
 
 def external_url(endpoint: str, **values) -> str:
