@@ -442,3 +442,17 @@ def test_concurrent_writers_lose_nothing_and_the_seal_verifies(app, anchor_file)
         assert result.intact, result
         assert result.pending == 0 and result.anchor_checked
         assert result.last_seq == report.last_seq
+
+
+def test_ministry_admin_sees_the_chain_head_and_pending_count(app, client, logged_in):
+    logged_in(Role.MINISTRY_ADMIN)
+    with app.app_context():
+        report = seal_pending()
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert report.head_mac in html
+    assert "Menunggu disegel" in html and "0 catatan" in html
+
+    with app.app_context():
+        append_three()
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "3 catatan" in html
