@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 
 from app.core import audit, crypto
 from app.core.errors import DomainError
@@ -124,6 +124,18 @@ def _check_registered(valid: list, failures: list[RowError]) -> None:
             _fail(failures, number, {"nik": [message]})
 
 
+def _new_ids(count: int) -> list[int]:
+    """Ids for `count` new people: from the table's sequence on PostgreSQL; on SQLite after the highest
+    id, which is safe because every transaction there holds the database write lock (BEGIN IMMEDIATE)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence('people', 'id')) FROM generate_series(1, :n)"),
+            {"n": count},
+        ).all()
+    start = (db.session.scalar(select(func.max(Person.id))) or 0) + 1
+    return list(range(start, start + count))
+
+
 def _insert(valid: list, actor) -> int:
     if not valid:
         return 0
@@ -133,7 +145,11 @@ def _insert(valid: list, actor) -> int:
         row = _profile_values(data, nik, phone=phone, nip=nip, warnings=warnings)
         row.update(user_id=None, created_by_id=created_by)
         values.append(row)
-    ids = db.session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), values).all()
+    ids = _new_ids(len(values))
+    for person_id, row in zip(ids, values, strict=True):
+        row["id"] = person_id
+    # Ids allocated up front: a plain executemany (pipelined by psycopg), no multi-row RETURNING to build.
+    db.session.execute(insert(Person), values)
     # The audit view exactly as save_profile records it, read from the values (no ORM objects needed).
     audit.record_many(
         (
