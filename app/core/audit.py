@@ -377,8 +377,8 @@ class Anchor:
 
 
 def last_anchor(path: Path | None = None) -> Anchor | None:
-    """The last line of the anchor file, or None when there is no file or it is empty. Only the end of
-    the file is read, however long it has grown."""
+    """The newest head in the anchor file, or None when there is no file or it is empty. Only the end
+    of the file is read, however long it has grown."""
     path = path or anchor_path()
     try:
         with open(path, "rb") as anchor:
@@ -388,13 +388,14 @@ def last_anchor(path: Path | None = None) -> Anchor | None:
             tail = anchor.read().decode("ascii", errors="replace")
     except FileNotFoundError:
         return None
-    lines = [line for line in tail.splitlines() if line.strip()]
-    if not lines:
-        return None
-    parts = lines[-1].split()
-    if len(parts) != 3 or not parts[1].isdigit():
-        return Anchor("", -1, f"unreadable anchor line: {lines[-1]!r}")
-    return Anchor(parts[0], int(parts[1]), parts[2])
+    lines = tail.splitlines()[1:] if size > 4096 else tail.splitlines()  # the first may be cut
+    anchors = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit():
+            anchors.append(Anchor(parts[0], int(parts[1]), parts[2]))
+    # The highest, not merely the last: two sealers may append their lines in either order.
+    return max(reversed(anchors), key=lambda anchor: anchor.last_seq, default=None)
 
 
 @dataclass

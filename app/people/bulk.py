@@ -74,6 +74,11 @@ class RegionLevels:
 def create_people(rows: Iterable[ProfileData], actor=None, *, batch_size: int = 1000) -> int:
     """Create a person per row; returns how many. Raises BulkImportError (nothing created) when any
     row is invalid. `actor` is recorded as the creator and in each audit event."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The NIK lookups below run with the same text batch after batch, so psycopg prepares them and
+        # PostgreSQL may keep a generic plan costed when `people` looked empty: a sequential scan that
+        # grows with every batch this import inserts. Plan each execution with its real values.
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     levels = RegionLevels()
     seen: dict[str, int] = {}  # NIK hash -> row number
     failures: list[RowError] = []
