@@ -33,6 +33,13 @@ class Config:
     # Key for encrypting personal data at rest (NIK): required in production; development and tests
     # derive one from SECRET_KEY. Never change it without re-encrypting.
     DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY")
+    # Key of the audit trail's chain (HMAC-SHA256): required in production; development and tests
+    # derive one from SECRET_KEY. Never stored in the database; changing it makes `flask audit verify`
+    # fail on every event sealed before.
+    AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY")
+    # Append-only file with one line per seal (time, last seq, head MAC). Keep it, and ship copies
+    # off the database server: it is what shows events deleted from the end of the chain.
+    AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", str(INSTANCE_DIR / "audit-anchor.log"))
 
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'sdm_kesos.sqlite3'}"
@@ -96,7 +103,7 @@ class Config:
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 
     # Settings create_app() refuses to start without (besides SECRET_KEY).
-    REQUIRED_SETTINGS: tuple[str, ...] = ("DATA_ENCRYPTION_KEY",)
+    REQUIRED_SETTINGS: tuple[str, ...] = ("DATA_ENCRYPTION_KEY", "AUDIT_CHAIN_KEY")
 
     DEMO_ACCOUNTS_ALLOWED = False
 

@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
 
 from app import create_app
 from app.extensions import db
@@ -109,5 +109,90 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(app, migration_
         # And the history can be replayed after a full downgrade.
         flask_migrate.upgrade()
         assert app_tables(engine) == set(db.metadata.tables)
+        flask_migrate.downgrade(revision="base")
+        assert app_tables(engine) == set()
+
+
+def test_audit_events_carry_over_to_the_keyed_chain_and_back(migration_app, tmp_path):
+    """A deployed database with events on the old unkeyed chain (0003) upgrades to the sealed chain and
+    downgrades back to the very same hashes."""
+    import hashlib
+    import json
+    from datetime import datetime
+
+    import flask_migrate
+
+    from app.core.audit import AuditEvent, seal_pending, verify_chain
+
+    def legacy_chain(rows):
+        prev = "0" * 64
+        for row in rows:
+            payload = {**row, "occurred_at": row["occurred_at"].isoformat(timespec="microseconds")}
+            payload["prev_hash"] = prev
+            canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            row.update(prev_hash=prev, hash=hashlib.sha256(canonical.encode()).hexdigest())
+            prev = row["hash"]
+        return rows
+
+    rows = legacy_chain(
+        [
+            {
+                "occurred_at": datetime(2026, 11, day, 8, 30, 15, 123456),
+                "actor_id": None,
+                "actor_label": "system",
+                "action": f"uji.lama.{day}",
+                "object_type": "orang",
+                "object_id": str(day),
+                "before": None if day == 1 else {"nama": "Dewi Ñoño", "n": day},
+                "after": {"status": "draft", "daftar": [1, {"x": None}]},
+                "ip": "10.0.0.1",
+            }
+            for day in range(1, 6)
+        ]
+    )
+    legacy = text(
+        "INSERT INTO audit_events (occurred_at, actor_id, actor_label, action, object_type, object_id, "
+        "before, after, ip, prev_hash, hash) VALUES (:occurred_at, :actor_id, :actor_label, :action, "
+        ":object_type, :object_id, :before, :after, :ip, :prev_hash, :hash)"
+    )
+    stored = [{**r, "before": json.dumps(r["before"]), "after": json.dumps(r["after"])} for r in rows]
+    migration_app.config["AUDIT_ANCHOR_FILE"] = str(tmp_path / "anchor.log")
+    with migration_app.app_context():
+        engine = db.engine
+        flask_migrate.upgrade(revision="0003_open_registration_unique")
+        with engine.begin() as connection:
+            connection.execute(legacy, stored)
+
+        flask_migrate.upgrade()
+
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [e.action for e in events] == [r["action"] for r in rows]
+        assert [e.after for e in events] == [r["after"] for r in rows]
+        assert all(e.seq is None for e in events)  # pending: the first seal chains them with the key
+        report = verify_chain()
+        assert report.intact and (report.checked, report.pending) == (0, 5)
+        assert seal_pending().sealed == 5
+        report = verify_chain()
+        assert report.intact and (report.checked, report.pending) == (5, 0)
+        db.session.remove()
+
+        flask_migrate.downgrade(revision="0003_open_registration_unique")
+        with engine.connect() as connection:
+            back = connection.execute(
+                text("SELECT action, prev_hash, hash FROM audit_events ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in back] == [(r["action"], r["prev_hash"], r["hash"]) for r in rows]
+
+        # A broken old chain stops the upgrade instead of being re-chained with the key.
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE audit_events SET action = 'uji.palsu' WHERE action = 'uji.lama.3'")
+            )
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError and exits 1
+            flask_migrate.upgrade()
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_heads() == (
+                "0003_open_registration_unique",
+            )
         flask_migrate.downgrade(revision="base")
         assert app_tables(engine) == set()

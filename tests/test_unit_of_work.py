@@ -148,14 +148,14 @@ def test_a_failed_login_is_audited_and_nothing_else_is_written(app, client):
 def test_outside_a_request_the_block_commits_or_rolls_back_as_one(app):
     with app.app_context():
         with pytest.raises(RuntimeError), unit_of_work():
-            audit.record("uji.dibatalkan")
-            record_regardless("uji.tetap_dicatat")
+            audit.record("uow.dibatalkan")
+            record_regardless("uow.tetap_dicatat")
             raise RuntimeError("job failed")
-        actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("uji.%"))))
-        assert actions == {"uji.tetap_dicatat"}
+        actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("uow.%"))))
+        assert actions == {"uow.tetap_dicatat"}
         with unit_of_work():
-            audit.record("uji.selesai")
-        assert db.session.scalar(select(func.count()).where(AuditEvent.action == "uji.selesai")) == 1
+            audit.record("uow.selesai")
+        assert db.session.scalar(select(func.count()).where(AuditEvent.action == "uow.selesai")) == 1
 
 
 def test_a_cli_command_that_fails_creates_nothing(app):
@@ -201,13 +201,13 @@ def test_a_response_of_400_or_more_rolls_back_even_without_an_error(app, status,
     from app.core.unit_of_work import run_request
 
     def view():
-        audit.record("uji.status", object_id=status)
+        audit.record("uow.status", object_id=status)
         return Response(status=status)
 
     with app.test_request_context("/"):
         run_request(view, handle_error=lambda error: pytest.fail(f"unexpected {error!r}"))
         stored = select(func.count()).where(
-            AuditEvent.action == "uji.status", AuditEvent.object_id == str(status)
+            AuditEvent.action == "uow.status", AuditEvent.object_id == str(status)
         )
         assert db.session.scalar(stored) == (1 if kept else 0)
 
@@ -216,14 +216,14 @@ def test_an_error_shown_as_a_message_before_a_redirect_rolls_back_too(app, clien
     """The redirect answers 302, yet the refused attempt's writes are not committed."""
 
     def write_then_refuse(registration, actor):
-        audit.record("uji.setengah_jalan", object_type="registration", object_id=registration.id)
+        audit.record("uow.setengah_jalan", object_type="registration", object_id=registration.id)
         raise registration_services.RegistrationError("Belum lengkap.")
 
     monkeypatch.setattr(registration_services, "submit", write_then_refuse)
     response = client.post(f"/pendaftaran/{draft}/ajukan")
     assert response.status_code == 302
     assert "Belum lengkap." in client.get(response.location).get_data(as_text=True)
-    assert count(app, AuditEvent, AuditEvent.action == "uji.setengah_jalan") == 0
+    assert count(app, AuditEvent, AuditEvent.action == "uow.setengah_jalan") == 0
 
 
 def test_a_commit_that_fails_answers_409_and_keeps_the_refusal_events(app, client):
@@ -231,7 +231,7 @@ def test_a_commit_that_fails_answers_409_and_keeps_the_refusal_events(app, clien
     from app.core.unit_of_work import run_request
 
     def view():
-        record_regardless("uji.percobaan_dicatat")
+        record_regardless("uow.percobaan_dicatat")
         db.session.add_all(
             [User(email="kembar@uji.example.id", full_name="A", password_hash="x") for _ in "ab"]
         )
@@ -246,5 +246,5 @@ def test_a_commit_that_fails_answers_409_and_keeps_the_refusal_events(app, clien
         assert (response.status_code, response.get_data(as_text=True)) == (409, "IntegrityError")
         assert db.session.scalar(select(func.count()).where(User.email == "kembar@uji.example.id")) == 0
         assert (
-            db.session.scalar(select(func.count()).where(AuditEvent.action == "uji.percobaan_dicatat")) == 1
+            db.session.scalar(select(func.count()).where(AuditEvent.action == "uow.percobaan_dicatat")) == 1
         )

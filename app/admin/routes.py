@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.accounts import services
 from app.accounts.forms import StaffForm, role_choices
 from app.accounts.models import User
-from app.core.audit import AuditEvent
+from app.core.audit import AuditEvent, chain_status
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error, flash_error
 from app.core.permissions import allow
@@ -131,4 +131,4 @@ def audit_log():
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action))
     page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/audit_log.html", page=page, action=action)
+    return render_template("admin/audit_log.html", page=page, action=action, chain=chain_status())

@@ -1,29 +1,49 @@
-"""Append-only audit trail with a hash chain.
+"""Append-only audit trail, sealed into a keyed chain by a background sealer.
 
-Services call `record(...)`; the event joins the caller's transaction, so it is committed (or rolled
-back) together with the change it describes. Each event stores the hash of the previous event and its
-own hash over its content; `verify_chain()` recomputes the chain and reports the first broken event.
-Nothing in the UI edits or deletes events.
+Writing is cheap and concurrent: services call `record(...)` (or `record_many(...)` for bulk work) and
+the event is a plain INSERT in the caller's transaction, committed or rolled back with the change it
+describes. No lock is taken and nothing is read, so audited writes across the country never wait for
+each other.
+
+Sealing is separate: `seal_pending()` (every minute from the job queue, or `flask audit seal`) takes
+the pending events in id order and chains them. Each gets a gap-free chain position `seq`, the previous
+event's MAC and its own MAC = HMAC-SHA256(AUDIT_CHAIN_KEY, canonical content + seq + prev_mac). Only one
+sealer runs at a time: it holds the row lock on the single `audit_chain_head` row (on SQLite, the
+database write lock every transaction takes). Each seal is an `audit_seals` row and one line appended
+to the anchor file (AUDIT_ANCHOR_FILE), which operators keep off the database server.
+
+`verify_chain()` walks the sealed events in seq order and recomputes the chain with the key. Without
+the key nobody can forge a MAC, so an edited, inserted or re-hashed event breaks it; a deleted event
+leaves a seq gap; a deleted tail no longer reaches the head named by the latest seal and the anchor.
+The key never goes into the database. Nothing in the UI edits or deletes events.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from flask import g, has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String, select, text
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import utcnow
 from app.extensions import db
 
-GENESIS_HASH = "0" * 64
-# Any constant works: it names the lock that serialises appends to the chain on PostgreSQL.
-_PG_CHAIN_LOCK = 7_263_001
+log = logging.getLogger(__name__)
+
+GENESIS_MAC = "0" * 64
+HEAD_ID = 1  # the one row of audit_chain_head
+DEFAULT_SEAL_BATCH = 5000
 
 
 class AuditEvent(db.Model):
@@ -39,29 +59,51 @@ class AuditEvent(db.Model):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(45))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set by the sealer; NULL while the event is pending.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    prev_mac: Mapped[str | None] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (db.Index("ix_audit_events_object", "object_type", "object_id"),)
-
-    def content_hash(self) -> str:
-        payload = {
-            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "before": self.before,
-            "after": self.after,
-            "ip": self.ip,
-            "prev_hash": self.prev_hash,
-        }
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+    __table_args__ = (
+        db.Index("ix_audit_events_object", "object_type", "object_id"),
+        # The sealer's work queue: only pending events are in it, so it stays tiny.
+        db.Index(
+            "ix_audit_events_pending",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
+    )
 
 
-def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
+class AuditChainHead(db.Model):
+    """The single row the sealer locks: where the chain ends now."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_mac: Mapped[str] = mapped_column(String(64), default=GENESIS_MAC)
+    sealed_at: Mapped[datetime | None]
+
+
+class AuditSeal(db.Model):
+    """One sealing run: the events first_seq..last_seq were chained, ending at head_mac."""
+
+    __tablename__ = "audit_seals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    head_mac: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing events
+
+
+def _jsonable(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if data is None:
         return None
     return json.loads(json.dumps(data, default=str))
@@ -72,6 +114,31 @@ def request_actor() -> tuple[Any, str | None]:
     if not has_request_context():
         return None, None
     return getattr(g, "audit_actor", None), request.remote_addr
+
+
+def _values(
+    action: str,
+    *,
+    object_type: str | None,
+    object_id: Any,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    actor: Any,
+    actor_label: str | None,
+    ip: str | None,
+    occurred_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "occurred_at": occurred_at,
+        "actor_id": getattr(actor, "id", None),
+        "actor_label": actor_label or getattr(actor, "email", None) or "system",
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+        "ip": ip,
+    }
 
 
 def record(
@@ -85,58 +152,368 @@ def record(
     actor_label: str | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append an event to the chain inside the current transaction (the caller commits)."""
+    """Add an event inside the current transaction (the caller commits). It is pending until the
+    sealer chains it; no lock is taken here."""
     actor_now, ip_now = request_actor()
     actor = actor if actor is not None else actor_now
     ip = ip or ip_now
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    last_hash = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
-        occurred_at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_label=actor_label or getattr(actor, "email", None) or "system",
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        ip=ip,
-        prev_hash=last_hash or GENESIS_HASH,
+        **_values(
+            action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+            actor=actor,
+            actor_label=actor_label,
+            ip=ip,
+            occurred_at=utcnow(),
+        )
     )
-    event.hash = event.content_hash()
-    session.add(event)
-    session.flush()
+    db.session.add(event)
+    db.session.flush()
     return event
+
+
+def record_many(
+    entries: Iterable[Mapping[str, Any]],
+    *,
+    actor: Any = None,
+    actor_label: str | None = None,
+    batch_size: int = 2000,
+) -> int:
+    """Bulk `record`: each entry is a mapping with `action` and optionally object_type, object_id,
+    before, after. One executemany INSERT per batch, in the caller's transaction; returns the count."""
+    actor_now, ip = request_actor()
+    actor = actor if actor is not None else actor_now
+    occurred_at = utcnow()
+    count = 0
+    batch: list[dict[str, Any]] = []
+    for entry in entries:
+        batch.append(
+            _values(
+                entry["action"],
+                object_type=entry.get("object_type"),
+                object_id=entry.get("object_id"),
+                before=entry.get("before"),
+                after=entry.get("after"),
+                actor=actor,
+                actor_label=actor_label,
+                ip=ip,
+                occurred_at=occurred_at,
+            )
+        )
+        if len(batch) >= batch_size:
+            db.session.execute(insert(AuditEvent), batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        db.session.execute(insert(AuditEvent), batch)
+        count += len(batch)
+    return count
+
+
+# ---------------------------------------------------------------------------------------------------
+# The keyed chain
+
+
+def chain_key() -> bytes:
+    """AUDIT_CHAIN_KEY (required in production); development and tests derive one from SECRET_KEY,
+    as app.core.crypto does for DATA_ENCRYPTION_KEY. Never stored in the database."""
+    configured = current_app.config.get("AUDIT_CHAIN_KEY")
+    if configured:
+        return hashlib.sha256(configured.encode()).digest()
+    master = hashlib.sha256(current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(master, b"audit-chain", hashlib.sha256).digest()
+
+
+# The columns the MAC covers, in the order rows are selected.
+_CONTENT = (
+    AuditEvent.id,
+    AuditEvent.occurred_at,
+    AuditEvent.actor_id,
+    AuditEvent.actor_label,
+    AuditEvent.action,
+    AuditEvent.object_type,
+    AuditEvent.object_id,
+    AuditEvent.before,
+    AuditEvent.after,
+    AuditEvent.ip,
+)
+
+
+def canonical(row: Any, seq: int, prev_mac: str) -> bytes:
+    """The bytes an event's MAC covers: its content (a row of _CONTENT), chain position and link."""
+    payload = {
+        "id": row[0],
+        "occurred_at": row[1].isoformat(timespec="microseconds"),
+        "actor_id": row[2],
+        "actor_label": row[3],
+        "action": row[4],
+        "object_type": row[5],
+        "object_id": row[6],
+        "before": row[7],
+        "after": row[8],
+        "ip": row[9],
+        "seq": seq,
+        "prev_mac": prev_mac,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_mac(key: bytes, row: Any, seq: int, prev_mac: str) -> str:
+    return hmac.new(key, canonical(row, seq, prev_mac), hashlib.sha256).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sealing
+
+
+@dataclass
+class SealReport:
+    sealed: int = 0  # events chained by this call
+    seals: int = 0  # audit_seals rows (and anchor lines) written
+    last_seq: int = 0  # the head after this call
+    head_mac: str = GENESIS_MAC
+
+
+def _insert_ignore_head():
+    dialect = db.session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_(AuditChainHead)
+        .values(id=HEAD_ID, last_seq=0, head_mac=GENESIS_MAC, sealed_at=None)
+        .on_conflict_do_nothing()
+    )
+
+
+def _lock_head() -> tuple[int, str]:
+    """Lock the head row (only sealers ever lock it) and return (last_seq, head_mac)."""
+    stmt = (
+        select(AuditChainHead.last_seq, AuditChainHead.head_mac)
+        .where(AuditChainHead.id == HEAD_ID)
+        .with_for_update()
+    )
+    row = db.session.execute(stmt).one_or_none()
+    if row is None:  # a database made by create_all(): the migration inserts the row
+        db.session.execute(_insert_ignore_head())
+        row = db.session.execute(stmt).one()
+    return row[0], row[1]
+
+
+def anchor_path() -> Path:
+    return Path(current_app.config["AUDIT_ANCHOR_FILE"])
+
+
+def _append_anchor(sealed_at: datetime, last_seq: int, head_mac: str) -> None:
+    path = anchor_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = f"{sealed_at.isoformat(timespec='microseconds')}Z {last_seq} {head_mac}\n"
+    with open(path, "a", encoding="ascii") as anchor:
+        anchor.write(line)
+        anchor.flush()
+        os.fsync(anchor.fileno())
+
+
+def seal_pending(batch_size: int = DEFAULT_SEAL_BATCH, max_batches: int | None = None) -> SealReport:
+    """Chain every pending event, oldest id first, in seals of up to `batch_size` events.
+
+    Call every minute from the job queue (and `flask audit seal` does it by hand). It runs its own
+    transactions: each seal locks the chain head, chains one batch, writes its audit_seals row and
+    commits; then its head is appended to the anchor file. So call it with no other work pending in
+    the session. Safe to run concurrently with record() and with other sealers (they wait on the head
+    lock). An event whose transaction commits after later ids were sealed is simply sealed next time,
+    with a higher seq.
+    """
+    key = chain_key()
+    report = SealReport()
+    update_event = (
+        update(AuditEvent.__table__)
+        .where(AuditEvent.__table__.c.id == bindparam("b_id"))
+        .values(seq=bindparam("b_seq"), prev_mac=bindparam("b_prev"), mac=bindparam("b_mac"))
+    )
+    while max_batches is None or report.seals < max_batches:
+        last_seq, head_mac = _lock_head()
+        report.last_seq, report.head_mac = last_seq, head_mac
+        rows = db.session.execute(
+            select(*_CONTENT).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(batch_size)
+        ).all()
+        if not rows:
+            db.session.rollback()  # release the head lock
+            break
+        first_seq = last_seq + 1
+        params = []
+        prev = head_mac
+        seq = last_seq
+        for row in rows:
+            seq += 1
+            mac = compute_mac(key, row, seq, prev)
+            params.append({"b_id": row[0], "b_seq": seq, "b_prev": prev, "b_mac": mac})
+            prev = mac
+        sealed_at = utcnow()
+        db.session.execute(update_event, params)
+        db.session.execute(
+            update(AuditChainHead)
+            .where(AuditChainHead.id == HEAD_ID)
+            .values(last_seq=seq, head_mac=prev, sealed_at=sealed_at)
+        )
+        db.session.execute(
+            insert(AuditSeal).values(first_seq=first_seq, last_seq=seq, head_mac=prev, sealed_at=sealed_at)
+        )
+        db.session.commit()
+        _append_anchor(sealed_at, seq, prev)
+        report.sealed += len(rows)
+        report.seals += 1
+        report.last_seq, report.head_mac = seq, prev
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------
+# Verifying
+
+
+@dataclass
+class Anchor:
+    written_at: str
+    last_seq: int
+    head_mac: str
+
+
+def last_anchor(path: Path | None = None) -> Anchor | None:
+    """The newest head in the anchor file, or None when there is no file or it is empty. Only the end
+    of the file is read, however long it has grown."""
+    path = path or anchor_path()
+    try:
+        with open(path, "rb") as anchor:
+            anchor.seek(0, os.SEEK_END)
+            size = anchor.tell()
+            anchor.seek(max(0, size - 4096))
+            tail = anchor.read().decode("ascii", errors="replace")
+    except FileNotFoundError:
+        return None
+    lines = tail.splitlines()[1:] if size > 4096 else tail.splitlines()  # the first may be cut
+    anchors = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit():
+            anchors.append(Anchor(parts[0], int(parts[1]), parts[2]))
+    # The highest, not merely the last: two sealers may append their lines in either order.
+    return max(reversed(anchors), key=lambda anchor: anchor.last_seq, default=None)
 
 
 @dataclass
 class ChainReport:
     checked: int
-    broken_at: int | None = None
+    pending: int = 0
+    broken_at: int | None = None  # the event id where the chain breaks, when there is one
+    broken_seq: int | None = None  # the chain position, when no event can be named (a deleted tail)
     reason: str | None = None
+    last_seq: int = 0
+    head_mac: str = GENESIS_MAC
+    anchor_checked: bool = False
 
     @property
     def intact(self) -> bool:
-        return self.broken_at is None
+        return self.reason is None
+
+    @property
+    def location(self) -> str:
+        if self.broken_at is not None:
+            return f"event {self.broken_at}"
+        return f"seq {self.broken_seq}"
+
+
+def pending_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
 
 
 def verify_chain(batch_size: int = 5000) -> ChainReport:
-    """Walk every event in order and recompute the chain."""
-    expected_prev = GENESIS_HASH
-    checked = 0
-    # populate_existing: compare what is stored, not events already loaded into this session.
+    """Walk the sealed events in seq order, streaming, and recompute the keyed chain.
+
+    Then check that the chain reaches, with the same MAC, the heads named by the anchor file, the
+    latest audit_seals row and the chain head row (all read before the walk, so a seal committed
+    meanwhile does not count as tampering).
+    """
+    key = chain_key()
+    anchor = last_anchor()
+    seal = db.session.execute(
+        select(AuditSeal.last_seq, AuditSeal.head_mac).order_by(AuditSeal.last_seq.desc()).limit(1)
+    ).one_or_none()
+    head = db.session.execute(
+        select(AuditChainHead.last_seq, AuditChainHead.head_mac).where(AuditChainHead.id == HEAD_ID)
+    ).one_or_none()
+    claims: list[tuple[str, int, str]] = []
+    if anchor is not None:
+        claims.append(("the anchor file", anchor.last_seq, anchor.head_mac))
+    if seal is not None:
+        claims.append(("the latest seal", seal[0], seal[1]))
+    if head is not None and head[0] > 0:
+        claims.append(("the chain head", head[0], head[1]))
+    wanted = {seq for _, seq, _ in claims}
+    reached: dict[int, str] = {}
+
+    report = ChainReport(checked=0, anchor_checked=anchor is not None)
+    expected_seq, expected_prev = 1, GENESIS_MAC
     stmt = (
-        select(AuditEvent)
-        .order_by(AuditEvent.id)
-        .execution_options(yield_per=batch_size, populate_existing=True)
+        select(*_CONTENT, AuditEvent.seq, AuditEvent.prev_mac, AuditEvent.mac)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=batch_size)
     )
-    for event in db.session.scalars(stmt):
-        if event.prev_hash != expected_prev:
-            return ChainReport(checked, event.id, "prev_hash does not match the previous event")
-        if event.content_hash() != event.hash:
-            return ChainReport(checked, event.id, "content does not match its hash")
-        expected_prev = event.hash
-        checked += 1
-    return ChainReport(checked)
+    for row in db.session.execute(stmt):
+        seq, prev_mac, mac = row[10], row[11], row[12]
+        if seq != expected_seq:
+            report.broken_at = row[0]
+            if seq < expected_seq:
+                report.reason = f"duplicate seq {seq} (an inserted event)"
+            else:
+                missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}..{seq - 1}"
+                report.reason = f"seq {missing} missing before it (a deleted event)"
+            break
+        if prev_mac != expected_prev:
+            report.broken_at = row[0]
+            report.reason = "prev_mac does not match the previous event"
+            break
+        if not hmac.compare_digest(compute_mac(key, row, seq, prev_mac), mac or ""):
+            report.broken_at = row[0]
+            report.reason = "content does not match its mac"
+            break
+        if seq in wanted:
+            reached[seq] = mac
+        expected_seq, expected_prev = seq + 1, mac
+        report.checked += 1
+    report.last_seq, report.head_mac = expected_seq - 1, expected_prev
+    report.pending = pending_count()
+    if report.intact:
+        for source, seq, mac in claims:
+            if seq not in reached:
+                report.broken_seq = seq
+                report.reason = (
+                    f"{source} names seq {seq} but the chain ends at seq {report.last_seq} "
+                    "(events deleted from the tail)"
+                )
+                break
+            if not hmac.compare_digest(reached[seq], mac):
+                report.broken_seq = seq
+                report.reason = f"the chain at seq {seq} differs from {source}"
+                break
+    return report
+
+
+@dataclass
+class ChainStatus:
+    last_seq: int
+    head_mac: str
+    sealed_at: datetime | None
+    pending: int
+
+
+def chain_status() -> ChainStatus:
+    """The current head and the number of pending events, for the audit log page."""
+    head = db.session.execute(
+        select(AuditChainHead.last_seq, AuditChainHead.head_mac, AuditChainHead.sealed_at).where(
+            AuditChainHead.id == HEAD_ID
+        )
+    ).one_or_none()
+    last_seq, head_mac, sealed_at = head if head is not None else (0, GENESIS_MAC, None)
+    return ChainStatus(last_seq, head_mac, sealed_at, pending_count())
