@@ -248,8 +248,13 @@ def _write_apart(job_id: int, **values: Any) -> None:
     """Write to the job row in a short transaction of its own, committed now, so a page polling the
     job sees it while the job's own unit of work is still open.
 
-    On SQLite the engine has a single writer: once the job's unit of work has begun, this waits for
-    the busy timeout and fails. Progress is advisory, so such a failure is only logged there."""
+    SQLite has a single writer and every transaction takes the write lock when it begins
+    (app/__init__.py): once the job's own unit of work has begun, a write apart could only wait for it
+    and time out, so it is skipped there. Progress is advisory; PostgreSQL, the production database,
+    always records it."""
+    if db.engine.dialect.name == "sqlite" and db.session().in_transaction():
+        logger.debug("progress of job %s not recorded apart: the SQLite writer is this job", job_id)
+        return
     try:
         with db.engine.begin() as connection:
             connection.execute(update(Job).where(Job.id == job_id).values(**values))
@@ -264,6 +269,8 @@ def mark_running(job_id: int, message: str | None = None) -> None:
 
 
 def report_progress(job_id: int, done: int, message: str | None = None) -> None:
+    """Progress, committed at once apart from the job's unit of work. (So the job must not update its
+    own Job row before finish_job: its row lock would hold this write until the job ends.)"""
     values: dict[str, Any] = {"done": done, "status": JobStatus.RUNNING}
     if message is not None:
         values["message"] = message
