@@ -27,7 +27,7 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import Enum, Index, LargeBinary, String, Text, select
+from sqlalchemy import Enum, Index, LargeBinary, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import audit
@@ -164,7 +164,10 @@ def enqueue_due_mail(now: datetime | None = None) -> int:
     """Enqueue every queued mail whose next attempt is due; returns how many."""
     due = db.session.scalars(
         select(OutgoingMail.id)
-        .where(OutgoingMail.status == MailStatus.QUEUED, OutgoingMail.next_attempt_at <= (now or utcnow()))
+        .where(
+            OutgoingMail.status == MailStatus.QUEUED,
+            or_(OutgoingMail.next_attempt_at.is_(None), OutgoingMail.next_attempt_at <= (now or utcnow())),
+        )
         .order_by(OutgoingMail.id)
     ).all()
     for mail_id in due:
