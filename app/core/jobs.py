@@ -31,7 +31,7 @@ from typing import Any
 import click
 from flask import Flask, has_app_context
 from flask.cli import AppGroup
-from huey import Huey, crontab
+from huey import Huey
 from huey.api import TaskWrapper
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from sqlalchemy import JSON, Enum, ForeignKey, String, event, update
@@ -41,8 +41,6 @@ from app.core.models import utcnow
 from app.core.roles import Role
 from app.core.unit_of_work import unit_of_work
 from app.extensions import db
-
-__all__ = ["crontab", "enqueue_after_commit", "huey", "job", "periodic_job"]
 
 logger = logging.getLogger(__name__)
 

@@ -27,11 +27,12 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from huey import crontab
 from sqlalchemy import Enum, Index, LargeBinary, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import audit
-from app.core.jobs import crontab, enqueue_after_commit, job, periodic_job
+from app.core.jobs import enqueue_after_commit, job, periodic_job
 from app.core.models import utcnow
 from app.extensions import db
 
