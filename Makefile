@@ -5,6 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 TEST_DATABASE_URL ?=
+PORT ?= 5000
 
 .PHONY: run test test-sqlite test-postgres lint format bench translations translations-update chromium install clean
 
@@ -31,7 +32,8 @@ run: install
 	APP_CONFIG=development $(FLASK) reference seed
 	APP_CONFIG=development $(FLASK) regions import
 	APP_CONFIG=development $(FLASK) demo accounts
-	APP_CONFIG=development $(FLASK) run --host 127.0.0.1 --port 5000
+	@# The web server and one job consumer (Procfile.dev); Ctrl+C stops both.
+	APP_CONFIG=development BIN=$(BIN) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -67,6 +67,14 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "SDM Kesos <no-reply@localhost>")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    # Delivery attempts before a mail is marked failed (1 min apart, doubling, at most 30 min: ~3.5 h).
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 12)
+
+    # Background jobs (app/core/jobs.py): "sqlite" (a file queue, one machine), "redis" (HUEY_REDIS_URL;
+    # any number of consumers on any number of machines) or "immediate" (run in-process, for tests).
+    HUEY_BACKEND = os.environ.get("HUEY_BACKEND", "sqlite")
+    HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL")
+    HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.sqlite3"))
 
     # Uploads: stored outside any static folder, bounded in size.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
@@ -133,10 +141,11 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     DEMO_ACCOUNTS_ALLOWED = True
+    HUEY_BACKEND = "immediate"  # tasks run synchronously, right after the transaction commits
 
 
 class ProductionConfig(Config):
-    pass
+    HUEY_BACKEND = os.environ.get("HUEY_BACKEND", "redis")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -66,6 +66,7 @@ def create_app(config: type | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every table registered on the metadata
+    from app.core import jobs
     from app.main.routes import select_locale
 
     db.init_app(app)
@@ -73,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    jobs.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -96,23 +98,26 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.admin import mail_routes  # noqa: F401 - the mail pages, on the admin blueprint
     from app.admin.routes import bp as admin_bp
+    from app.jobs.routes import bp as jobs_bp
     from app.main.routes import bp as main_bp
     from app.people.routes import bp as people_bp
     from app.reference.routes import bp as reference_bp
     from app.registration.routes import bp as registration_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, reference_bp, people_bp, registration_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, reference_bp, people_bp, registration_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import demo_cli, users_cli
     from app.core.cli import audit_cli
+    from app.core.jobs import jobs_cli
     from app.people.cli import nik_cli
     from app.reference.cli import reference_cli, regions_cli
 
-    for group in (users_cli, demo_cli, audit_cli, regions_cli, reference_cli, nik_cli):
+    for group in (users_cli, demo_cli, audit_cli, regions_cli, reference_cli, nik_cli, jobs_cli):
         app.cli.add_command(group)
 
 

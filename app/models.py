@@ -2,6 +2,8 @@
 
 from app.accounts.models import User  # noqa: F401
 from app.core.audit import AuditEvent  # noqa: F401
+from app.core.jobs import Job  # noqa: F401
+from app.core.mail import OutgoingMail  # noqa: F401
 from app.core.numbering import NumberSeries  # noqa: F401
 from app.people.models import Person  # noqa: F401
 from app.reference.models import (  # noqa: F401

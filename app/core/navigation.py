@@ -17,6 +17,7 @@ MENU = [
     ("people.walk_in_person", _l("Input pendaftaran langsung")),
     ("admin.staff_list", _l("Akun staf")),
     ("admin.audit_log", _l("Jejak audit")),
+    ("admin.mail_list", _l("Surel keluar")),
 ]
 
 

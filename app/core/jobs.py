@@ -1,0 +1,320 @@
+"""Background jobs on a Huey task queue, and the progress of long jobs.
+
+One Huey instance (`huey`) lives at module level so tasks can be declared at import time; `init_app`
+gives it its storage from the app's config when the app is built:
+
+- ``HUEY_BACKEND=sqlite`` (development): a file queue, ``instance/huey.sqlite3`` by default;
+- ``HUEY_BACKEND=redis`` (production): ``HUEY_REDIS_URL``; any number of consumers on any number of
+  machines share it;
+- ``HUEY_BACKEND=immediate`` (tests): tasks run synchronously, in-process.
+
+Every task is declared with `@job(...)`: it takes ids (never objects), must be idempotent, and runs
+inside an app context as one unit of work (commit if it returns, roll back if it raises).
+
+Tasks are sent to the queue only when the enqueuing transaction commits (`enqueue_after_commit`), and
+dropped if it rolls back, so a consumer never looks for a row that is not (yet) there.
+
+The consumer: ``flask --app app jobs worker`` (see README.md, "Background jobs").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, has_app_context
+from flask.cli import AppGroup
+from huey import Huey
+from huey.api import TaskWrapper
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy import JSON, Enum, ForeignKey, String, event, update
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+
+from app.core.models import utcnow
+from app.core.roles import Role
+from app.core.unit_of_work import unit_of_work
+from app.extensions import db
+
+logger = logging.getLogger(__name__)
+
+# Created unconfigured (in-memory) at import time; init_app() gives it the configured storage.
+huey = Huey("sdm-kesos", results=False, utc=True, storage_class=MemoryStorage)
+_app: Flask | None = None
+BACKENDS = ("sqlite", "redis", "immediate")
+
+
+def init_app(app: Flask) -> None:
+    """Point the queue at the storage the app's config names."""
+    global _app
+    backend = app.config.get("HUEY_BACKEND", "sqlite")
+    if backend not in BACKENDS:
+        raise RuntimeError(f"HUEY_BACKEND must be one of {BACKENDS}, not {backend!r}")
+    huey.immediate = False
+    if backend == "redis":
+        url = app.config.get("HUEY_REDIS_URL")
+        if not url:
+            raise RuntimeError("HUEY_REDIS_URL must be set when HUEY_BACKEND is redis")
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
+    elif backend == "sqlite":
+        path = app.config.get("HUEY_SQLITE_PATH") or str(Path(app.instance_path) / "huey.sqlite3")
+        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": path}
+    else:
+        huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
+    huey.storage = huey.create_storage()
+    huey.immediate = backend == "immediate"  # immediate mode swaps in an in-memory storage
+    _app = app
+    app.extensions["huey"] = huey
+
+
+@contextmanager
+def _app_context() -> Iterator[None]:
+    """The current app context (a task run in immediate mode, inside a request or a test), or a new
+    one of the app the queue was configured for (a consumer)."""
+    if has_app_context():
+        yield
+        return
+    if _app is None:
+        raise RuntimeError("the job queue is not configured: create the app first (jobs.init_app)")
+    with _app.app_context():
+        yield
+
+
+def job(retries: int = 0, retry_delay: int = 0, **options: Any) -> Callable[[Callable], TaskWrapper]:
+    """Declare a task: run in an app context, as one unit of work. Pass ids, not objects."""
+
+    def decorator(func: Callable) -> TaskWrapper:
+        return huey.task(retries=retries, retry_delay=retry_delay, **options)(_in_unit(func))
+
+    return decorator
+
+
+def periodic_job(schedule: Callable, **options: Any) -> Callable[[Callable], TaskWrapper]:
+    """Declare a periodic task (`schedule` is a huey `crontab(...)`), run like `job`."""
+
+    def decorator(func: Callable) -> TaskWrapper:
+        return huey.periodic_task(schedule, **options)(_in_unit(func))
+
+    return decorator
+
+
+def _in_unit(func: Callable) -> Callable:
+    @wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _app_context(), unit_of_work():
+            return func(*args, **kwargs)
+
+    return run
+
+
+# --- Enqueue after commit --------------------------------------------------------------------------
+
+_PENDING = "jobs_pending"  # [(transaction, task, args, delay)] waiting for the commit
+_COMMITTED = "jobs_committed"  # [(task, args, delay)] committed, sent when the transaction has ended
+
+
+def enqueue_after_commit(task: TaskWrapper, *args: Any, delay: float | None = None) -> None:
+    """Send `task(*args)` to the queue when the current transaction commits; drop it on rollback
+    (also when only the savepoint it was enqueued in rolls back)."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()
+    innermost = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((innermost, task, args, delay))
+
+
+@event.listens_for(Session, "after_commit")
+def _mark_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the outer transaction decides
+        return
+    pending = session.info.pop(_PENDING, [])
+    session.info.setdefault(_COMMITTED, []).extend((task, args, delay) for _, task, args, delay in pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        return
+    pending = session.info.get(_PENDING)
+    if pending:  # a savepoint rolled back: drop what was enqueued inside it
+        session.info[_PENDING] = [entry for entry in pending if not _inside(entry[0], previous_transaction)]
+
+
+def _inside(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _send_committed(session: Session, transaction: SessionTransaction) -> None:
+    """Enqueue once the whole transaction has ended (not in after_commit: an immediate-mode task runs
+    right here and needs a session that can begin a new transaction)."""
+    if transaction.parent is not None:
+        return
+    session.info.pop(_PENDING, None)  # ended without a commit
+    for task, args, delay in session.info.pop(_COMMITTED, []):
+        try:
+            if delay:
+                task.schedule(args, delay=delay)
+            else:
+                task(*args)
+        except Exception:  # noqa: BLE001 - the change is committed; periodic sweeps catch up
+            logger.exception("could not enqueue %s%r", task.name, args)
+
+
+# --- Progress of long jobs -------------------------------------------------------------------------
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(db.Model):
+    """A long piece of work a person started and can follow (progress bar) and come back to."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(
+            JobStatus,
+            name="status",
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda statuses: [s.value for s in statuses],
+        ),
+        default=JobStatus.QUEUED,
+    )
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(String(500))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return max(0, min(100, self.done * 100 // self.total))
+
+    def as_progress(self) -> dict[str, Any]:
+        return {
+            "status": str(self.status),
+            "done": self.done,
+            "total": self.total,
+            "percent": self.percent,
+            "message": self.message,
+        }
+
+
+def can_follow_job(user: Any, record: Job) -> bool:
+    """The person who started a job follows it; so do ministry admins."""
+    if user.role == Role.MINISTRY_ADMIN:
+        return True
+    return record.created_by_id is not None and record.created_by_id == user.id
+
+
+def start_job(kind: str, total: int, actor: Any = None) -> Job:
+    """A new job row in the caller's transaction; enqueue its task with `enqueue_after_commit`."""
+    record = Job(kind=kind, total=total, status=JobStatus.QUEUED, created_by_id=getattr(actor, "id", None))
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def _write_apart(job_id: int, **values: Any) -> None:
+    """Write to the job row in a short transaction of its own, committed now, so a page polling the
+    job sees it while the job's own unit of work is still open.
+
+    SQLite has a single writer and every transaction takes the write lock when it begins
+    (app/__init__.py): once the job's own unit of work has begun, a write apart could only wait for it
+    and time out, so it is skipped there. Progress is advisory; PostgreSQL, the production database,
+    always records it."""
+    if db.engine.dialect.name == "sqlite" and db.session().in_transaction():
+        logger.debug("progress of job %s not recorded apart: the SQLite writer is this job", job_id)
+        return
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(Job).where(Job.id == job_id).values(**values))
+    except Exception:  # noqa: BLE001 - progress must not break the job
+        if db.engine.dialect.name != "sqlite":
+            raise
+        logger.warning("progress of job %s not recorded (SQLite writer busy)", job_id)
+
+
+def mark_running(job_id: int, message: str | None = None) -> None:
+    _write_apart(job_id, status=JobStatus.RUNNING, started_at=utcnow(), message=message)
+
+
+def report_progress(job_id: int, done: int, message: str | None = None) -> None:
+    """Progress, committed at once apart from the job's unit of work. (So the job must not update its
+    own Job row before finish_job: its row lock would hold this write until the job ends.)"""
+    values: dict[str, Any] = {"done": done, "status": JobStatus.RUNNING}
+    if message is not None:
+        values["message"] = message
+    _write_apart(job_id, **values)
+
+
+def finish_job(job_id: int, result: dict | None = None, message: str | None = None) -> None:
+    """Done, in the job's own unit of work: the result commits together with the job's writes."""
+    record = db.session.get(Job, job_id)
+    if record is None:
+        return
+    record.status = JobStatus.DONE
+    record.done = record.total
+    record.result = result
+    record.message = message
+    record.finished_at = utcnow()
+
+
+def fail_job(job_id: int, message: str) -> None:
+    """Failed, written apart from the job's unit of work (which is about to roll back)."""
+    _write_apart(job_id, status=JobStatus.FAILED, message=message[:500], finished_at=utcnow())
+
+
+# --- The consumer ----------------------------------------------------------------------------------
+
+jobs_cli = AppGroup("jobs", help="The background job queue.")
+
+
+@jobs_cli.command("worker")
+@click.option("-w", "--workers", default=2, show_default=True, help="Tasks run at the same time.")
+@click.option(
+    "-k", "--worker-type", type=click.Choice(["thread", "process"]), default="thread", show_default=True
+)
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Also enqueue periodic tasks (one consumer per deployment is enough).",
+)
+def worker(workers: int, worker_type: str, periodic: bool) -> None:
+    """Run a consumer: take tasks from the queue and run them until stopped (Ctrl+C, SIGTERM)."""
+    if huey.immediate:
+        raise click.ClickException("HUEY_BACKEND is 'immediate': there is no queue to consume")
+    if worker_type == "process":
+        db.engine.dispose(close=False)  # no pooled connection shared with the forked workers
+    click.echo(f"consumer: {workers} {worker_type} worker(s) on {type(huey.storage).__name__}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Each task pushes an app context of its own (init_app remembered the app): one session per task.
+    huey.create_consumer(workers=workers, worker_type=worker_type, periodic=periodic).run()
