@@ -472,3 +472,29 @@ def test_ministry_admin_sees_the_chain_head_and_pending_count(app, client, logge
         append_three()
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "3 catatan" in html
+
+
+def test_the_minute_job_seals_everything_pending_a_batch_per_unit(ctx, anchor_file, monkeypatch):
+    from app.core import audit
+
+    monkeypatch.setattr(audit, "DEFAULT_SEAL_BATCH", 2)
+    for number in range(5):
+        record("uji.menit", object_id=number)
+    db.session.commit()
+    pending = select(func.count()).where(AuditEvent.seq.is_(None))
+    waiting = db.session.scalar(pending)  # these 5, and any a live test left unsealed
+    audit.seal_audit_trail.call_local()
+    assert db.session.scalar(pending) == 0
+    assert len(anchor_file.read_text().splitlines()) == (waiting + 1) // 2  # one line per committed seal
+    assert verify_chain().intact
+
+
+def test_an_anchor_line_is_written_only_when_the_seal_commits(ctx, anchor_file):
+    from app.core.audit import seal_batch
+
+    record("uji.batal")
+    db.session.commit()
+    seal_batch()
+    db.session.rollback()
+    assert not anchor_file.exists() or anchor_file.read_text() == ""
+    assert db.session.scalar(select(func.count()).where(AuditEvent.seq.is_(None))) >= 1

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.core import audit
-from app.core.audit import AuditEvent
+from app.core.audit import AuditEvent, record_regardless
 from app.core.roles import Role
-from app.core.unit_of_work import record_regardless, unit_of_work
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 from app.registration import services as registration_services
 from app.registration.models import Document, Registration

@@ -14,10 +14,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts import tokens
 from app.accounts.models import User, new_session_token
 from app.core import audit, mail
+from app.core.audit import record_regardless
 from app.core.errors import DomainError
 from app.core.models import utcnow
 from app.core.roles import Role
-from app.core.unit_of_work import record_regardless
 from app.core.urls import external_url
 from app.extensions import db
 from app.reference.models import PROVINCE, REGENCY, CertificationBody, Region

@@ -28,15 +28,31 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, bindparam, func, insert, select, text, update
+from huey import crontab
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    String,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.core.jobs import enqueue_after_commit, periodic_job
 from app.core.models import utcnow
+from app.core.unit_of_work import keep, unit_of_work
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -173,6 +189,15 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def record_regardless(action: str, **details: Any) -> None:
+    """An audit event that stands even if the unit of work rolls back (refusals, failed logins)."""
+    # The actor and address are taken now, while the request is still there to tell them.
+    actor, ip = request_actor()
+    details.setdefault("actor", actor)
+    details.setdefault("ip", ip)
+    keep(partial(record, action, **details))
 
 
 def record_many(
@@ -315,57 +340,90 @@ def _append_anchor(sealed_at: datetime, last_seq: int, head_mac: str) -> None:
         os.fsync(anchor.fileno())
 
 
-def seal_pending(batch_size: int = DEFAULT_SEAL_BATCH, max_batches: int | None = None) -> SealReport:
-    """Chain every pending event, oldest id first, in seals of up to `batch_size` events.
+def seal_batch(batch_size: int = DEFAULT_SEAL_BATCH) -> SealReport:
+    """Chain up to `batch_size` pending events, oldest id first, in the caller's transaction.
 
-    Call every minute from the job queue (and `flask audit seal` does it by hand). It runs its own
-    transactions: each seal locks the chain head, chains one batch, writes its audit_seals row and
-    commits; then its head is appended to the anchor file. So call it with no other work pending in
-    the session. Safe to run concurrently with record() and with other sealers (they wait on the head
-    lock). An event whose transaction commits after later ids were sealed is simply sealed next time,
-    with a higher seq.
+    It locks the chain head (only sealers lock it), so a concurrent sealer waits for this transaction;
+    keep the transaction short (`seal_pending` gives each batch a unit of work of its own). The seal's
+    head is appended to the anchor file once the transaction commits. An event whose transaction commits
+    after later ids were sealed is simply sealed next time, with a higher seq.
     """
     key = chain_key()
-    report = SealReport()
-    update_event = (
-        update(AuditEvent.__table__)
-        .where(AuditEvent.__table__.c.id == bindparam("b_id"))
-        .values(seq=bindparam("b_seq"), prev_mac=bindparam("b_prev"), mac=bindparam("b_mac"))
+    last_seq, head_mac = _lock_head()
+    report = SealReport(last_seq=last_seq, head_mac=head_mac)
+    rows = db.session.execute(
+        select(*_CONTENT).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(batch_size)
+    ).all()
+    if not rows:
+        return report
+    params = []
+    prev, seq = head_mac, last_seq
+    for row in rows:
+        seq += 1
+        mac = compute_mac(key, row, seq, prev)
+        params.append({"b_id": row[0], "b_seq": seq, "b_prev": prev, "b_mac": mac})
+        prev = mac
+    sealed_at = utcnow()
+    db.session.execute(_SEAL_EVENT, params)
+    db.session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == HEAD_ID)
+        .values(last_seq=seq, head_mac=prev, sealed_at=sealed_at)
     )
+    db.session.execute(
+        insert(AuditSeal).values(first_seq=last_seq + 1, last_seq=seq, head_mac=prev, sealed_at=sealed_at)
+    )
+    _anchor_after_commit(sealed_at, seq, prev)
+    return SealReport(sealed=len(rows), seals=1, last_seq=seq, head_mac=prev)
+
+
+def seal_pending(batch_size: int = DEFAULT_SEAL_BATCH, max_batches: int | None = None) -> SealReport:
+    """Chain every pending event, one unit of work (one commit, one anchor line) per batch.
+
+    Run every minute by the job queue (app/core/jobs.py) and by `flask audit seal`; call it with no
+    other work pending in the session. Safe beside record() and beside other sealers.
+    """
+    report = SealReport()
     while max_batches is None or report.seals < max_batches:
-        last_seq, head_mac = _lock_head()
-        report.last_seq, report.head_mac = last_seq, head_mac
-        rows = db.session.execute(
-            select(*_CONTENT).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(batch_size)
-        ).all()
-        if not rows:
-            db.session.rollback()  # release the head lock
+        with unit_of_work():
+            batch = seal_batch(batch_size)
+        report.last_seq, report.head_mac = batch.last_seq, batch.head_mac
+        if not batch.sealed:
             break
-        first_seq = last_seq + 1
-        params = []
-        prev = head_mac
-        seq = last_seq
-        for row in rows:
-            seq += 1
-            mac = compute_mac(key, row, seq, prev)
-            params.append({"b_id": row[0], "b_seq": seq, "b_prev": prev, "b_mac": mac})
-            prev = mac
-        sealed_at = utcnow()
-        db.session.execute(update_event, params)
-        db.session.execute(
-            update(AuditChainHead)
-            .where(AuditChainHead.id == HEAD_ID)
-            .values(last_seq=seq, head_mac=prev, sealed_at=sealed_at)
-        )
-        db.session.execute(
-            insert(AuditSeal).values(first_seq=first_seq, last_seq=seq, head_mac=prev, sealed_at=sealed_at)
-        )
-        db.session.commit()
-        _append_anchor(sealed_at, seq, prev)
-        report.sealed += len(rows)
+        report.sealed += batch.sealed
         report.seals += 1
-        report.last_seq, report.head_mac = seq, prev
     return report
+
+
+@periodic_job(crontab(minute="*"))
+def seal_audit_trail() -> None:
+    """Every minute, on the job queue: seal one batch; a full batch queues the next one at once."""
+    if seal_batch(DEFAULT_SEAL_BATCH).sealed == DEFAULT_SEAL_BATCH:
+        enqueue_after_commit(seal_audit_trail)
+
+
+_SEAL_EVENT = (
+    update(AuditEvent.__table__)
+    .where(AuditEvent.__table__.c.id == bindparam("b_id"))
+    .values(seq=bindparam("b_seq"), prev_mac=bindparam("b_prev"), mac=bindparam("b_mac"))
+)
+_ANCHORS = "audit_anchors"  # session.info: anchor lines waiting for the commit
+
+
+def _anchor_after_commit(sealed_at: datetime, last_seq: int, head_mac: str) -> None:
+    db.session().info.setdefault(_ANCHORS, []).append((sealed_at, last_seq, head_mac))
+
+
+@event.listens_for(Session, "after_commit")
+def _write_anchors(session: Session) -> None:
+    for sealed_at, last_seq, head_mac in session.info.pop(_ANCHORS, []):
+        _append_anchor(sealed_at, last_seq, head_mac)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_anchors(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_ANCHORS, None)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from app.core.models import utcnow
 from app.core.roles import Role
-from app.core.unit_of_work import unit_of_work
+from app.core.unit_of_work import keep, unit_of_work
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -211,11 +211,7 @@ class Job(db.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == JobStatus.DONE:
-            return 100
-        if not self.total:
-            return 0
-        return max(0, min(100, self.done * 100 // self.total))
+        return 100 if self.status == JobStatus.DONE else percent(self.done, self.total)
 
     def as_progress(self) -> dict[str, Any]:
         return {
@@ -225,6 +221,10 @@ class Job(db.Model):
             "percent": self.percent,
             "message": self.message,
         }
+
+
+def percent(done: int, total: int) -> int:
+    return 0 if not total else max(0, min(100, done * 100 // total))
 
 
 def can_follow_job(user: Any, record: Job) -> bool:
@@ -242,37 +242,27 @@ def start_job(kind: str, total: int, actor: Any = None) -> Job:
     return record
 
 
-def _write_apart(job_id: int, **values: Any) -> None:
-    """Write to the job row in a short transaction of its own, committed now, so a page polling the
-    job sees it while the job's own unit of work is still open.
+def _live_key(job_id: int) -> str:
+    return f"job-progress:{job_id}"
 
-    SQLite has a single writer and every transaction takes the write lock when it begins
-    (app/__init__.py): once the job's own unit of work has begun, a write apart could only wait for it
-    and time out, so it is skipped there. Progress is advisory; PostgreSQL, the production database,
-    always records it."""
-    if db.engine.dialect.name == "sqlite" and db.session().in_transaction():
-        logger.debug("progress of job %s not recorded apart: the SQLite writer is this job", job_id)
-        return
-    try:
-        with db.engine.begin() as connection:
-            connection.execute(update(Job).where(Job.id == job_id).values(**values))
-    except Exception:  # noqa: BLE001 - progress must not break the job
-        if db.engine.dialect.name != "sqlite":
-            raise
-        logger.warning("progress of job %s not recorded (SQLite writer busy)", job_id)
+
+def _put_live(job_id: int, **state: Any) -> None:
+    """The running state of a job, kept in the queue's own storage (SQLite file, Redis, or memory):
+    visible to the page polling it at once, whatever the job's own unit of work holds open, and on
+    every backend — SQLite included, where a second database writer would have to wait for the job."""
+    huey.put(_live_key(job_id), state)
 
 
 def mark_running(job_id: int, message: str | None = None) -> None:
-    _write_apart(job_id, status=JobStatus.RUNNING, started_at=utcnow(), message=message)
+    record = db.session.get(Job, job_id)
+    if record is not None:  # committed with the job's work; the live state tells the poller meanwhile
+        record.status, record.started_at = JobStatus.RUNNING, utcnow()
+    _put_live(job_id, status=str(JobStatus.RUNNING), done=0, message=message)
 
 
 def report_progress(job_id: int, done: int, message: str | None = None) -> None:
-    """Progress, committed at once apart from the job's unit of work. (So the job must not update its
-    own Job row before finish_job: its row lock would hold this write until the job ends.)"""
-    values: dict[str, Any] = {"done": done, "status": JobStatus.RUNNING}
-    if message is not None:
-        values["message"] = message
-    _write_apart(job_id, **values)
+    """Progress, visible at once to the page polling the job (not a database write)."""
+    _put_live(job_id, status=str(JobStatus.RUNNING), done=done, message=message)
 
 
 def finish_job(job_id: int, result: dict | None = None, message: str | None = None) -> None:
@@ -288,8 +278,31 @@ def finish_job(job_id: int, result: dict | None = None, message: str | None = No
 
 
 def fail_job(job_id: int, message: str) -> None:
-    """Failed, written apart from the job's unit of work (which is about to roll back)."""
-    _write_apart(job_id, status=JobStatus.FAILED, message=message[:500], finished_at=utcnow())
+    """Failed: shown at once, and written to the job row even though the job's unit of work (about to
+    roll back) keeps none of its other writes."""
+    live = huey.get(_live_key(job_id), peek=True) or {}
+    _put_live(job_id, status=str(JobStatus.FAILED), done=live.get("done", 0), message=message[:500])
+    keep(
+        lambda: db.session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                status=JobStatus.FAILED, done=live.get("done", 0), message=message[:500], finished_at=utcnow()
+            )
+        )
+    )
+
+
+def progress_of(record: Job) -> dict[str, Any]:
+    """What the progress bar shows: the row once the job has ended, its live state while it runs."""
+    state = record.as_progress()
+    if record.status in (JobStatus.DONE, JobStatus.FAILED):
+        return state
+    live = huey.get(_live_key(record.id), peek=True)
+    if live:
+        state.update(status=live["status"], done=live["done"], message=live.get("message"))
+        state["percent"] = percent(live["done"], record.total)
+    return state
 
 
 # --- The consumer ----------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
+from app.core.audit import record_regardless
 from app.core.roles import Role
-from app.core.unit_of_work import record_regardless
 
 if TYPE_CHECKING:
     from app.accounts.models import User

@@ -12,9 +12,10 @@ at the end (Indico's `RH.process` is the model):
 Mail and files follow the transaction (app/core/mail.py, app/core/uploads.py): nothing is sent and no
 file is left by a unit that rolled back.
 
-Some audit events must stand even when the unit rolls back: a refused access, a failed login, an attempt
-to enter a NIK that is already registered. `record_regardless()` keeps them aside; they are written in
-the unit's transaction when it commits, or in a transaction of their own after the rollback.
+Some writes must stand even when the unit rolls back: the audit event of a refused access, a failed login
+or an attempt to enter a NIK that is already registered (`audit.record_regardless()`), the failure of a job
+(app/core/jobs.py). `keep()` sets them aside; they run in the unit's transaction when it commits, or in a
+transaction of their own after the rollback.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from app.core import audit
 from app.extensions import db
 
 _current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
@@ -37,37 +37,37 @@ _current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=Non
 class UnitOfWork:
     def __init__(self) -> None:
         self.discarded = False
-        self.kept_events: list[dict[str, Any]] = []
+        self.kept: list[Callable[[], Any]] = []
 
     def discard(self) -> None:
         """Roll back at the end instead of committing."""
         self.discarded = True
 
     def finish(self, failed: bool = False) -> None:
-        """Commit or roll back, then make sure the kept audit events are written. A commit that fails
-        (e.g. a unique constraint checked at commit) is rolled back, the kept events are still written,
-        and the error is raised to the caller."""
+        """Commit or roll back, then make sure the kept writes are done. A commit that fails (e.g. a
+        unique constraint checked at commit) is rolled back, the kept writes are still done, and the
+        error is raised to the caller."""
         if not (failed or self.discarded):
             try:
-                self._write_kept_events()
+                self._do_kept()
                 db.session.commit()
             except Exception:
-                self._rollback_keeping_events()
+                self._rollback_keeping()
                 raise
-            self.kept_events = []
+            self.kept = []
             return
-        self._rollback_keeping_events()
+        self._rollback_keeping()
 
-    def _rollback_keeping_events(self) -> None:
+    def _rollback_keeping(self) -> None:
         db.session.rollback()
-        if self.kept_events:
-            self._write_kept_events()
+        if self.kept:
+            self._do_kept()
             db.session.commit()
-        self.kept_events = []
+        self.kept = []
 
-    def _write_kept_events(self) -> None:
-        for details in self.kept_events:
-            audit.record(**details)
+    def _do_kept(self) -> None:
+        for write in self.kept:
+            write()
 
 
 def current() -> UnitOfWork | None:
@@ -87,18 +87,13 @@ def abandon() -> None:
     discard()
 
 
-def record_regardless(action: str, **details: Any) -> None:
-    """An audit event that is kept even if the unit rolls back (refusals, failed logins)."""
+def keep(write: Callable[[], Any]) -> None:
+    """Do `write` whether the unit commits or rolls back (at once when no unit is running)."""
     unit = current()
-    details = {"action": action, **details}
     if unit is None:
-        audit.record(**details)
-        return
-    # The actor and address are taken now, while the request is still there to tell them.
-    actor, ip = audit.request_actor()
-    details.setdefault("actor", actor)
-    details["ip"] = ip
-    unit.kept_events.append(details)
+        write()
+    else:
+        unit.kept.append(write)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify
 from flask_login import current_user
 
-from app.core.jobs import Job, can_follow_job
+from app.core.jobs import Job, can_follow_job, progress_of
 from app.core.permissions import SIGNED_IN, allow
 from app.extensions import db
 
@@ -18,6 +18,6 @@ def progress(job_id: int):
     job = db.session.get(Job, job_id)
     if job is None or not can_follow_job(current_user, job):
         abort(404)  # someone else's job does not exist for this user
-    response = jsonify(job.as_progress())
+    response = jsonify(progress_of(job))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,11 +12,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.core import audit
+from app.core.audit import record_regardless
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error, max_length, optional
 from app.core.permissions import allow
 from app.core.roles import Role
-from app.core.unit_of_work import record_regardless
 from app.extensions import db
 from app.people import services
 from app.people.forms import ProfileForm

@@ -1,7 +1,7 @@
 """Background jobs: the mail outbox (outgoing_mails) and the progress of long jobs (jobs)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0005_jobs_and_mail
+Revises: 0004_audit_seal
 Create Date: 2026-11-24 05:49:40.737772
 
 The statuses are real enum columns (VARCHAR with a CHECK constraint, named ck_<table>_status), so the
@@ -12,9 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005'
-# TODO(merge): must be '0004' once 0004 is merged; '0003_open_registration_unique' only until then.
-down_revision = '0003_open_registration_unique'
+revision = '0005_jobs_and_mail'
+down_revision = '0004_audit_seal'
 branch_labels = None
 depends_on = None
 
