@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.core.actors import SYSTEM
 from app.core.roles import Role
 from app.extensions import db
 from app.people.models import Person
@@ -85,7 +86,7 @@ def draft(app, category, options, region="32.04", person_id=None):
     person_id = person_id or create_person(app)
     with app.app_context():
         person = db.session.get(Person, person_id)
-        registration = services.save_draft(person, category, options, region)
+        registration = services.save_draft(person, category, options, region, actor=SYSTEM)
         db.session.commit()
         return registration.id
 
@@ -131,13 +132,13 @@ def test_unknown_options_categories_and_regions_are_refused(app):
     with app.app_context():
         person = db.session.get(Person, person_id)
         with pytest.raises(RegistrationError) as error:
-            services.save_draft(person, "RELAWAN", {"relawan_kind": "BUKAN"}, "32.04")
+            services.save_draft(person, "RELAWAN", {"relawan_kind": "BUKAN"}, "32.04", actor=SYSTEM)
         assert error.value.errors == {"relawan_kind": [error.value.errors["relawan_kind"][0]]}
         with pytest.raises(RegistrationError):
-            services.save_draft(person, "ASTRONOT", {}, "32.04")
+            services.save_draft(person, "ASTRONOT", {}, "32.04", actor=SYSTEM)
         for region in ("32", "32.04.12.2002", "99.99"):
             with pytest.raises(RegistrationError) as error:
-                services.save_draft(person, "RELAWAN", {"relawan_kind": "PSM"}, region)
+                services.save_draft(person, "RELAWAN", {"relawan_kind": "PSM"}, region, actor=SYSTEM)
             assert "region_code" in error.value.errors
 
 
@@ -146,7 +147,7 @@ def test_submitting_an_incomplete_registration_lists_what_is_missing(app):
     with app.app_context():
         registration = db.session.get(Registration, rid)
         with pytest.raises(RegistrationError) as error:
-            services.submit(registration, None)
+            services.submit(registration, SYSTEM)
         assert "Isi Terdata di." in error.value.errors[None]
         assert "Unggah Pas foto." in error.value.errors[None]
     assert load(app, rid)[0] == "draft"
@@ -162,13 +163,13 @@ def test_no_two_open_registrations_of_the_same_subtype(app):
     with app.app_context():
         person = db.session.get(Person, person_id)
         with pytest.raises(RegistrationError, match="sudah memiliki pendaftaran Relawan Sosial"):
-            services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04")
+            services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04", actor=SYSTEM)
         # Another kind of Relawan is a different subtype.
-        services.save_draft(person, "RELAWAN", {"relawan_kind": "TAGANA"}, "32.04")
+        services.save_draft(person, "RELAWAN", {"relawan_kind": "TAGANA"}, "32.04", actor=SYSTEM)
         # Once the first is rejected, the same subtype may be registered again.
         officer = db.session.get(User, officer_id)
         services.decide(db.session.get(Registration, first), Action.REJECT, officer, "Dokumen palsu")
-        services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04")
+        services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04", actor=SYSTEM)
         db.session.commit()
 
 
@@ -489,7 +490,7 @@ def test_officer_cannot_register_an_account_holder_or_an_outsider(app, client):
 
 def test_applicant_edits_a_returned_registration_an_officer_entered(app, client):
     user = create_user(app)
-    person_id = create_person(app, user_id=user.id)
+    person_id = create_person(app)  # a walk-in when the officer enters the registration
     officer_id = create_officer_id(app)
     with app.app_context():
         officer = db.session.get(User, officer_id)
@@ -503,10 +504,13 @@ def test_applicant_edits_a_returned_registration_an_officer_entered(app, client)
             by_officer=True,
         )
         for kind in ("KTP", "FOTO", "IJAZAH"):
-            services.upload_document(registration, kind, "x.png", io.BytesIO(sample_file()))
+            services.upload_document(registration, kind, "x.png", io.BytesIO(sample_file()), officer)
         services.submit(registration, officer)
         services.decide(registration, Action.RETURN, officer, "Lengkapi jenis relawan yang benar")
         rid = registration.id
+        # Later the person has an account of their own (the service refuses an officer registering
+        # an account holder, so the link comes after the officer's part).
+        person.user_id = user.id
         db.session.commit()
     login(client, user)
     response = client.post(

@@ -1,0 +1,117 @@
+"""Lifecycle and documents: status columns the database checks, event effective dates, documents with
+any owner (registration or person), a purpose, a sensitivity and a deletion date
+
+Revision ID: 0006
+Revises: 0003_open_registration_unique (re-point to 0005 when 0004 and 0005 are merged)
+Create Date: 2026-11-24
+
+Carries existing data: every status keeps its value (the CHECKs list every status the code knows),
+events get effective_at = occurred_at, documents keep their file and registration and get
+purpose = kind (the purpose codes are the old kind codes) and sensitivity = normal.
+
+The status sets and the SQL built from them are imported from the application (states.OPEN ->
+OPEN_SUBTYPE_CONDITION), so the index condition here is the model's and cannot drift from it.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.core.lifecycle import status_in_sql
+from app.documents.models import Purpose, Sensitivity, one_owner_condition
+from app.registration.states import OPEN_SUBTYPE_CONDITION, Status
+
+# revision identifiers, used by Alembic.
+revision = "0006"
+down_revision = "0003_open_registration_unique"
+branch_labels = None
+depends_on = None
+
+# The index condition 0003 wrote by hand (restored on downgrade).
+OLD_OPEN_SUBTYPE_CONDITION = "status IN ('draft', 'submitted', 'returned', 'verified') AND subtype <> ''"
+OWNERS = ("registration_id", "person_id")  # the owner columns as of this revision
+
+
+def _values_in(column, enum):
+    return status_in_sql(column, list(enum))
+
+
+def _open_index(batch_op, condition):
+    batch_op.create_index(
+        "uq_registrations_open_subtype",
+        ["person_id", "category_code", "subtype"],
+        unique=True,
+        postgresql_where=sa.text(condition),
+        sqlite_where=sa.text(condition),
+    )
+
+
+def upgrade():
+    # Registrations: the database refuses an unknown status; the partial index from states.OPEN.
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.drop_index("uq_registrations_open_subtype")
+        batch_op.create_check_constraint("ck_registrations_status", _values_in("status", Status))
+        _open_index(batch_op, OPEN_SUBTYPE_CONDITION)
+
+    # Events: when a change takes effect, besides when it was recorded; checked statuses.
+    with op.batch_alter_table("registration_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("effective_at", sa.DateTime(), nullable=True))
+    op.execute("UPDATE registration_events SET effective_at = occurred_at")
+    with op.batch_alter_table("registration_events", schema=None) as batch_op:
+        batch_op.alter_column("effective_at", existing_type=sa.DateTime(), nullable=False)
+        batch_op.create_check_constraint(
+            "ck_registration_events_from_status", _values_in("from_status", Status)
+        )
+        batch_op.create_check_constraint("ck_registration_events_to_status", _values_in("to_status", Status))
+
+    # Documents: an owner among several, a purpose (from kind), a sensitivity, a deletion date.
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("person_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("purpose", sa.String(length=30), nullable=True))
+        batch_op.add_column(sa.Column("sensitivity", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("delete_after", sa.Date(), nullable=True))
+    op.execute("UPDATE documents SET purpose = kind, sensitivity = 'normal'")
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.alter_column("registration_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column("purpose", existing_type=sa.String(length=30), nullable=False)
+        batch_op.alter_column("sensitivity", existing_type=sa.String(length=20), nullable=False)
+        batch_op.drop_column("kind")
+        batch_op.create_foreign_key("fk_documents_person_id_people", "people", ["person_id"], ["id"])
+        batch_op.create_index("ix_documents_person_id", ["person_id"], unique=False)
+        batch_op.create_check_constraint("ck_documents_purpose", _values_in("purpose", Purpose))
+        batch_op.create_check_constraint("ck_documents_sensitivity", _values_in("sensitivity", Sensitivity))
+        batch_op.create_check_constraint("ck_documents_one_owner", one_owner_condition(OWNERS))
+
+
+def downgrade():
+    bind = op.get_bind()
+    orphans = bind.execute(sa.text("SELECT COUNT(*) FROM documents WHERE registration_id IS NULL")).scalar()
+    if orphans:
+        raise RuntimeError(
+            f"{orphans} document(s) belong to a person, not a registration; revision 0003 cannot hold "
+            "them. Move or delete them before downgrading."
+        )
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kind", sa.String(length=20), nullable=True))
+    op.execute("UPDATE documents SET kind = purpose")
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_constraint("ck_documents_one_owner", type_="check")
+        batch_op.drop_constraint("ck_documents_sensitivity", type_="check")
+        batch_op.drop_constraint("ck_documents_purpose", type_="check")
+        batch_op.drop_index("ix_documents_person_id")
+        batch_op.drop_constraint("fk_documents_person_id_people", type_="foreignkey")
+        batch_op.alter_column("kind", existing_type=sa.String(length=20), nullable=False)
+        batch_op.alter_column("registration_id", existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column("delete_after")
+        batch_op.drop_column("sensitivity")
+        batch_op.drop_column("purpose")
+        batch_op.drop_column("person_id")
+
+    with op.batch_alter_table("registration_events", schema=None) as batch_op:
+        batch_op.drop_constraint("ck_registration_events_to_status", type_="check")
+        batch_op.drop_constraint("ck_registration_events_from_status", type_="check")
+        batch_op.drop_column("effective_at")
+
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.drop_index("uq_registrations_open_subtype")
+        batch_op.drop_constraint("ck_registrations_status", type_="check")
+        _open_index(batch_op, OLD_OPEN_SUBTYPE_CONDITION)
