@@ -13,6 +13,8 @@ The status sets and the SQL built from them are imported from the application (s
 OPEN_SUBTYPE_CONDITION), so the index condition here is the model's and cannot drift from it.
 """
 
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -45,7 +47,44 @@ def _open_index(batch_op, condition):
     )
 
 
+@contextmanager
+def _foreign_keys_checked_at_the_end():
+    """SQLite rebuilds a table to change its constraints (batch mode): the old `registrations` is
+    dropped while events and documents still point at its rows, which foreign keys refuse. SQLite
+    only switches them off outside a transaction, so: commit what ran so far, switch them off, do the
+    work in a transaction of its own, verify every foreign key (PRAGMA foreign_key_check) and switch
+    them on again. PostgreSQL alters tables in place and needs none of this."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    raw = bind.connection.dbapi_connection
+    if raw.in_transaction:
+        op.execute("COMMIT")
+    op.execute("PRAGMA foreign_keys = OFF")
+    op.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+    except BaseException:
+        if raw.in_transaction:
+            op.execute("ROLLBACK")
+        op.execute("PRAGMA foreign_keys = ON")
+        op.execute("BEGIN IMMEDIATE")
+        raise
+    op.execute("COMMIT")
+    op.execute("PRAGMA foreign_keys = ON")
+    op.execute("BEGIN IMMEDIATE")
+
+
 def upgrade():
+    with _foreign_keys_checked_at_the_end():
+        _upgrade()
+
+
+def _upgrade():
     # Registrations: the database refuses an unknown status; the partial index from states.OPEN.
     with op.batch_alter_table("registrations", schema=None) as batch_op:
         batch_op.drop_index("uq_registrations_open_subtype")
@@ -83,6 +122,11 @@ def upgrade():
 
 
 def downgrade():
+    with _foreign_keys_checked_at_the_end():
+        _downgrade()
+
+
+def _downgrade():
     bind = op.get_bind()
     orphans = bind.execute(sa.text("SELECT COUNT(*) FROM documents WHERE registration_id IS NULL")).scalar()
     if orphans:
