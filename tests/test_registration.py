@@ -676,3 +676,16 @@ def test_a_refusal_that_escapes_a_view_is_a_403_with_an_audit_event(app, client,
             )
         ).all()
         assert [(e.object_type, e.object_id) for e in denied] == [("registration", str(rid))]
+
+
+def test_the_page_offers_only_the_decisions_the_lifecycle_allows(app, client):
+    rid = create_registration(app, create_person(app))
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    buttons = re.compile(r'name="action" value="(\w+)"')
+    assert buttons.findall(client.get(f"/pendaftaran/{rid}").get_data(as_text=True)) == [
+        "verify",
+        "return",
+        "reject",
+    ]
+    client.post(f"/pendaftaran/{rid}/putusan", data={"action": "verify"})
+    assert buttons.findall(client.get(f"/pendaftaran/{rid}").get_data(as_text=True)) == []

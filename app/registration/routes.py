@@ -33,7 +33,7 @@ from app.registration.permissions import (
     can_view_registration,
     is_officer_for,
 )
-from app.registration.states import Action, RegistrationError
+from app.registration.states import Action, RegistrationError, allowed_actions
 
 bp = Blueprint("registration", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
@@ -162,6 +162,8 @@ def _render_detail(registration: Registration, status: int = 200, **extra):
         "group_labels": GROUP_LABELS,
         "option_names": _option_names(registration),
         "action_form": ActionForm(),
+        # The decision buttons the lifecycle allows from the current status (none once decided).
+        "decision_actions": {str(a) for a in allowed_actions(registration.status)} & DECISIONS,
         "decision_form": extra.pop("decision_form", None) or DecisionForm(),
         "document_form": extra.pop("document_form", None) or DocumentForm(),
     }
