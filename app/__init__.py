@@ -114,10 +114,20 @@ def _register_cli(app: Flask) -> None:
     from app.accounts.cli import demo_cli, users_cli
     from app.core.cli import audit_cli
     from app.core.jobs import jobs_cli
+    from app.documents.cli import documents_cli
     from app.people.cli import nik_cli
     from app.reference.cli import reference_cli, regions_cli
 
-    for group in (users_cli, demo_cli, audit_cli, regions_cli, reference_cli, nik_cli, jobs_cli):
+    for group in (
+        users_cli,
+        demo_cli,
+        audit_cli,
+        regions_cli,
+        reference_cli,
+        nik_cli,
+        jobs_cli,
+        documents_cli,
+    ):
         app.cli.add_command(group)
 
 

@@ -177,7 +177,9 @@ def create_registration(
     documents: bool = True,
     submit: bool = True,
 ) -> int:
-    """A registration through the real services (draft → documents → submitted); returns its id."""
+    """A registration through the real services (draft → documents → submitted), acting as the
+    SYSTEM actor (a factory is nobody in particular); returns its id."""
+    from app.core.actors import SYSTEM
     from app.people.models import Person
     from app.registration import services
     from app.registration.categories import SPECS
@@ -185,11 +187,11 @@ def create_registration(
     options = options or {"relawan_kind": "KARANG_TARUNA", "registration_level": "KABKOTA"}
     with app.app_context():
         person = db.session.get(Person, person_id)
-        registration = services.save_draft(person, category, options, region)
+        registration = services.save_draft(person, category, options, region, actor=SYSTEM)
         if documents:
             for kind in SPECS[category].required_documents(registration.options):
-                services.upload_document(registration, kind, f"{kind}.png", io.BytesIO(sample_file()))
+                services.upload_document(registration, kind, f"{kind}.png", io.BytesIO(sample_file()), SYSTEM)
         if submit:
-            services.submit(registration, None)
+            services.submit(registration, SYSTEM)
         db.session.commit()
         return registration.id

@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, make_url, select, text
+from sqlalchemy import CheckConstraint, create_engine, inspect, make_url, select, text
 
 from app import create_app
 from app.extensions import db
@@ -71,6 +71,40 @@ def app_tables(engine) -> set[str]:
     return set(inspect(engine).get_table_names()) - {"alembic_version"}
 
 
+def check_constraints(engine) -> dict[str, str | None]:
+    """{name: SQL text} of every CHECK in the database (the text only on SQLite, which keeps it as
+    written; PostgreSQL rewrites it)."""
+    inspector = inspect(engine)
+    keep_text = engine.dialect.name == "sqlite"
+    return {
+        check["name"]: " ".join(check["sqltext"].split()) if keep_text else None
+        for table in db.metadata.tables
+        for check in inspector.get_check_constraints(table)
+    }
+
+
+def model_check_constraints(engine) -> dict[str, str | None]:
+    """The same, as the models would create them (what compare_metadata does not look at): a status
+    set changed in Python without a migration shows up here."""
+    from sqlalchemy.schema import CreateTable
+
+    keep_text = engine.dialect.name == "sqlite"
+    expected = {}
+    for table in db.metadata.tables.values():
+        ddl = str(CreateTable(table).compile(dialect=engine.dialect))
+        for constraint in table.constraints:
+            if isinstance(constraint, CheckConstraint) and constraint.name:
+                name = str(constraint.name)
+                marker = f"CONSTRAINT {name} CHECK ("
+                start = ddl.index(marker) + len(marker)
+                depth, end = 1, start
+                while depth:
+                    depth += {"(": 1, ")": -1}.get(ddl[end], 0)
+                    end += 1
+                expected[name] = " ".join(ddl[start : end - 1].split()) if keep_text else None
+    return expected
+
+
 def test_upgrade_matches_models_and_downgrade_removes_everything(app, migration_app):
     import flask_migrate
 
@@ -91,6 +125,7 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(app, migration_
             differences = compare_metadata(context, db.metadata)
         assert differences == [], "models and migrations differ:\n" + "\n".join(map(str, differences))
         assert app_tables(engine) == set(db.metadata.tables)
+        assert check_constraints(engine) == model_check_constraints(engine)
 
         flask_migrate.downgrade(revision="base")
 
@@ -196,3 +231,167 @@ def test_audit_events_carry_over_to_the_keyed_chain_and_back(migration_app, tmp_
             )
         flask_migrate.downgrade(revision="base")
         assert app_tables(engine) == set()
+
+
+# --- 0006 carries the data of a live database ----------------------------------------------------
+
+BEFORE_0006 = "0003_open_registration_unique"
+STATUSES = ("draft", "submitted", "verified", "returned", "rejected")
+KINDS = ("KTP", "FOTO", "IJAZAH", "SK_TUGAS")
+
+
+def _seed_at_0003(connection) -> None:
+    """Rows as the application wrote them at revision 0003: a registration in every status with its
+    events and documents (plain SQL: the models describe the newer schema)."""
+    from datetime import datetime
+
+    run = connection.execute
+    for code, name, level, parent in (
+        ("32", "JAWA BARAT", 1, None),
+        ("32.04", "KAB. BANDUNG", 2, "32"),
+        ("32.04.12", "DAYEUHKOLOT", 3, "32.04"),
+        ("32.04.12.2002", "DAYEUHKOLOT", 4, "32.04.12"),
+    ):
+        run(
+            text("INSERT INTO regions (code, name, level, parent_code) VALUES (:c, :n, :l, :p)"),
+            {"c": code, "n": name, "l": level, "p": parent},
+        )
+    run(
+        text(
+            "INSERT INTO categories (code, name, name_en, sort_order) "
+            "VALUES ('RELAWAN', 'Relawan', 'Volunteer', 1)"
+        )
+    )
+    run(text("INSERT INTO education_levels (code, name, sort_order) VALUES ('SMA', 'SMA', 1)"))
+    now = datetime(2026, 11, 1, 8, 30)
+    run(
+        text(
+            "INSERT INTO people (id, nik_encrypted, nik_hash, nik_masked, full_name, birth_place, "
+            "birth_date, sex, village_code, street, rt, rw, phone, education_level_code, is_civil_servant, "
+            "identity_warnings, created_at, updated_at) VALUES (1, 'x', :h, '3204********0001', 'Dewi', "
+            "'Bandung', :born, 'P', '32.04.12.2002', 'Jl. Melati', '001', '002', '+6281234567890', 'SMA', "
+            ":no, '[]', :now, :now)"
+        ),
+        {"h": "a" * 64, "born": datetime(1990, 8, 12).date(), "no": False, "now": now},
+    )
+    path = {
+        "draft": ["draft"],
+        "submitted": ["draft", "submitted"],
+        "verified": ["draft", "submitted", "verified"],
+        "returned": ["draft", "submitted", "returned"],
+        "rejected": ["draft", "submitted", "rejected"],
+    }
+    for rid, status in enumerate(STATUSES, start=1):
+        run(
+            text(
+                "INSERT INTO registrations (id, person_id, category_code, options, subtype, region_code, "
+                "status, entered_by_officer, created_at, updated_at) VALUES (:id, 1, 'RELAWAN', '{}', "
+                ":subtype, '32.04', :status, :no, :now, :now)"
+            ),
+            {"id": rid, "subtype": f"KIND{rid}", "status": status, "no": False, "now": now},
+        )
+        previous = None
+        for step, to_status in enumerate(path[status]):
+            run(
+                text(
+                    "INSERT INTO registration_events (registration_id, occurred_at, from_status, to_status, "
+                    "actor_name, reason) VALUES (:rid, :at, :f, :t, 'Petugas', :reason)"
+                ),
+                {"rid": rid, "at": now.replace(day=1 + step), "f": previous, "t": to_status, "reason": None},
+            )
+            previous = to_status
+        for n, kind in enumerate(KINDS):
+            run(
+                text(
+                    "INSERT INTO documents (registration_id, kind, original_name, stored_name, "
+                    "content_type, size, sha256, uploaded_at) "
+                    "VALUES (:rid, :kind, :name, :stored, 'image/png', 123, :sha, :now)"
+                ),
+                {
+                    "rid": rid,
+                    "kind": kind,
+                    "name": f"{kind}.png",
+                    "stored": f"{rid:016x}{n:016x}",
+                    "sha": "b" * 64,
+                    "now": now,
+                },
+            )
+
+
+def _rows(connection, sql: str) -> list[tuple]:
+    return [tuple(row) for row in connection.execute(text(sql))]
+
+
+def _snapshot(connection) -> dict:
+    return {
+        "registrations": _rows(connection, "SELECT id, status, subtype FROM registrations ORDER BY id"),
+        "events": _rows(
+            connection,
+            "SELECT id, registration_id, occurred_at, from_status, to_status "
+            "FROM registration_events ORDER BY id",
+        ),
+        "documents": _rows(
+            connection,
+            "SELECT id, registration_id, stored_name, original_name, sha256 FROM documents ORDER BY id",
+        ),
+    }
+
+
+def test_0006_carries_registrations_events_and_documents_up_and_down(app, migration_app):
+    import flask_migrate
+    from sqlalchemy.exc import IntegrityError
+
+    with migration_app.app_context():
+        engine = db.engine
+        flask_migrate.upgrade(revision=BEFORE_0006)
+        with engine.begin() as connection:
+            _seed_at_0003(connection)
+            before = _snapshot(connection)
+            kinds = _rows(connection, "SELECT id, kind FROM documents ORDER BY id")
+        assert len(before["registrations"]) == 5 and len(before["documents"]) == 20
+
+        flask_migrate.upgrade()
+
+        with engine.connect() as connection:
+            assert _snapshot(connection) == before
+            assert _rows(connection, "SELECT id, purpose FROM documents ORDER BY id") == kinds
+            assert set(_rows(connection, "SELECT sensitivity, person_id, delete_after FROM documents")) == {
+                ("normal", None, None)
+            }
+            assert _rows(
+                connection, "SELECT COUNT(*) FROM registration_events WHERE effective_at <> occurred_at"
+            ) == [(0,)]
+            assert _rows(
+                connection, "SELECT COUNT(*) FROM registration_events WHERE effective_at IS NULL"
+            ) == [(0,)]
+        # The new constraints hold on the migrated database too.
+        for statement in (
+            "UPDATE registrations SET status = 'archived' WHERE id = 1",
+            "UPDATE registration_events SET to_status = 'archived' WHERE id = 1",
+            "UPDATE documents SET purpose = 'PASPOR' WHERE id = 1",
+            "UPDATE documents SET person_id = 1 WHERE id = 1",
+            "UPDATE documents SET registration_id = NULL WHERE id = 1",
+            "UPDATE documents SET registration_id = 999 WHERE id = 1",  # foreign keys still enforced
+            "UPDATE registration_events SET registration_id = 999 WHERE id = 1",
+            # A second open registration of the same subtype (registration 1 is a draft).
+            "UPDATE registrations SET subtype = 'KIND1' WHERE id = 2",
+        ):
+            with pytest.raises(IntegrityError), engine.begin() as connection:
+                connection.execute(text(statement))
+        with engine.begin() as connection:  # closed ones do not count as open
+            connection.execute(text("UPDATE registrations SET subtype = 'KIND1' WHERE id = 5"))
+            connection.execute(text("UPDATE registrations SET subtype = 'KIND5' WHERE id = 5"))
+
+        flask_migrate.downgrade(revision=BEFORE_0006)
+
+        with engine.connect() as connection:
+            assert _snapshot(connection) == before
+            assert _rows(connection, "SELECT id, kind FROM documents ORDER BY id") == kinds
+            columns = {c["name"] for c in inspect(connection).get_columns("documents")}
+            assert "purpose" not in columns and "person_id" not in columns
+            assert "effective_at" not in {
+                c["name"] for c in inspect(connection).get_columns("registration_events")
+            }
+        with engine.begin() as connection:  # the 0003 schema again: no status CHECK
+            connection.execute(text("UPDATE registrations SET status = 'archived' WHERE id = 5"))
+        flask_migrate.downgrade(revision="base")

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.core.actors import SYSTEM
+from app.core.errors import PermissionDenied
 from app.core.roles import Role
 from app.extensions import db
 from app.people.models import Person
@@ -85,7 +87,7 @@ def draft(app, category, options, region="32.04", person_id=None):
     person_id = person_id or create_person(app)
     with app.app_context():
         person = db.session.get(Person, person_id)
-        registration = services.save_draft(person, category, options, region)
+        registration = services.save_draft(person, category, options, region, actor=SYSTEM)
         db.session.commit()
         return registration.id
 
@@ -131,13 +133,13 @@ def test_unknown_options_categories_and_regions_are_refused(app):
     with app.app_context():
         person = db.session.get(Person, person_id)
         with pytest.raises(RegistrationError) as error:
-            services.save_draft(person, "RELAWAN", {"relawan_kind": "BUKAN"}, "32.04")
+            services.save_draft(person, "RELAWAN", {"relawan_kind": "BUKAN"}, "32.04", actor=SYSTEM)
         assert error.value.errors == {"relawan_kind": [error.value.errors["relawan_kind"][0]]}
         with pytest.raises(RegistrationError):
-            services.save_draft(person, "ASTRONOT", {}, "32.04")
+            services.save_draft(person, "ASTRONOT", {}, "32.04", actor=SYSTEM)
         for region in ("32", "32.04.12.2002", "99.99"):
             with pytest.raises(RegistrationError) as error:
-                services.save_draft(person, "RELAWAN", {"relawan_kind": "PSM"}, region)
+                services.save_draft(person, "RELAWAN", {"relawan_kind": "PSM"}, region, actor=SYSTEM)
             assert "region_code" in error.value.errors
 
 
@@ -146,7 +148,7 @@ def test_submitting_an_incomplete_registration_lists_what_is_missing(app):
     with app.app_context():
         registration = db.session.get(Registration, rid)
         with pytest.raises(RegistrationError) as error:
-            services.submit(registration, None)
+            services.submit(registration, SYSTEM)
         assert "Isi Terdata di." in error.value.errors[None]
         assert "Unggah Pas foto." in error.value.errors[None]
     assert load(app, rid)[0] == "draft"
@@ -162,13 +164,13 @@ def test_no_two_open_registrations_of_the_same_subtype(app):
     with app.app_context():
         person = db.session.get(Person, person_id)
         with pytest.raises(RegistrationError, match="sudah memiliki pendaftaran Relawan Sosial"):
-            services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04")
+            services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04", actor=SYSTEM)
         # Another kind of Relawan is a different subtype.
-        services.save_draft(person, "RELAWAN", {"relawan_kind": "TAGANA"}, "32.04")
+        services.save_draft(person, "RELAWAN", {"relawan_kind": "TAGANA"}, "32.04", actor=SYSTEM)
         # Once the first is rejected, the same subtype may be registered again.
         officer = db.session.get(User, officer_id)
         services.decide(db.session.get(Registration, first), Action.REJECT, officer, "Dokumen palsu")
-        services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04")
+        services.save_draft(person, "RELAWAN", {"relawan_kind": "KARANG_TARUNA"}, "32.04", actor=SYSTEM)
         db.session.commit()
 
 
@@ -489,7 +491,7 @@ def test_officer_cannot_register_an_account_holder_or_an_outsider(app, client):
 
 def test_applicant_edits_a_returned_registration_an_officer_entered(app, client):
     user = create_user(app)
-    person_id = create_person(app, user_id=user.id)
+    person_id = create_person(app)  # a walk-in when the officer enters the registration
     officer_id = create_officer_id(app)
     with app.app_context():
         officer = db.session.get(User, officer_id)
@@ -503,10 +505,13 @@ def test_applicant_edits_a_returned_registration_an_officer_entered(app, client)
             by_officer=True,
         )
         for kind in ("KTP", "FOTO", "IJAZAH"):
-            services.upload_document(registration, kind, "x.png", io.BytesIO(sample_file()))
+            services.upload_document(registration, kind, "x.png", io.BytesIO(sample_file()), officer)
         services.submit(registration, officer)
         services.decide(registration, Action.RETURN, officer, "Lengkapi jenis relawan yang benar")
         rid = registration.id
+        # Later the person has an account of their own (the service refuses an officer registering
+        # an account holder, so the link comes after the officer's part).
+        person.user_id = user.id
         db.session.commit()
     login(client, user)
     response = client.post(
@@ -563,3 +568,124 @@ def test_pages_with_personal_data_are_not_cached_and_previews_are_audited(app, c
             )
         ).all()
     assert "registration.document_previewed" in actions
+
+
+# --- Services authorise too: the same predicates as the views -------------------------------------
+
+
+def _footprint(rid: int) -> tuple:
+    """Everything a refused service call must leave as it was."""
+    from app.core.audit import AuditEvent
+    from app.documents.models import Document
+
+    def count(model, *where):
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+    db.session.expire_all()
+    registration = db.session.get(Registration, rid)
+    return (
+        registration.status,
+        registration.options,
+        count(AuditEvent),
+        count(RegistrationEvent, RegistrationEvent.registration_id == rid),
+        count(Document, Document.registration_id == rid),
+        count(Registration),
+    )
+
+
+def test_an_applicant_cannot_act_on_someone_elses_registration_through_the_services(app, ctx):
+    owner = create_user(app)
+    draft_id = create_registration(app, create_person(app, user_id=owner.id), submit=False)
+    intruder = db.session.get(User, create_user(app).id)
+    registration = db.session.get(Registration, draft_id)
+    before = _footprint(draft_id)
+    attempts = [
+        lambda: services.save_draft(
+            registration.person,
+            "RELAWAN",
+            {"relawan_kind": "LK3"},
+            "32.04",
+            registration=registration,
+            actor=intruder,
+        ),
+        lambda: services.save_draft(
+            registration.person, "RELAWAN", {"relawan_kind": "LK3"}, "32.04", actor=intruder
+        ),
+        lambda: services.upload_document(registration, "FOTO", "f.png", io.BytesIO(sample_file()), intruder),
+        lambda: services.delete_document(registration.documents[0], intruder),
+        lambda: services.submit(registration, intruder),
+        lambda: services.submit_and_verify(registration, intruder),
+        lambda: services.transition(registration, Action.SUBMIT, intruder),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied):
+            attempt()
+        assert _footprint(draft_id) == before
+
+
+def test_only_officers_of_the_region_decide_through_the_services(app, ctx):
+    applicant = create_user(app)
+    rid = create_registration(app, create_person(app, user_id=applicant.id))  # submitted, in 32.04
+    jateng_id = create_user(app, Role.AGENCY_OFFICER, region_code="33").id
+    bandung_id = create_officer_id(app)
+    registration = db.session.get(Registration, rid)
+    jateng, owner = db.session.get(User, jateng_id), db.session.get(User, applicant.id)
+    before = _footprint(rid)
+    for actor in (jateng, owner, None):
+        for action in (Action.VERIFY, Action.RETURN, Action.REJECT):
+            with pytest.raises(PermissionDenied):
+                services.decide(registration, action, actor, "alasan")
+            assert _footprint(rid) == before
+    assert registration.registration_number is None
+    # The officer of the region may.
+    services.decide(registration, Action.VERIFY, db.session.get(User, bandung_id))
+    assert registration.status == Status.VERIFIED
+
+
+def test_a_missing_actor_is_refused_not_taken_for_anyone(app, ctx):
+    person_id = create_person(app)
+    person = db.session.get(Person, person_id)
+    with pytest.raises(PermissionDenied):
+        services.save_draft(person, "RELAWAN", {"relawan_kind": "PSM"}, "32.04", actor=None)
+    draft_id = create_registration(app, person_id, submit=False)
+    registration = db.session.get(Registration, draft_id)
+    with pytest.raises(PermissionDenied):
+        services.submit(registration, None)
+    assert _footprint(draft_id)[0] == Status.DRAFT
+
+
+def test_a_refusal_that_escapes_a_view_is_a_403_with_an_audit_event(app, client, monkeypatch):
+    """If a view's own check ever lets through what the service refuses, the service still refuses:
+    the page is a 403, nothing is written, and the attempt is in the audit trail."""
+    from app.core.audit import AuditEvent
+    from app.registration import routes
+
+    owner = create_user(app)
+    rid = create_registration(app, create_person(app, user_id=owner.id), submit=False)
+    intruder = create_user(app)
+    login(client, intruder)
+    monkeypatch.setattr(routes, "can_edit_registration", lambda user, registration: True)
+    monkeypatch.setattr(routes, "can_view_registration", lambda user, registration: True)
+    response = client.post(f"/pendaftaran/{rid}/ubah", data=relawan_form("LK3"))
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Registration, rid).options["relawan_kind"] == "KARANG_TARUNA"
+        denied = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "permission.denied", AuditEvent.actor_id == intruder.id
+            )
+        ).all()
+        assert [(e.object_type, e.object_id) for e in denied] == [("registration", str(rid))]
+
+
+def test_the_page_offers_only_the_decisions_the_lifecycle_allows(app, client):
+    rid = create_registration(app, create_person(app))
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    buttons = re.compile(r'name="action" value="(\w+)"')
+    assert buttons.findall(client.get(f"/pendaftaran/{rid}").get_data(as_text=True)) == [
+        "verify",
+        "return",
+        "reject",
+    ]
+    client.post(f"/pendaftaran/{rid}/putusan", data={"action": "verify"})
+    assert buttons.findall(client.get(f"/pendaftaran/{rid}").get_data(as_text=True)) == []

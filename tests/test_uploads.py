@@ -261,7 +261,7 @@ def documents(app, registration_id: int) -> list[dict]:
         return [
             {
                 "id": d.id,
-                "kind": d.kind,
+                "kind": d.purpose,
                 "original_name": d.original_name,
                 "stored_name": d.stored_name,
                 "content_type": d.content_type,

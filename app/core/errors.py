@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.core import unit_of_work
+from app.core.audit import record_regardless
 
 
 class DomainError(Exception):
@@ -24,6 +25,17 @@ class DomainError(Exception):
         self.message = message
         self.field = field
         self.errors = errors or {}
+
+
+class PermissionDenied(DomainError):
+    """The actor may not do this to this object: a service checked the same named predicate the
+    view uses (can_decide, can_edit_registration, ...). Raised before anything is written. A view
+    normally refuses earlier; if one escapes, the handler answers 403 and audits the attempt."""
+
+    def __init__(self, message=None, *, object_type: str | None = None, object_id=None):
+        super().__init__(message or _l("Anda tidak berhak melakukan tindakan ini."))
+        self.object_type = object_type
+        self.object_id = object_id
 
 
 class ErrorPage(NamedTuple):
@@ -98,6 +110,19 @@ def register_error_pages(app: Flask) -> None:
         _leave_body_unread()
         unit_of_work.abandon()  # the transaction is broken: roll back before rendering
         return error_page(409)
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error: PermissionDenied):
+        """A service refused the actor: nothing of the request is kept but the audit of the attempt."""
+        _leave_body_unread()
+        unit_of_work.abandon()
+        record_regardless(
+            "permission.denied",
+            object_type=error.object_type,
+            object_id=error.object_id,
+            after={"endpoint": request.endpoint, "path": request.path},
+        )
+        return error_page(403)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
+from app.documents.models import Purpose
 from app.reference.catalogues import (
     PEKSOS,
     PEKSOS_LEVEL,
@@ -25,8 +26,13 @@ from app.reference.catalogues import (
     TKS_ORIGIN,
 )
 
-# Document kinds
-KTP, PHOTO, DIPLOMA, ASSIGNMENT_LETTER = "KTP", "FOTO", "IJAZAH", "SK_TUGAS"
+# Document kinds a registration asks for: document purposes (their codes are what the forms post).
+KTP, PHOTO, DIPLOMA, ASSIGNMENT_LETTER = (
+    Purpose.KTP,
+    Purpose.PHOTO,
+    Purpose.DIPLOMA,
+    Purpose.ASSIGNMENT_LETTER,
+)
 DOCUMENT_LABELS = {
     KTP: _l("Pindaian KTP"),
     PHOTO: _l("Pas foto"),

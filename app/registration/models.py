@@ -1,4 +1,4 @@
-"""Registrations, their dated timeline, and their documents.
+"""Registrations, their dated timeline, and their documents (app/documents owns the Document model).
 
 A registration belongs to a person (not to an account: walk-ins have none) and to one category; its
 `options` hold the choices of that category's option groups (see categories.py) and `subtype` is
@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text, text
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import TimestampMixin, utcnow
+from app.core.lifecycle import StatusEventMixin, status_type
+from app.core.models import TimestampMixin
+from app.documents.models import Document
 from app.extensions import db
 from app.people.models import Person
 from app.reference.models import Category, Region
-from app.registration.states import Status
+from app.registration.states import OPEN_SUBTYPE_CONDITION, Status
 
-OPEN_SUBTYPE_CONDITION = "status IN ('draft', 'submitted', 'returned', 'verified') AND subtype <> ''"
+__all__ = ["Document", "Registration", "RegistrationEvent"]
 
 
 class Registration(TimestampMixin, db.Model):
@@ -46,7 +48,7 @@ class Registration(TimestampMixin, db.Model):
     options: Mapped[dict] = mapped_column(JSON, default=dict)
     subtype: Mapped[str] = mapped_column(String(80), default="")
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
-    status: Mapped[Status] = mapped_column(String(20), default=Status.DRAFT)
+    status: Mapped[Status] = mapped_column(status_type(Status), default=Status.DRAFT)
     registration_number: Mapped[str | None] = mapped_column(String(60), unique=True)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
@@ -63,12 +65,8 @@ class Registration(TimestampMixin, db.Model):
     )
     documents: Mapped[list[Document]] = relationship(order_by="Document.id", back_populates="registration")
 
-    @property
-    def status_enum(self) -> Status:
-        return Status(self.status)
-
-    def document(self, kind: str) -> Document | None:
-        return next((d for d in self.documents if d.kind == kind), None)
+    def document(self, purpose: str) -> Document | None:
+        return next((d for d in self.documents if d.purpose == purpose), None)
 
     def audit_view(self) -> dict:
         return {
@@ -82,41 +80,12 @@ class Registration(TimestampMixin, db.Model):
         }
 
 
-class RegistrationEvent(db.Model):
+class RegistrationEvent(StatusEventMixin, db.Model):
     """One step of the timeline the applicant follows: dated and attributed."""
 
     __tablename__ = "registration_events"
+    __statuses__ = Status
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
-    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_name: Mapped[str] = mapped_column(String(200), default="")
-    reason: Mapped[str | None] = mapped_column(Text)
 
     registration: Mapped[Registration] = relationship(back_populates="events")
-
-    @property
-    def to_status_enum(self) -> Status:
-        return Status(self.to_status)
-
-
-class Document(db.Model):
-    """An uploaded file: stored outside any static folder under a random name, checked by content."""
-
-    __tablename__ = "documents"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    original_name: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(40))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    registration: Mapped[Registration] = relationship(back_populates="documents")

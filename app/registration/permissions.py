@@ -1,19 +1,30 @@
-"""Who may see and act on a registration. Used by views, services' callers and templates alike."""
+"""Who may see and act on a registration. Used by views, services and templates alike.
+
+The SYSTEM actor (factories, imports, CLI, jobs) is recognised explicitly: it may do what a system
+operation may do (start, edit, submit and decide registrations in a status that allows it), and
+nothing is allowed to a missing actor.
+"""
 
 from __future__ import annotations
 
+from app.core.actors import is_system
 from app.core.permissions import in_jurisdiction
 from app.core.roles import Role
+from app.documents.permissions import OwnerRules, register_owner
 from app.people.models import Person
 from app.registration.models import Registration
 from app.registration.states import EDITABLE, Status
 
 
 def is_owner(user, registration: Registration) -> bool:
+    if is_system(user):
+        return False
     return user.role == Role.APPLICANT and registration.person.user_id == user.id
 
 
 def is_officer_for(user, registration: Registration) -> bool:
+    if is_system(user):
+        return False
     return user.role in (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN) and in_jurisdiction(
         user, registration.region_code
     )
@@ -23,6 +34,8 @@ def can_register_for(user, person: Person) -> bool:
     """Who may start a registration for a person: the applicant for themself; an officer only for a
     walk-in (a person without an account) who lives in the officer's jurisdiction or whom the officer
     entered. An account holder registers themself."""
+    if is_system(user):
+        return True
     if user.role == Role.APPLICANT:
         return person.user_id == user.id
     if user.role not in (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN) or person.user_id is not None:
@@ -31,29 +44,38 @@ def can_register_for(user, person: Person) -> bool:
 
 
 def can_view_registration(user, registration: Registration) -> bool:
+    if is_system(user):
+        return True
     return is_owner(user, registration) or is_officer_for(user, registration)
 
 
 def can_edit_registration(user, registration: Registration) -> bool:
-    if registration.status_enum not in EDITABLE:
+    if registration.status not in EDITABLE:
         return False
-    if is_owner(user, registration):
+    if is_system(user) or is_owner(user, registration):
         return True
     return registration.entered_by_officer and is_officer_for(user, registration)
 
 
 def can_decide(user, registration: Registration) -> bool:
-    return registration.status_enum == Status.SUBMITTED and is_officer_for(user, registration)
+    if registration.status != Status.SUBMITTED:
+        return False
+    return is_system(user) or is_officer_for(user, registration)
 
 
 def can_submit_and_verify(user, registration: Registration) -> bool:
     """An officer who entered a walk-in's registration may submit and verify it in one step."""
-    return (
-        registration.entered_by_officer
-        and is_officer_for(user, registration)
-        and (registration.status_enum in EDITABLE)
-    )
+    if registration.status not in EDITABLE:
+        return False
+    return is_system(user) or (registration.entered_by_officer and is_officer_for(user, registration))
 
+
+# Documents of a registration: seen by whoever may see the registration; restricted ones (health
+# letters) by the applicant and the officer who decides registrations in that region.
+register_owner(
+    "registration",
+    OwnerRules(can_view=can_view_registration, is_owner=is_owner, is_decider=is_officer_for),
+)
 
 TEMPLATE_CHECKS = {
     "can_edit_registration": can_edit_registration,

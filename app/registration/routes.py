@@ -12,10 +12,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.core import audit, uploads
-from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error, flash_error
 from app.core.permissions import allow, deny
 from app.core.roles import Role
+from app.documents.permissions import can_view_document
 from app.extensions import db
 from app.people.models import Person
 from app.people.routes import own_person
@@ -33,7 +33,7 @@ from app.registration.permissions import (
     can_view_registration,
     is_officer_for,
 )
-from app.registration.states import Action
+from app.registration.states import Action, RegistrationError, allowed_actions
 
 bp = Blueprint("registration", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
@@ -134,7 +134,7 @@ def _draft_form(person: Person, category_code: str, registration: Registration |
                 actor=current_user,
                 by_officer=current_user.role != Role.APPLICANT,
             )
-        except DomainError as error:
+        except RegistrationError as error:  # PermissionDenied escapes: 403, audited
             attach_error(form, error)
         else:
             if registration is None:
@@ -162,6 +162,8 @@ def _render_detail(registration: Registration, status: int = 200, **extra):
         "group_labels": GROUP_LABELS,
         "option_names": _option_names(registration),
         "action_form": ActionForm(),
+        # The decision buttons the lifecycle allows from the current status (none once decided).
+        "decision_actions": {str(a) for a in allowed_actions(registration.status)} & DECISIONS,
         "decision_form": extra.pop("decision_form", None) or DecisionForm(),
         "document_form": extra.pop("document_form", None) or DocumentForm(),
     }
@@ -207,7 +209,7 @@ def upload(registration_id: int):
                 file.stream if file else None,
                 actor=current_user,
             )
-        except DomainError as error:
+        except RegistrationError as error:  # PermissionDenied escapes: 403, audited
             attach_error(form, error)
             return _render_detail(registration, 422, document_form=form, failed_kind=form.kind.data)
         flash(_("Dokumen %(name)s diunggah.", name=DOCUMENT_LABELS.get(form.kind.data, "")), "success")
@@ -221,7 +223,7 @@ def delete_document(registration_id: int, document_id: int):
     document = _document_of(registration, document_id)
     try:
         services.delete_document(document, actor=current_user)
-    except DomainError as error:
+    except RegistrationError as error:  # PermissionDenied escapes: 403, audited
         flash_error(error)
     else:
         flash(_("Dokumen dihapus."), "info")
@@ -239,11 +241,13 @@ def _opened_document(registration_id: int, document_id: int, action: str) -> Doc
     """Load a document the user may see; opening it (KTP scans carry the full NIK) is audited."""
     registration = _load(registration_id)
     document = _document_of(registration, document_id)
+    if not can_view_document(current_user, document):
+        deny(403, "document.access_denied", object_type="document", object_id=document.id)
     audit.record(
         action,
         object_type="registration",
         object_id=registration.id,
-        after={"document_id": document.id, "kind": document.kind},
+        after={"document_id": document.id, "kind": str(document.purpose)},
     )
     return document
 
@@ -285,7 +289,7 @@ def submit(registration_id: int):
             services.submit_and_verify(registration, current_user)
         else:
             services.submit(registration, current_user)
-    except DomainError as error:
+    except RegistrationError as error:  # PermissionDenied escapes: 403, audited
         flash_error(error)
         return redirect(url_for("registration.detail", registration_id=registration_id))
     if walk_in:
@@ -339,11 +343,11 @@ def decide(registration_id: int):
             abort(400)
         try:
             services.decide(registration, Action(form.action.data), current_user, form.reason.data)
-        except DomainError as error:
+        except RegistrationError as error:  # PermissionDenied escapes: 403, audited
             attach_error(form, error)
             db.session.refresh(registration)  # as it stands now (another officer may have decided it)
             return _render_detail(registration, 409 if not error.field else 422, decision_form=form)
-        flash(_("Keputusan disimpan: %(status)s.", status=registration.status_enum.label), "success")
+        flash(_("Keputusan disimpan: %(status)s.", status=registration.status.label), "success")
         return redirect(url_for("registration.queue"))
     return _render_detail(registration, 422, decision_form=form)
 

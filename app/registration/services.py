@@ -1,8 +1,13 @@
 """Registration rules: drafts, documents, submission, and the agency's decision.
 
-Every status change goes through `transition`, a compare-and-set UPDATE on the current status: of two
-officers deciding the same registration at once (or a double-submitted form), exactly one wins and the
-other gets a clear message. The caller commits once after the service returns.
+Every status change goes through `transition`, which runs the registration's lifecycle (states.py,
+app/core/lifecycle.py): a compare-and-set UPDATE on the current status, so of two officers deciding
+the same registration at once (or a double-submitted form) exactly one wins and the other gets a clear
+message. The caller commits once after the service returns.
+
+Every state-changing service takes the actor and checks the same named predicate the view uses
+(permissions.py), raising PermissionDenied before it writes anything. Callers without a user pass
+`app.core.actors.SYSTEM`; `None` is refused.
 """
 
 from __future__ import annotations
@@ -11,29 +16,49 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 
 from app.core import audit, mail, uploads
-from app.core.errors import DomainError
+from app.core.actors import is_system
+from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
 from app.core.numbering import next_number
 from app.core.permissions import in_jurisdiction, jurisdiction_filter
 from app.core.urls import external_url
+from app.documents import services as documents
+from app.documents.models import Purpose
 from app.extensions import db
 from app.people.models import Person
 from app.reference.models import DISTRICT, REGENCY, Category, CategoryOption, Region
 from app.registration.categories import DOCUMENT_LABELS, GROUP_LABELS, SPECS
-from app.registration.models import Document, Registration, RegistrationEvent
-from app.registration.states import EDITABLE, NEEDS_REASON, OPEN, STATUS_LABELS, Action, Status, target
-
-
-class RegistrationError(DomainError):
-    pass
-
-
-CONFLICT = _l(
-    "Pendaftaran ini baru saja diproses oleh orang lain. Muat ulang halaman untuk melihat statusnya."
+from app.registration.models import Document, Registration
+from app.registration.permissions import (
+    can_decide,
+    can_edit_registration,
+    can_register_for,
+    can_submit_and_verify,
 )
+from app.registration.states import (
+    EDITABLE,
+    LIFECYCLE,
+    OPEN,
+    STATUS_LABELS,
+    Action,
+    RegistrationError,
+    Status,
+)
+
+__all__ = ["PermissionDenied", "RegistrationError"]
+
+CONFLICT = LIFECYCLE.conflict
+
+
+def _authorise(allowed: bool, actor, registration: Registration | None = None) -> None:
+    """Refuse (before anything is written) an actor the named predicate does not allow."""
+    if actor is None or not allowed:
+        raise PermissionDenied(
+            object_type="registration", object_id=registration.id if registration is not None else None
+        )
 
 
 # --- Drafts -------------------------------------------------------------------------------------
@@ -71,7 +96,7 @@ def find_open_duplicate(person_id: int, category_code: str, subtype: str, exclud
         Registration.person_id == person_id,
         Registration.category_code == category_code,
         Registration.subtype == subtype,
-        Registration.status.in_([str(s) for s in OPEN]),
+        Registration.status.in_(OPEN),
     )
     if exclude_id:
         stmt = stmt.where(Registration.id != exclude_id)
@@ -85,18 +110,22 @@ def save_draft(
     region_code: str | None,
     *,
     registration: Registration | None = None,
-    actor=None,
+    actor,
     by_officer: bool = False,
 ) -> Registration:
     """Create or update a draft. Incomplete drafts are fine; wrong values are not."""
+    if registration is None:
+        _authorise(actor is not None and can_register_for(actor, person), actor)
     if db.session.get(Category, category_code) is None or category_code not in SPECS:
         raise RegistrationError(_l("Kategori tidak dikenal."))
-    if registration is not None and registration.status_enum not in EDITABLE:
-        raise RegistrationError(_l("Pendaftaran ini tidak dapat diubah lagi."))
+    if registration is not None:
+        if registration.status not in EDITABLE:
+            raise RegistrationError(_l("Pendaftaran ini tidak dapat diubah lagi."))
+        _authorise(actor is not None and can_edit_registration(actor, registration), actor, registration)
     clean, errors = _clean_options(category_code, options)
     if region_code:
         errors.update(_check_region(region_code))
-    if by_officer and not (region_code and in_jurisdiction(actor, region_code)):
+    if by_officer and not is_system(actor) and not (region_code and in_jurisdiction(actor, region_code)):
         errors.setdefault("region_code", []).append(_l("Pilih wilayah tugas di dalam wilayah kerja Anda."))
     if errors:
         raise RegistrationError(_l("Periksa kembali isian yang ditandai."), errors=errors)
@@ -130,7 +159,7 @@ def save_draft(
     registration.region_code = region_code or registration.region_code
     db.session.flush()
     if before is None:
-        _add_event(registration, None, Status.DRAFT, actor)
+        LIFECYCLE.add_event(registration, None, LIFECYCLE.initial, actor)
     audit.record(
         "registration.updated" if before else "registration.created",
         object_type="registration",
@@ -168,32 +197,22 @@ def document_kinds(registration: Registration) -> list[tuple[str, bool]]:
 
 
 def upload_document(
-    registration: Registration, kind: str, filename: str | None, stream: BinaryIO, actor=None
+    registration: Registration, kind: str, filename: str | None, stream: BinaryIO | None, actor
 ) -> Document:
-    """Check and store a file; it replaces an earlier file of the same kind."""
-    if registration.status_enum not in EDITABLE:
+    """Check and store a file; it replaces an earlier file of the same kind (purpose)."""
+    if registration.status not in EDITABLE:
         raise RegistrationError(_l("Dokumen tidak dapat diubah setelah pendaftaran diajukan."))
+    _authorise(actor is not None and can_edit_registration(actor, registration), actor, registration)
     if kind not in dict(document_kinds(registration)):
         raise RegistrationError(_l("Jenis dokumen tidak dikenal."))
     try:
-        checked = uploads.check_upload(filename, stream)
+        checked = documents.check_file(filename, stream)
     except uploads.UploadError as error:
         raise RegistrationError(error.message, field="file") from error
     previous = registration.document(kind)
-    stored_name = uploads.store(checked, db.session)
-    document = Document(
-        registration=registration,
-        kind=kind,
-        original_name=checked.original_name,
-        stored_name=stored_name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by_id=getattr(actor, "id", None),
-    )
-    db.session.add(document)
+    document = documents.add_document(checked, Purpose(kind), registration=registration, actor=actor)
     if previous is not None:
-        _forget_document(previous)
+        documents.forget_document(previous)
     db.session.flush()
     audit.record(
         "registration.document_uploaded",
@@ -205,84 +224,59 @@ def upload_document(
     return document
 
 
-def _forget_document(document: Document) -> None:
-    document.registration.documents.remove(document)
-    db.session.delete(document)
-    uploads.remove_after_commit(db.session, document.stored_name)
-
-
-def delete_document(document: Document, actor=None) -> None:
+def delete_document(document: Document, actor) -> None:
     registration = document.registration
-    if registration.status_enum not in EDITABLE:
+    if registration.status not in EDITABLE:
         raise RegistrationError(_l("Dokumen tidak dapat diubah setelah pendaftaran diajukan."))
+    _authorise(actor is not None and can_edit_registration(actor, registration), actor, registration)
     audit.record(
         "registration.document_deleted",
         object_type="registration",
         object_id=registration.id,
-        before={"kind": document.kind, "sha256": document.sha256},
+        before={"kind": str(document.purpose), "sha256": document.sha256},
         actor=actor,
     )
-    _forget_document(document)
+    documents.forget_document(document)
 
 
 # --- Status changes -----------------------------------------------------------------------------
 
 
-def _add_event(registration: Registration, from_status, to_status, actor, reason=None) -> None:
-    registration.events.append(
-        RegistrationEvent(
-            from_status=str(from_status) if from_status else None,
-            to_status=str(to_status),
-            actor_id=getattr(actor, "id", None),
-            actor_name=getattr(actor, "full_name", "") or "",
-            reason=reason,
-        )
-    )
+# The predicate each action needs: the same ones the views and templates use.
+ACTION_PERMISSIONS = {
+    Action.SUBMIT: can_edit_registration,
+    Action.VERIFY: can_decide,
+    Action.RETURN: can_decide,
+    Action.REJECT: can_decide,
+}
 
 
 def transition(registration: Registration, action: Action, actor, reason: str | None = None) -> None:
-    """Move the registration along the lifecycle (states.py); exactly one concurrent caller wins."""
-    current = registration.status_enum
-    new = target(action, current)
-    if new is None:
-        raise RegistrationError(
-            _l(
-                "Pendaftaran ini sudah berstatus %(status)s; tindakan itu tidak dapat dilakukan.",
-                status=current.label,
-            )
-        )
-    reason = (reason or "").strip() or None
-    if action in NEEDS_REASON and not reason:
-        raise RegistrationError(_l("Tuliskan alasannya untuk pemohon."), field="reason")
+    """Move the registration along its lifecycle (states.py); exactly one concurrent caller wins."""
     now = utcnow()
-    values: dict = {"status": str(new), "updated_at": now}
     if action == Action.SUBMIT:
-        values.update(submitted_at=now, decision_reason=None)
+        values = {"submitted_at": now, "decision_reason": None}
     else:
-        values.update(decided_at=now, decided_by_id=getattr(actor, "id", None), decision_reason=reason)
-    won = db.session.execute(
-        update(Registration)
-        .where(Registration.id == registration.id, Registration.status == str(current))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won != 1:
-        raise RegistrationError(CONFLICT)
-    before = registration.audit_view()
-    db.session.refresh(registration)
-    if action == Action.VERIFY:
-        registration.registration_number = _registration_number(registration)
-    _add_event(registration, current, new, actor, reason)
-    db.session.flush()
-    audit.record(
-        f"registration.{action}",
-        object_type="registration",
-        object_id=registration.id,
-        before=before,
-        after=registration.audit_view(),
-        actor=actor,
+        values = {
+            "decided_at": now,
+            "decided_by_id": getattr(actor, "id", None),
+            "decision_reason": (reason or "").strip() or None,
+        }
+
+    def issue_number(saved: Registration) -> None:
+        if action == Action.VERIFY:
+            saved.registration_number = _registration_number(saved)
+
+    event = LIFECYCLE.transition(
+        registration,
+        action,
+        actor,
+        reason,
+        values=values,
+        permission=ACTION_PERMISSIONS[action],
+        apply=issue_number,
     )
-    _notify(registration, new)
+    _notify(registration, event.to_status)
 
 
 def _registration_number(registration: Registration) -> str:
@@ -292,6 +286,8 @@ def _registration_number(registration: Registration) -> str:
 
 
 def submit(registration: Registration, actor) -> None:
+    if registration.status in EDITABLE:  # otherwise transition() says why it cannot be submitted
+        _authorise(actor is not None and can_edit_registration(actor, registration), actor, registration)
     missing = missing_items(registration)
     if missing:
         raise RegistrationError(_l("Pendaftaran belum lengkap."), errors={None: missing})
@@ -300,6 +296,8 @@ def submit(registration: Registration, actor) -> None:
 
 def submit_and_verify(registration: Registration, actor) -> None:
     """Walk-in: an officer enters and verifies at once (two dated steps on the timeline)."""
+    if registration.status in EDITABLE:
+        _authorise(actor is not None and can_submit_and_verify(actor, registration), actor, registration)
     submit(registration, actor)
     transition(registration, Action.VERIFY, actor)
 
@@ -333,7 +331,7 @@ def queue_query(user, *, category: str | None = None, region: str | None = None)
     """Submitted registrations in the user's jurisdiction, oldest first."""
     stmt = (
         select(Registration)
-        .where(Registration.status == str(Status.SUBMITTED))
+        .where(Registration.status == Status.SUBMITTED)
         .where(jurisdiction_filter(user, Registration.region_code))
         .order_by(Registration.submitted_at, Registration.id)
     )
@@ -358,8 +356,9 @@ def export_registrations(person: Person) -> list[dict]:
         data["timeline"] = [
             {
                 "at": e.occurred_at,
-                "from": e.from_status,
-                "to": e.to_status,
+                "from": str(e.from_status) if e.from_status else None,
+                "to": str(e.to_status),
+                "effective_at": e.effective_at,
                 "by": e.actor_name,
                 "reason": e.reason,
             }
@@ -367,7 +366,7 @@ def export_registrations(person: Person) -> list[dict]:
         ]
         data["documents"] = [
             {
-                "kind": d.kind,
+                "kind": str(d.purpose),
                 "name": d.original_name,
                 "type": d.content_type,
                 "size": d.size,

@@ -6,6 +6,8 @@
       └──────────(applicant edits)───────┘ returned ──submit──▶ submitted
 
 Only draft and returned registrations can be edited. verified and rejected are final.
+The table is declared with the generic pieces of app/core/lifecycle.py (LIFECYCLE); SQL conditions
+on statuses are rendered from the sets below (OPEN_SUBTYPE_CONDITION), never written out again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+
+from app.core.errors import DomainError
+from app.core.lifecycle import Lifecycle, status_in_sql
 
 
 class Status(StrEnum):
@@ -58,6 +63,11 @@ STATUS_BADGES = {
     Status.REJECTED: "danger",
 }
 
+
+class RegistrationError(DomainError):
+    pass
+
+
 TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
     Action.SUBMIT: (frozenset({Status.DRAFT, Status.RETURNED}), Status.SUBMITTED),
     Action.VERIFY: (frozenset({Status.SUBMITTED}), Status.VERIFIED),
@@ -67,9 +77,27 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
 EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
 OPEN = frozenset({Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.VERIFIED})
 NEEDS_REASON = frozenset({Action.RETURN, Action.REJECT})
+FINAL = frozenset({Status.VERIFIED, Status.REJECTED})
 
+# The partial unique index "one open registration per person, category and subtype" (models.py and
+# the migrations use this text).
+OPEN_SUBTYPE_CONDITION = status_in_sql("status", OPEN) + " AND subtype <> ''"
 
-def target(action: Action, current: Status) -> Status | None:
-    """The status the action leads to from `current`, or None when it is not allowed."""
-    sources, result = TRANSITIONS[action]
-    return result if current in sources else None
+LIFECYCLE = Lifecycle(
+    name="registration",
+    status=Status,
+    transitions=TRANSITIONS,
+    needs_reason=NEEDS_REASON,
+    final=FINAL,
+    initial=Status.DRAFT,
+    error=RegistrationError,
+    conflict=_l(
+        "Pendaftaran ini baru saja diproses oleh orang lain. Muat ulang halaman untuk melihat statusnya."
+    ),
+    illegal=lambda status: _l(
+        "Pendaftaran ini sudah berstatus %(status)s; tindakan itu tidak dapat dilakukan.", status=status
+    ),
+    reason_required=_l("Tuliskan alasannya untuk pemohon."),
+)
+target = LIFECYCLE.target
+allowed_actions = LIFECYCLE.allowed_actions

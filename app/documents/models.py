@@ -1,0 +1,114 @@
+"""An uploaded file and whom it belongs to.
+
+The owner is one of several explicit nullable foreign keys (OWNER_COLUMNS) with a CHECK that exactly
+one is set: the database keeps the link real (a foreign key per owner kind) where a polymorphic
+"owner_type + owner_id" pair could point at nothing. A later part adds its column to OWNER_COLUMNS and,
+in its migration, recreates the CHECK.
+
+`purpose` keeps the codes the registration forms already post (KTP, FOTO, IJAZAH, SK_TUGAS), so no
+stored value had to change; new purposes follow the same upper-case Indonesian style. Health letters
+are `restricted`: only the owner and the deciding officer may open them (permissions.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.lifecycle import enum_type
+from app.core.models import utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.people.models import Person
+    from app.registration.models import Registration
+
+
+class Purpose(StrEnum):
+    KTP = "KTP"
+    PHOTO = "FOTO"
+    DIPLOMA = "IJAZAH"
+    ASSIGNMENT_LETTER = "SK_TUGAS"  # surat keputusan / surat tugas (SK)
+    PORTFOLIO = "PORTOFOLIO"
+    TRAINING_CERTIFICATE = "SERTIFIKAT_PELATIHAN"  # STTP
+    ATTENDANCE_SHEET = "DAFTAR_HADIR"
+    STR_COPY = "STR"
+    HEALTH_LETTER = "SURAT_SEHAT"
+    OTHER = "LAINNYA"
+
+
+class Sensitivity(StrEnum):
+    NORMAL = "normal"
+    RESTRICTED = "restricted"
+
+
+RESTRICTED_PURPOSES = frozenset({Purpose.HEALTH_LETTER})
+OWNER_COLUMNS = ("registration_id", "person_id")
+
+
+def sensitivity_of(purpose: Purpose) -> Sensitivity:
+    return Sensitivity.RESTRICTED if purpose in RESTRICTED_PURPOSES else Sensitivity.NORMAL
+
+
+def one_owner_condition(columns: tuple[str, ...] = OWNER_COLUMNS) -> str:
+    """SQL that is true when exactly one of the owner columns is set (the CHECK's text)."""
+    return " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in columns) + " = 1"
+
+
+class Document(db.Model):
+    """An uploaded file: stored outside any static folder under a random name, checked by content."""
+
+    __tablename__ = "documents"
+    __table_args__ = (CheckConstraint(one_owner_condition(), name="one_owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    purpose: Mapped[Purpose] = mapped_column(enum_type(Purpose, "purpose", 30))
+    sensitivity: Mapped[Sensitivity] = mapped_column(
+        enum_type(Sensitivity, "sensitivity"), default=Sensitivity.NORMAL
+    )
+    delete_after: Mapped[date | None]
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    registration: Mapped[Registration | None] = relationship(back_populates="documents")
+    person: Mapped[Person | None] = relationship()
+
+    @property
+    def owner_kind(self) -> str:
+        """Which owner column is set: "registration" or "person"."""
+        for column in OWNER_COLUMNS:
+            kind = column.removesuffix("_id")
+            if getattr(self, column) is not None or getattr(self, kind) is not None:
+                return kind
+        raise ValueError("document without an owner")
+
+    @property
+    def owner(self) -> Any:
+        return getattr(self, self.owner_kind)
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.sensitivity == Sensitivity.RESTRICTED
+
+    def audit_view(self) -> dict:
+        return {
+            "purpose": str(self.purpose),
+            "sensitivity": str(self.sensitivity),
+            "owner": self.owner_kind,
+            "owner_id": self.owner.id,
+            "sha256": self.sha256,
+            "size": self.size,
+            "type": self.content_type,
+            "delete_after": self.delete_after.isoformat() if self.delete_after else None,
+        }
