@@ -83,11 +83,6 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
 
-    # Number patterns (app/core/numbering.py): {seq}, {year}, {month}, {roman_month} and named parts.
-    REGISTRATION_NUMBER_PATTERN = os.environ.get(
-        "REGISTRATION_NUMBER_PATTERN", "{seq:06d}/REG/{province}/{roman_month}/{year}"
-    )
-
     # Behind how many reverse proxies the app runs (0: none). Needed for client IPs in rate limits
     # and the audit trail when deployed behind nginx or a load balancer.
     PROXY_COUNT = _int("PROXY_COUNT", 0)

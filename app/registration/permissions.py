@@ -10,22 +10,23 @@ from app.registration.states import EDITABLE, Status
 
 
 def is_owner(user, registration: Registration) -> bool:
-    return user.role == Role.APPLICANT and registration.person.user_id == user.id
+    """Authorised by the user's applicant grant."""
+    return user.has_role(Role.APPLICANT) and registration.person.user_id == user.id
 
 
 def is_officer_for(user, registration: Registration) -> bool:
-    return user.role in (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN) and in_jurisdiction(
-        user, registration.region_code
-    )
+    """Authorised by an agency-officer grant covering the region, or the ministry-admin grant; never
+    for the officer's own registration."""
+    return registration.person.user_id != user.id and in_jurisdiction(user, registration.region_code)
 
 
 def can_register_for(user, person: Person) -> bool:
     """Who may start a registration for a person: the applicant for themself; an officer only for a
     walk-in (a person without an account) who lives in the officer's jurisdiction or whom the officer
     entered. An account holder registers themself."""
-    if user.role == Role.APPLICANT:
-        return person.user_id == user.id
-    if user.role not in (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN) or person.user_id is not None:
+    if person.user_id is not None:
+        return person.user_id == user.id and user.has_role(Role.APPLICANT)
+    if not user.has_role(Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN):
         return False
     return person.created_by_id == user.id or in_jurisdiction(user, person.village_code)
 
