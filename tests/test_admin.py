@@ -439,3 +439,28 @@ def test_staff_forms_need_the_csrf_token(app, client, admin, make_user, csrf_ena
     token = csrf_token(client.get("/admin/staf/baru").get_data(as_text=True))
     assert client.post("/admin/staf/baru", data={**data, "csrf_token": token}).status_code == 302
     assert user_by_email(app, data["email"]) is not None
+
+
+def test_staff_list_pages_by_keyset_and_keeps_the_filter(app, client, admin, make_user, monkeypatch):
+    import html as html_lib
+
+    from app.admin import routes
+
+    monkeypatch.setattr(routes, "PAGE_SIZE", 2)
+    assessors = [make_user(Role.ASSESSOR) for _ in range(3)]
+    make_user(Role.TRAINING_OFFICER)
+    page = client.get("/admin/staf?peran=assessor").get_data(as_text=True)
+    shown = [a.email for a in assessors if a.email in page]
+    assert len(shown) == 2 and "Sebelumnya" not in page
+    next_url = html_lib.unescape(re.search(r'rel="next" href="([^"]+)"', page).group(1))
+    assert "peran=assessor" in next_url and "setelah=" in next_url
+    page = client.get(next_url).get_data(as_text=True)
+    assert [a.email for a in assessors if a.email in page and a.email not in shown] != []
+    assert not any(email in page for email in shown)
+    assert "Berikutnya" not in page
+    prev_url = html_lib.unescape(re.search(r'rel="prev" href="([^"]+)"', page).group(1))
+    assert "peran=assessor" in prev_url and "sebelum=" in prev_url
+    page = client.get(prev_url).get_data(as_text=True)
+    assert all(email in page for email in shown)
+    # A tampered cursor falls back to the first page.
+    assert client.get("/admin/staf?setelah=bukan~kursor~valid").status_code == 200

@@ -306,3 +306,22 @@ def test_training_providers_are_seeded_with_their_regions(app, ctx):
     assert {code for code in rows if code.startswith("BBPPKS-")} == {
         f"BBPPKS-{city}" for city in ("PADANG", "JAKARTA", "BANDUNG", "YOGYAKARTA", "BANJARMASIN", "MAKASSAR")
     }
+
+
+def test_the_queue_pages_by_keyset_with_its_filters_in_the_url(app, client, submitted, monkeypatch):
+    import html as html_lib
+    import re
+
+    from app.registration import routes
+
+    monkeypatch.setattr(routes, "PAGE_SIZE", 1)
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32")
+    login(client, officer)
+    first = client.get("/verifikasi?kategori=RELAWAN").get_data(as_text=True)
+    assert f'href="/pendaftaran/{submitted["32.04"]}"' in first  # oldest first (submitted earlier)
+    next_url = html_lib.unescape(re.search(r'rel="next" href="([^"]+)"', first).group(1))
+    assert "kategori=RELAWAN" in next_url and "setelah=" in next_url
+    second = client.get(next_url).get_data(as_text=True)
+    assert f'href="/pendaftaran/{submitted["32.73"]}"' in second
+    assert 'rel="next"' not in second and 'rel="prev"' in second
+    assert f'href="/pendaftaran/{submitted["33.74"]}"' not in first + second
