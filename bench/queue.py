@@ -57,7 +57,7 @@ def _app(url: str):
 def _series(dialect: str, n: int) -> str:
     """A row source of x = 1..n."""
     if dialect == "postgresql":
-        return f"generate_series(1, {n}) AS g(x)"
+        return f"generate_series(1::bigint, {n}) AS g(x)"  # bigint: x * 104729 passes 2^31
     return (
         f"(WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) "
         "SELECT x FROM s) AS g"
@@ -80,7 +80,7 @@ def generate(app, people: int) -> dict[str, int]:
         json_empty = "'[]'::json" if pg else "'[]'"
         json_object = "'{}'::json" if pg else "'{}'"
         moment = (
-            "timestamp '2025-01-01' + ((x * 7919) % {s}) * interval '1 second'"
+            "timestamp '2025-01-01' + ((x::bigint * 7919) % {s}) * interval '1 second'"
             if pg
             else "datetime('2025-01-01', '+' || ((x * 7919) % {s}) || ' seconds')"
         ).format(s=SECONDS_IN_TWO_YEARS)
