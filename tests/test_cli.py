@@ -82,6 +82,14 @@ def test_users_create_with_password_can_log_in(app, flask_cli, outbox):
     assert login(client, email, "sandi-operator-123").headers["Location"] == "/dasbor"
 
 
+def test_users_create_training_officer_needs_a_provider(app, flask_cli):
+    email = unique_email("cli")
+    result = flask_cli("users", "create", "--email", email, "--role", "training_officer")
+    assert result.exit_code == 1
+    assert "Penyelenggara diklat harus terikat pada satu lembaga penyelenggara diklat." in result.output
+    assert find(app, email) is None
+
+
 def test_users_create_officer_without_region_fails_clearly(app, flask_cli):
     email = unique_email("cli")
     result = flask_cli("users", "create", "--email", email, "--role", "agency_officer")
