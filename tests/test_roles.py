@@ -325,3 +325,32 @@ def test_the_queue_pages_by_keyset_with_its_filters_in_the_url(app, client, subm
     assert f'href="/pendaftaran/{submitted["32.73"]}"' in second
     assert 'rel="next"' not in second and 'rel="prev"' in second
     assert f'href="/pendaftaran/{submitted["33.74"]}"' not in first + second
+
+
+def test_an_account_without_grants_may_only_open_the_signed_in_pages(app, ctx):
+    ref = create_user(app, Role.ASSESSOR)
+    account = user(ref)
+    services.revoke_grant(account.grants[0])
+    assert account.roles == frozenset()
+    with app.test_request_context():
+        assert role_may_open(account, "main.dashboard")
+        assert role_may_open(account, "accounts.logout")
+        assert not role_may_open(account, "people.profile")
+        assert not role_may_open(account, "registration.queue")
+
+
+def test_an_officer_who_is_also_an_applicant_does_not_decide_their_own_registration(app, ctx):
+    from app.registration.permissions import can_decide, can_view_registration
+
+    ref = create_user(app, Role.AGENCY_OFFICER, region_code="32", also=(Role.APPLICANT,))
+    other = create_person(app)
+    own = create_person(app, user_id=ref.id)
+    own_registration = create_registration(app, own)
+    other_registration = create_registration(app, other)
+    officer = user(ref)
+    mine, theirs = (
+        db.session.get(Registration, own_registration),
+        db.session.get(Registration, other_registration),
+    )
+    assert can_view_registration(officer, mine) and not can_decide(officer, mine)  # the applicant grant
+    assert can_decide(officer, theirs)  # the officer grant

@@ -81,13 +81,12 @@ def role_may_open(who: User | Role | str | None, endpoint: str) -> bool:
     Used by enforce_access, the menu and the route-walk test."""
     if endpoint in PUBLIC_ENDPOINTS:
         return True
-    roles = roles_of(who)
-    if not roles:
-        return False
     allowed = allowed_roles(endpoint)
-    if not allowed:
+    if not allowed or who is None:
         return False
-    return SIGNED_IN in allowed or bool(roles & allowed)
+    if SIGNED_IN in allowed:  # any signed-in account, even one whose grants were all revoked
+        return isinstance(who, str) or bool(getattr(who, "is_authenticated", False))
+    return bool(roles_of(who) & allowed)
 
 
 def enforce_access() -> Any:
