@@ -98,11 +98,6 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
 
-    # Number patterns (app/core/numbering.py): {seq}, {year}, {month}, {roman_month} and named parts.
-    REGISTRATION_NUMBER_PATTERN = os.environ.get(
-        "REGISTRATION_NUMBER_PATTERN", "{seq:06d}/REG/{province}/{roman_month}/{year}"
-    )
-
     # Strict-Transport-Security max-age in seconds (0: not sent, e.g. when the proxy in front sets it).
     HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
 

@@ -174,6 +174,7 @@ def _register_template_helpers(app: Flask) -> None:
     from app.core.display import TEMPLATE_FILTERS
     from app.core.forms import ActionForm
     from app.core.navigation import nav_items, page_url
+    from app.core.pagination import keyset_url
     from app.core.permissions import TEMPLATE_CHECKS
     from app.reference.regions import region_path
     from app.registration.permissions import TEMPLATE_CHECKS as REGISTRATION_CHECKS
@@ -187,6 +188,7 @@ def _register_template_helpers(app: Flask) -> None:
             **REGISTRATION_CHECKS,
             "nav_items": nav_items,
             "page_url": page_url,
+            "keyset_url": keyset_url,
             "logout_form": ActionForm,
             "languages": app.config["LANGUAGES"],
             "get_locale": get_locale,

@@ -1,10 +1,11 @@
 """Imports every model module, so that the metadata (and Alembic's autogenerate) sees every table."""
 
-from app.accounts.models import User  # noqa: F401
+from app.accounts.models import RoleGrant, User  # noqa: F401
 from app.core.audit import AuditEvent  # noqa: F401
 from app.core.jobs import Job  # noqa: F401
 from app.core.mail import OutgoingMail  # noqa: F401
-from app.core.numbering import NumberSeries  # noqa: F401
+from app.core.numbering import NumberPattern, NumberSeries  # noqa: F401
+from app.institutions.models import Institution, PersonInstitution  # noqa: F401
 from app.people.models import Person  # noqa: F401
 from app.reference.models import (  # noqa: F401
     Category,
@@ -13,5 +14,6 @@ from app.reference.models import (  # noqa: F401
     EducationLevel,
     Region,
     Religion,
+    TrainingProvider,
 )
 from app.registration.models import Document, Registration, RegistrationEvent  # noqa: F401

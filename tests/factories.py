@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.core.models import utcnow
 from app.core.roles import Role
 from app.extensions import db
+from app.people.services import create_account_person
 
 PASSWORD = "kata-sandi-uji-123"
 _counter = itertools.count(1)
@@ -24,6 +25,7 @@ DEFAULT_SCOPE = {
     Role.AGENCY_OFFICER: {"region_code": "32.04"},
     Role.BOARD_ADMIN: {"body_code": "LSPS"},
     Role.ASSESSOR: {"body_code": "LSPS"},
+    Role.TRAINING_OFFICER: {"provider_code": "BBPPKS-BANDUNG"},
 }
 
 
@@ -46,28 +48,36 @@ def create_user(
     email: str | None = None,
     verified=True,
     active=True,
+    also: tuple = (),
     **scope,
 ) -> UserRef:
+    """A user holding `role` (with `scope`, or the role's default scope), through the real services:
+    an account, its person and its grant. `also` adds more grants: roles, or (role, scope) pairs."""
     email = email or unique_email(str(role).split("_")[0])
     with app.app_context():
         if role == Role.APPLICANT:
-            user = User(email=email, full_name="Pemohon Uji", role=role)
+            user = User(email=email, full_name="Pemohon Uji")
             user.set_password(PASSWORD)
             user.email_verified_at = utcnow() if verified else None
             db.session.add(user)
+            db.session.flush()
+            services.grant_role(user, Role.APPLICANT)
+            create_account_person(user)
         else:
-            params = {**DEFAULT_SCOPE.get(role, {}), **scope}
             user = services.create_staff(
-                email=email,
-                full_name=f"Staf {role}",
-                role=role,
-                password=PASSWORD,
-                region_code=params.get("region_code"),
-                body_code=params.get("body_code"),
+                email=email, full_name=f"Staf {role}", role=role, password=PASSWORD, **_scope(role, scope)
             )
+        for extra in also:
+            extra_role, extra_scope = extra if isinstance(extra, tuple) else (extra, {})
+            services.grant_role(user, extra_role, **_scope(extra_role, extra_scope))
         user.active = active
         db.session.commit()
-        return UserRef(user.id, user.email, Role(user.role))
+        return UserRef(user.id, user.email, Role(role))
+
+
+def _scope(role: Role, scope: dict) -> dict:
+    params = {**DEFAULT_SCOPE.get(role, {}), **scope}
+    return {name: params.get(name) for name in ("region_code", "body_code", "provider_code")}
 
 
 def login(client, user: UserRef | str, password: str = PASSWORD):

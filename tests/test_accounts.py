@@ -209,7 +209,12 @@ def test_staff_invitation_outlives_a_password_reset_link(app, client, outbox, ma
         email = unique_email("undangan")
         client.post(
             "/admin/staf/baru",
-            data={"full_name": "Staf Baru", "email": email, "role": "training_officer", "body_code": ""},
+            data={
+                "full_name": "Staf Baru",
+                "email": email,
+                "role": "training_officer",
+                "provider_code": "BBPPKS-JAKARTA",
+            },
         )
         invitation = re.sub(r"^https?://[^/]+", "", outbox.link_to(email, "/akun/atur-sandi/"))
         client.post("/akun/keluar")

@@ -1,6 +1,6 @@
-"""Staff administration by the ministry admin: create every staff role through the web form, the
-invitation e-mail, validation in Indonesian, jurisdiction edits, deactivation that ends sessions, and
-the audit trail of it all."""
+"""Staff administration by the ministry admin: create every staff role (its first grant) through the
+web form, the invitation e-mail, validation in Indonesian, adding and revoking grants, deactivation
+that ends sessions, and the audit trail of it all."""
 
 from __future__ import annotations
 
@@ -29,7 +29,27 @@ def staff_data(**overrides) -> dict:
         "body_code": "",
     }
     data.update(overrides)
+    if data["role"] == str(Role.TRAINING_OFFICER):
+        data.setdefault("provider_code", "BBPPKS-BANDUNG")
     return data
+
+
+def grants_of(app, user_id: int) -> list[tuple]:
+    """(role, region, body, provider, active) of each grant of the user."""
+    from app.accounts.models import RoleGrant
+
+    with app.app_context():
+        stmt = select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(RoleGrant.id)
+        return [
+            (
+                g.role,
+                g.region_code,
+                g.certification_body_code,
+                g.training_provider_code,
+                g.revoked_at is None,
+            )
+            for g in db.session.scalars(stmt)
+        ]
 
 
 def user_by_email(app, email: str) -> User | None:
@@ -87,7 +107,7 @@ CASES = {
         "32.04",
         None,
     ),
-    "training-officer": (Role.TRAINING_OFFICER, {}, None, None),
+    "training-officer": (Role.TRAINING_OFFICER, {"provider_code": "BBPPKS-MAKASSAR"}, None, None),
     "board-admin": (Role.BOARD_ADMIN, {"body_code": "LSPS"}, None, "LSPS"),
     "assessor": (Role.ASSESSOR, {"body_code": "LSPENSOS"}, None, "LSPENSOS"),
 }
@@ -105,15 +125,25 @@ def test_admin_creates_staff_and_the_invitation_sets_a_password(app, client, adm
 
     user = user_by_email(app, data["email"])
     assert user is not None
-    assert (user.role, user.region_code, user.certification_body_code) == (role, region_code, body_code)
+    provider = scope.get("provider_code")
+    assert grants_of(app, user.id) == [(role, region_code, body_code, provider, True)]
     assert user.full_name == "Rina Marlina"
     assert user.active and user.email_verified_at is not None
+    # The person behind the account, without an applicant profile.
+    with app.app_context():
+        from app.people.services import person_of_user, profile_complete
+
+        person = person_of_user(user.id)
+        assert person.full_name == "Rina Marlina" and person.nik_hash is None
+        assert not profile_complete(person)
 
     created = audit_events(app, "staff.created", user.id)
     assert len(created) == 1
     assert created[0].actor_id == admin.id
-    assert created[0].after["role"] == str(role)
-    assert created[0].after["region_code"] == region_code
+    scope_code = region_code or body_code or provider
+    assert created[0].after["roles"] == [f"{role}:{scope_code}"]
+    granted = audit_events(app, "role.granted", user.id)
+    assert granted[0].after["role"] == str(role) and granted[0].actor_id == admin.id
 
     # Nobody knows the account's password until the invitation link is used.
     stranger = app.test_client()
@@ -253,53 +283,65 @@ def test_region_refresh_without_javascript_fills_regencies_and_creates_nothing(a
 # --- Editing, deactivating --------------------------------------------------------------------------
 
 
-def test_edit_jurisdiction_takes_effect_at_once(app, client, admin, make_user):
+def test_changing_a_jurisdiction_is_a_new_grant_and_a_revocation(app, client, admin, make_user):
     officer = make_user(Role.AGENCY_OFFICER, region_code="32.04")
     officer_client = signed_in_client(app, officer)
     page = client.get(f"/admin/staf/{officer.id}").get_data(as_text=True)
-    assert officer.email in page and selected(page, "32.04")
+    assert officer.email in page and "Kabupaten Bandung" in page
+
+    response = client.post(f"/admin/staf/{officer.id}", data={"full_name": "Petugas Pindah"})
+    assert response.status_code == 302
+    page = client.get(f"/admin/staf/{officer.id}").get_data(as_text=True)
+    assert f"Perubahan akun {officer.email} disimpan." in page
+    assert user_by_id(app, officer.id).full_name == "Petugas Pindah"
+    assert audit_events(app, "staff.updated", officer.id)[0].after["full_name"] == "Petugas Pindah"
+    # Renaming keeps the session.
+    assert officer_client.get("/dasbor").status_code == 200
 
     response = client.post(
-        f"/admin/staf/{officer.id}",
-        data={
-            "full_name": "Petugas Pindah",
-            "role": str(Role.AGENCY_OFFICER),
-            "region_code-1": "33",
-            "region_code-2": "33.74",
-            "body_code": "",
-        },
+        f"/admin/staf/{officer.id}/peran",
+        data={"role": str(Role.AGENCY_OFFICER), "region_code-1": "33", "region_code-2": "33.74"},
     )
     assert response.status_code == 302
-    assert f"Perubahan akun {officer.email} disimpan." in client.get("/admin/staf").get_data(as_text=True)
-    user = user_by_id(app, officer.id)
-    assert (user.full_name, user.region_code) == ("Petugas Pindah", "33.74")
-    assert user.email == officer.email  # the address is not edited here
+    assert officer_client.get("/dasbor").status_code == 200  # a new grant does not end sessions
+    old = grants_of(app, officer.id)
+    assert old == [
+        (Role.AGENCY_OFFICER, "32.04", None, None, True),
+        (Role.AGENCY_OFFICER, "33.74", None, None, True),
+    ]
+    with app.app_context():
+        from app.accounts.models import RoleGrant
 
-    updated = audit_events(app, "staff.updated", officer.id)
-    assert len(updated) == 1
-    assert updated[0].before["region_code"] == "32.04"
-    assert updated[0].after["region_code"] == "33.74"
-    assert updated[0].actor_id == admin.id
+        first = db.session.scalar(
+            select(RoleGrant.id).where(RoleGrant.user_id == officer.id).order_by(RoleGrant.id)
+        )
+    response = client.post(f"/admin/staf/{officer.id}/peran/{first}/cabut")
+    assert response.status_code == 302
+    assert "Peran dicabut" in client.get(f"/admin/staf/{officer.id}").get_data(as_text=True)
+    assert grants_of(app, officer.id)[0][-1] is False
+    revoked = audit_events(app, "role.revoked", officer.id)
+    assert revoked[0].before["region_code"] == "32.04" and revoked[0].actor_id == admin.id
     # The old session no longer carries the old jurisdiction.
     assert sent_to_login(officer_client.get("/dasbor"))
 
 
-def test_edit_refuses_a_missing_region_and_keeps_the_input(app, client, admin, make_user):
+def test_a_grant_with_a_missing_region_is_refused_and_keeps_the_input(app, client, admin, make_user):
     officer = make_user(Role.AGENCY_OFFICER, region_code="32")
     response = client.post(
-        f"/admin/staf/{officer.id}",
-        data={
-            "full_name": "Nama Diketik",
-            "role": str(Role.AGENCY_OFFICER),
-            "region_code-1": "",
-            "region_code-2": "",
-            "body_code": "",
-        },
+        f"/admin/staf/{officer.id}/peran",
+        data={"role": str(Role.BOARD_ADMIN), "region_code-1": "", "body_code": ""},
     )
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Petugas Dinas Sosial harus terikat pada satu provinsi atau kabupaten/kota." in html
-    assert kept(html, "Nama Diketik")
-    assert user_by_id(app, officer.id).region_code == "32"
+    assert "Admin lembaga dan asesor harus terikat pada satu lembaga sertifikasi." in html
+    assert selected(html, str(Role.BOARD_ADMIN))
+    response = client.post(
+        f"/admin/staf/{officer.id}/peran", data={"role": str(Role.AGENCY_OFFICER), "region_code-1": ""}
+    )
+    assert "Petugas Dinas Sosial harus terikat pada satu provinsi atau kabupaten/kota." in response.get_data(
+        as_text=True
+    )
+    assert grants_of(app, officer.id) == [(Role.AGENCY_OFFICER, "32", None, None, True)]
 
 
 def test_applicants_are_not_edited_as_staff(client, admin, make_user):
@@ -397,3 +439,28 @@ def test_staff_forms_need_the_csrf_token(app, client, admin, make_user, csrf_ena
     token = csrf_token(client.get("/admin/staf/baru").get_data(as_text=True))
     assert client.post("/admin/staf/baru", data={**data, "csrf_token": token}).status_code == 302
     assert user_by_email(app, data["email"]) is not None
+
+
+def test_staff_list_pages_by_keyset_and_keeps_the_filter(app, client, admin, make_user, monkeypatch):
+    import html as html_lib
+
+    from app.admin import routes
+
+    monkeypatch.setattr(routes, "PAGE_SIZE", 2)
+    assessors = [make_user(Role.ASSESSOR) for _ in range(3)]
+    make_user(Role.TRAINING_OFFICER)
+    page = client.get("/admin/staf?peran=assessor").get_data(as_text=True)
+    shown = [a.email for a in assessors if a.email in page]
+    assert len(shown) == 2 and "Sebelumnya" not in page
+    next_url = html_lib.unescape(re.search(r'rel="next" href="([^"]+)"', page).group(1))
+    assert "peran=assessor" in next_url and "setelah=" in next_url
+    page = client.get(next_url).get_data(as_text=True)
+    assert [a.email for a in assessors if a.email in page and a.email not in shown] != []
+    assert not any(email in page for email in shown)
+    assert "Berikutnya" not in page
+    prev_url = html_lib.unescape(re.search(r'rel="prev" href="([^"]+)"', page).group(1))
+    assert "peran=assessor" in prev_url and "sebelum=" in prev_url
+    page = client.get(prev_url).get_data(as_text=True)
+    assert all(email in page for email in shown)
+    # A tampered cursor falls back to the first page.
+    assert client.get("/admin/staf?setelah=bukan~kursor~valid").status_code == 200

@@ -23,6 +23,16 @@ def flask_cli(app):
     return run
 
 
+def grants(app, user_id: int) -> list[tuple]:
+    """(role, region, body, provider) of the user's active grants."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        return [
+            (str(g.role), g.region_code, g.certification_body_code, g.training_provider_code)
+            for g in user.active_grants
+        ]
+
+
 def find(app, email: str) -> User | None:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email.lower()))
@@ -40,7 +50,7 @@ def test_users_create_agency_officer(app, flask_cli, outbox):
     assert result.exit_code == 0, result.output
     assert f"{email} (agency_officer)" in result.output
     user = find(app, email)
-    assert (user.role, user.region_code, user.certification_body_code) == ("agency_officer", "32.04", None)
+    assert grants(app, user.id) == [("agency_officer", "32.04", None, None)]
     assert user.full_name == email.split("@")[0]  # the default name
     assert user.active and user.email_verified_at is not None
     # Without --password the new user is invited to set one.
@@ -58,14 +68,26 @@ def test_users_create_with_password_can_log_in(app, flask_cli, outbox):
         "Budi Santoso",
         "--role",
         "training_officer",
+        "--provider",
+        "BBPPKS-YOGYAKARTA",
         "--password",
         "sandi-operator-123",
     )
     assert result.exit_code == 0, result.output
-    assert find(app, email).full_name == "Budi Santoso"
+    user = find(app, email)
+    assert user.full_name == "Budi Santoso"
+    assert grants(app, user.id) == [("training_officer", None, None, "BBPPKS-YOGYAKARTA")]
     assert outbox.to(email) == []  # nothing to invite to
     client = app.test_client()
     assert login(client, email, "sandi-operator-123").headers["Location"] == "/dasbor"
+
+
+def test_users_create_training_officer_needs_a_provider(app, flask_cli):
+    email = unique_email("cli")
+    result = flask_cli("users", "create", "--email", email, "--role", "training_officer")
+    assert result.exit_code == 1
+    assert "Penyelenggara diklat harus terikat pada satu lembaga penyelenggara diklat." in result.output
+    assert find(app, email) is None
 
 
 def test_users_create_officer_without_region_fails_clearly(app, flask_cli):
@@ -102,7 +124,7 @@ def test_users_create_board_admin(app, flask_cli):
     result = flask_cli("users", "create", "--email", email, "--role", "board_admin", "--body", "LSPS")
     assert result.exit_code == 0, result.output
     user = find(app, email)
-    assert (user.role, user.certification_body_code, user.region_code) == ("board_admin", "LSPS", None)
+    assert grants(app, user.id) == [("board_admin", None, "LSPS", None)]
 
 
 def test_users_create_board_admin_needs_a_known_body(app, flask_cli):
@@ -124,7 +146,16 @@ def test_users_create_duplicate_email_fails(app, flask_cli):
 def test_users_create_short_password_fails(app, flask_cli):
     email = unique_email("cli")
     result = flask_cli(
-        "users", "create", "--email", email, "--role", "training_officer", "--password", "pendek"
+        "users",
+        "create",
+        "--email",
+        email,
+        "--role",
+        "training_officer",
+        "--provider",
+        "BBPPKS-PADANG",
+        "--password",
+        "pendek",
     )
     assert result.exit_code == 1
     assert "Kata sandi minimal 10 karakter." in result.output
@@ -159,7 +190,12 @@ def test_users_list(app, flask_cli):
     result = flask_cli("users", "list")
     assert result.exit_code == 0
     line = next(line for line in result.output.splitlines() if officer.email in line)
-    assert line.split("\t") == [str(officer.id), officer.email, "agency_officer", "33", "active"]
+    assert line.split("\t") == [str(officer.id), officer.email, "agency_officer:33", "active"]
+    # A user holding two grants lists both.
+    both = create_user(app, Role.TRAINING_OFFICER, also=(Role.APPLICANT,))
+    result = flask_cli("users", "list")
+    line = next(line for line in result.output.splitlines() if both.email in line)
+    assert line.split("\t")[2] == "training_officer:BBPPKS-BANDUNG,applicant"
 
 
 # --- nik check --------------------------------------------------------------------------------------
@@ -209,8 +245,11 @@ def test_demo_accounts_one_per_role(app, flask_cli):
         assert email in result.output
         user = find(app, email)
         assert user is not None and user.active and user.email_verified_at is not None
-        roles.add(user.role)
+        roles.update(role for role, *_ in grants(app, user.id))
     assert roles == {str(role) for role in Role}
+    assert grants(app, find(app, "diklat@demo.kemensos.go.id").id) == [
+        ("training_officer", None, None, "BBPPKS-BANDUNG")
+    ]
     client = app.test_client()
     assert login(client, "admin@demo.kemensos.go.id", DEMO_PASSWORD).headers["Location"] == "/dasbor"
 

@@ -394,4 +394,155 @@ def test_0006_carries_registrations_events_and_documents_up_and_down(app, migrat
             }
         with engine.begin() as connection:  # the 0003 schema again: no status CHECK
             connection.execute(text("UPDATE registrations SET status = 'archived' WHERE id = 5"))
+
+
+# --- 0007 carries existing data -------------------------------------------------------------------
+
+BEFORE_0007 = "0003_open_registration_unique"  # data as deployed before issue 6, carried up to head
+T = "'2026-01-05 10:00:00'"
+
+SEED_0003 = [
+    "INSERT INTO regions (code, name, level, parent_code) VALUES "
+    "('32', 'JAWA BARAT', 1, NULL), ('32.04', 'KABUPATEN BANDUNG', 2, '32'), "
+    "('32.04.12', 'DAYEUHKOLOT', 3, '32.04'), ('32.04.12.2002', 'DAYEUHKOLOT', 4, '32.04.12'), "
+    "('33', 'JAWA TENGAH', 1, NULL), ('33.74', 'KOTA SEMARANG', 2, '33')",
+    "INSERT INTO education_levels (code, name, sort_order) VALUES ('S1', 'S1', 0)",
+    "INSERT INTO categories (code, name, name_en, sort_order) VALUES ('RELAWAN', 'Relawan', 'Volunteer', 0)",
+    "INSERT INTO certification_bodies (code, name, name_en, category_codes) "
+    "VALUES ('LSPS', 'LSPS', 'LSPS', 'RELAWAN')",
+    *[
+        "INSERT INTO users (id, email, full_name, password_hash, role, region_code, certification_body_code, "
+        f"active, session_token, created_at, updated_at) VALUES ({uid}, 'u{uid}@uji.id', 'Nama {role}', 'x', "
+        f"'{role}', {region}, {body}, TRUE, 'token{uid}', {T}, {T})"
+        for uid, role, region, body in [
+            (1, "applicant", "NULL", "NULL"),
+            (2, "applicant", "NULL", "NULL"),  # signed up, no profile yet: no person before 0007
+            (3, "agency_officer", "'32.04'", "NULL"),
+            (4, "board_admin", "NULL", "'LSPS'"),
+            (5, "training_officer", "NULL", "NULL"),
+            (6, "ministry_admin", "NULL", "NULL"),
+        ]
+    ],
+    *[
+        "INSERT INTO people (id, user_id, nik_encrypted, nik_hash, nik_masked, full_name, birth_place, "
+        "birth_date, sex, village_code, street, rt, rw, phone, email, education_level_code, "
+        "is_civil_servant, identity_warnings, created_at, updated_at) "
+        f"VALUES ({pid}, {user_id}, 'enc', 'hash{pid}', "
+        f"'3204********000{pid}', 'Orang {pid}', 'Bandung', '1990-08-12', 'L', '32.04.12.2002', "
+        f"'Jl. Melati', '001', '002', '+62812345678', NULL, 'S1', FALSE, '[]', {T}, {T})"
+        for pid, user_id in [(1, "1"), (2, "NULL")]  # the applicant's profile, and a walk-in
+    ],
+    "INSERT INTO registrations (id, person_id, category_code, options, subtype, region_code, status, "
+    "registration_number, entered_by_officer, created_at, updated_at) VALUES "
+    f"(1, 2, 'RELAWAN', '{{}}', 'PSM', '32.04', 'verified', '000007/REG/32/I/2026', TRUE, {T}, {T}), "
+    f"(2, 1, 'RELAWAN', '{{}}', 'PSM', '33.74', 'submitted', NULL, FALSE, {T}, {T})",
+    "INSERT INTO number_series (key, last_value) VALUES ('registration/2026', 7)",
+]
+
+
+def rows(connection, sql: str) -> list[tuple]:
+    return [tuple(row) for row in connection.execute(text(sql))]
+
+
+def test_0007_carries_users_people_and_registrations_and_downgrades(migration_app):
+    import flask_migrate
+
+    with migration_app.app_context():
+        engine = db.engine
+        flask_migrate.upgrade(revision=BEFORE_0007)
+        with engine.begin() as connection:
+            for statement in SEED_0003:
+                connection.execute(text(statement))
+            if connection.dialect.name == "postgresql":  # explicit ids do not move the sequences
+                for table in ("users", "people", "registrations"):
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))"
+                        )
+                    )
+
+        flask_migrate.upgrade()
+
+        with engine.begin() as connection:
+            assert "role" not in {c["name"] for c in inspect(connection).get_columns("users")}
+            # A person behind every account; the applicant keeps theirs, the walk-in stays unlinked.
+            people = rows(connection, "SELECT id, user_id, full_name, nik_hash FROM people ORDER BY id")
+            assert people[:2] == [(1, 1, "Orang 1", "hash1"), (2, None, "Orang 2", "hash2")]
+            assert sorted((user_id, name, nik) for _, user_id, name, nik in people[2:]) == [
+                (uid, f"Nama {role}", None)
+                for uid, role in [
+                    (2, "applicant"),
+                    (3, "agency_officer"),
+                    (4, "board_admin"),
+                    (5, "training_officer"),
+                    (6, "ministry_admin"),
+                ]
+            ]
+            assert rows(connection, "SELECT province_code, regency_code FROM people WHERE id IN (1, 2)") == [
+                ("32", "32.04"),
+                ("32", "32.04"),
+            ]
+            # One grant per user, with the scope the role needs.
+            assert rows(
+                connection,
+                "SELECT user_id, role, region_code, certification_body_code, training_provider_code, "
+                "revoked_at FROM role_grants ORDER BY user_id",
+            ) == [
+                (1, "applicant", None, None, None, None),
+                (2, "applicant", None, None, None, None),
+                (3, "agency_officer", "32.04", None, None, None),
+                (4, "board_admin", None, "LSPS", None, None),
+                (5, "training_officer", None, None, "BELUM-DITETAPKAN", None),
+                (6, "ministry_admin", None, None, None, None),
+            ]
+            assert rows(
+                connection, "SELECT active FROM training_providers WHERE code = 'BELUM-DITETAPKAN'"
+            ) == [(False,)]
+            assert rows(
+                connection, "SELECT id, province_code, regency_code FROM registrations ORDER BY id"
+            ) == [
+                (1, "32", "32.04"),
+                (2, "33", "33.74"),
+            ]
+            assert rows(connection, "SELECT series, scope_kind, pattern FROM number_patterns") == [
+                ("registration", "", "{seq:06d}/REG/{province}/{roman_month}/{year}")
+            ]
+            # The province counter goes on from the old yearly one: no number is handed out twice.
+            assert rows(
+                connection, "SELECT last_value FROM number_series WHERE key = 'registration/32/2026'"
+            ) == [(7,)]
+            # After the upgrade: the officer also becomes an applicant; the board admin's grant is
+            # revoked and replaced by an assessor grant.
+            connection.execute(
+                text(f"INSERT INTO role_grants (user_id, role, granted_at) VALUES (3, 'applicant', {T})")
+            )
+            connection.execute(text(f"UPDATE role_grants SET revoked_at = {T} WHERE user_id = 4"))
+            connection.execute(
+                text(
+                    "INSERT INTO role_grants (user_id, role, certification_body_code, granted_at) "
+                    f"VALUES (4, 'assessor', 'LSPS', {T})"
+                )
+            )
+
+        flask_migrate.downgrade(revision=BEFORE_0007)
+
+        with engine.connect() as connection:
+            assert rows(
+                connection, "SELECT id, role, region_code, certification_body_code FROM users ORDER BY id"
+            ) == [
+                (1, "applicant", None, None),
+                (2, "applicant", None, None),
+                (3, "agency_officer", "32.04", None),  # the first grant
+                (4, "assessor", None, "LSPS"),  # the first active grant
+                (5, "training_officer", None, None),
+                (6, "ministry_admin", None, None),
+            ]
+            # Persons without a profile go again; the applicant's profile and the walk-in stay.
+            assert rows(connection, "SELECT id, user_id FROM people ORDER BY id") == [(1, 1), (2, None)]
+            assert "province_code" not in {
+                c["name"] for c in inspect(connection).get_columns("registrations")
+            }
+            assert "role_grants" not in inspect(connection).get_table_names()
+            assert rows(connection, "SELECT key, last_value FROM number_series") == [("registration/2026", 7)]
         flask_migrate.downgrade(revision="base")

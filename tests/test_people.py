@@ -22,6 +22,21 @@ def person_of(app, user_id):
         return person
 
 
+def profile_of(app, user_id):
+    """The account's person once its applicant profile is complete (every account has a person)."""
+    from app.people.services import profile_complete
+
+    person = person_of(app, user_id)
+    return person if profile_complete(person) else None
+
+
+def test_every_account_has_a_person_whose_profile_starts_empty(app, make_user):
+    applicant = make_user(Role.APPLICANT)
+    person = person_of(app, applicant.id)
+    assert person is not None and person.nik_hash is None and person.village_code is None
+    assert profile_of(app, applicant.id) is None
+
+
 def events(app, action, object_id=None):
     with app.app_context():
         stmt = select(AuditEvent).where(AuditEvent.action == action)
@@ -74,7 +89,7 @@ def test_wrong_input_gets_indonesian_messages_and_keeps_what_was_typed(app, clie
     assert "Tanggal tidak valid" in html
     assert "Isi 1–3 angka" in html
     assert 'value="Rina Marlina"' in html and 'value="Jl. Kenanga 9"' in html
-    assert person_of(app, user.id) is None
+    assert profile_of(app, user.id) is None
     # With the form-level fields right, the identity rules speak.
     response = client.post("/profil/ubah", data=profile_form_data(nik="32041212089", phone="12345"))
     html = response.get_data(as_text=True)
@@ -112,7 +127,7 @@ def test_region_picker_refresh_without_javascript_keeps_input(app, client, logge
     assert 'value="Tanpa JS"' in html
     assert 'value="33.74"' in html  # Kota Semarang now offered at the regency level
     assert "Wajib diisi" not in html  # a refresh is not a submission
-    assert person_of(app, user.id) is None
+    assert profile_of(app, user.id) is None
 
 
 def test_civil_servant_needs_nip_and_post(client, logged_in):
@@ -152,7 +167,7 @@ def test_an_existing_nik_is_not_duplicated(app, client, logged_in):
     user = logged_in()
     html = client.post("/profil/ubah", data=profile_form_data(nik=nik)).get_data(as_text=True)
     assert "NIK ini sudah terdaftar. Hubungi Dinas Sosial" in html
-    assert person_of(app, user.id) is None
+    assert profile_of(app, user.id) is None
 
 
 def test_officer_entering_an_existing_nik_is_shown_the_existing_record(app, client, logged_in):

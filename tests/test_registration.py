@@ -510,7 +510,12 @@ def test_applicant_edits_a_returned_registration_an_officer_entered(app, client)
         services.decide(registration, Action.RETURN, officer, "Lengkapi jenis relawan yang benar")
         rid = registration.id
         # Later the person has an account of their own (the service refuses an officer registering
-        # an account holder, so the link comes after the officer's part).
+        # an account holder, so the link comes after the officer's part). Every account is created
+        # with a bare person; linking the walk-in record replaces it.
+        bare = db.session.scalar(select(Person).where(Person.user_id == user.id))
+        if bare is not None:
+            db.session.delete(bare)
+            db.session.flush()
         person.user_id = user.id
         db.session.commit()
     login(client, user)

@@ -1,4 +1,5 @@
-"""Deny by default, proven: every registered route is walked against every role (anonymous included).
+"""Deny by default, proven: every registered route is walked against every role (anonymous included),
+and against users holding two grants (their union of roles, nothing more).
 
 For each rule of the URL map and each of its methods, a client signed in as a fresh user of the role
 sends a request with dummy URL values. A role that may not open the endpoint (per
@@ -62,7 +63,15 @@ def dummy_url(rule) -> str:
     return built[1]
 
 
-def probes(app: Flask, role: Role | None, only: set[str] | None = None) -> list[Probe]:
+# Users holding two grants: they may open what either role may open, and nothing else.
+ROLE_PAIRS = [
+    (Role.TRAINING_OFFICER, Role.APPLICANT),
+    (Role.AGENCY_OFFICER, Role.APPLICANT),
+    (Role.ASSESSOR, Role.BOARD_ADMIN),
+]
+
+
+def probes(app: Flask, role: Role | None, only: set[str] | None = None, also: tuple = ()) -> list[Probe]:
     """What to send and what to expect, decided in a request context that closes before any request."""
     result = []
     with app.test_request_context():
@@ -76,19 +85,19 @@ def probes(app: Flask, role: Role | None, only: set[str] | None = None) -> list[
                         method=method,
                         url=dummy_url(rule),
                         public=rule.endpoint in PUBLIC_ENDPOINTS,
-                        may_open=role_may_open(role, rule.endpoint),
+                        may_open=any(role_may_open(r, rule.endpoint) for r in (role, *also)),
                     )
                 )
     return result
 
 
-def signed_in_client(app: Flask, role: Role | None):
+def signed_in_client(app: Flask, role: Role | None, also: tuple = ()):
     """A client for the role (one per walk), and a function that signs it in again if a route
     (logout, say) ended its session."""
     client = app.test_client()
     if role is None:
         return client, lambda: False
-    user = create_user(app, role)
+    user = create_user(app, role, also=also)
     assert login(client, user).status_code == 302
 
     def keep_signed_in() -> bool:
@@ -109,12 +118,13 @@ def sends_to_login(response) -> bool:
     )
 
 
-def walk(app: Flask, role: Role | None, only: set[str] | None = None) -> list[str]:
-    """Send every probe as the role; return one line per answer that breaks the access rules."""
-    client, keep_signed_in = signed_in_client(app, role)
-    who = "anonymous" if role is None else str(role)
+def walk(app: Flask, role: Role | None, only: set[str] | None = None, also: tuple = ()) -> list[str]:
+    """Send every probe as the role (plus the `also` grants); return one line per answer that breaks
+    the access rules."""
+    client, keep_signed_in = signed_in_client(app, role, also)
+    who = "anonymous" if role is None else "+".join(str(r) for r in (role, *also))
     problems = []
-    for probe in probes(app, role, only):
+    for probe in probes(app, role, only, also):
         response = client.open(probe.url, method=probe.method)
         status = response.status_code
         signed_out = keep_signed_in()
@@ -139,6 +149,28 @@ def walk(app: Flask, role: Role | None, only: set[str] | None = None) -> list[st
 def test_every_route_lets_in_only_the_declared_roles(app, role):
     problems = walk(app, role)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("pair", ROLE_PAIRS, ids=lambda p: "+".join(map(str, p)))
+def test_a_user_with_two_grants_gets_the_union_of_both_and_nothing_more(app, pair):
+    problems = walk(app, pair[0], also=pair[1:])
+    assert not problems, "\n".join(problems)
+
+
+def test_two_grants_show_both_menus(app):
+    client = app.test_client()
+    user = create_user(app, Role.TRAINING_OFFICER, also=(Role.APPLICANT,))
+    login(client, user)
+    html = client.get("/dasbor").get_data(as_text=True)
+    for label in ("Profil saya", "Pendaftaran saya", "Penyelenggara Diklat", "Pemohon"):
+        assert label in html, label
+    for label in ("Antrean verifikasi", "Akun staf", "Input pendaftaran langsung"):
+        assert label not in html, label
+    # The union really is wider than either role alone, and no wider.
+    with app.test_request_context():
+        assert role_may_open(Role.APPLICANT, "people.profile")
+        assert not role_may_open(Role.TRAINING_OFFICER, "people.profile")
+        assert not role_may_open(Role.APPLICANT, "registration.queue")
 
 
 def test_the_walk_covers_every_route_and_method(app):

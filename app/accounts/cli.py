@@ -23,9 +23,10 @@ demo_cli = UnitOfWorkGroup("demo", help="Demo data for development (refused in p
 @click.option("--role", type=click.Choice([str(r) for r in Role if r != Role.APPLICANT]), required=True)
 @click.option("--region", "region_code", help="Region code for agency officers, e.g. 32 or 32.04.")
 @click.option("--body", "body_code", help="Certification body code: LSPS or LSPENSOS.")
+@click.option("--provider", "provider_code", help="Training provider code, e.g. BBPPKS-BANDUNG.")
 @click.option("--password", help="Set a password now; without it an invitation link is e-mailed.")
-def users_create(email, full_name, role, region_code, body_code, password) -> None:
-    """Create a staff account."""
+def users_create(email, full_name, role, region_code, body_code, provider_code, password) -> None:
+    """Create a staff account (with its person and its first role grant)."""
     try:
         user = services.create_staff(
             email=email,
@@ -33,11 +34,12 @@ def users_create(email, full_name, role, region_code, body_code, password) -> No
             role=Role(role),
             region_code=region_code,
             body_code=body_code,
+            provider_code=provider_code,
             password=password,
         )
     except DomainError as error:
         raise click.ClickException(str(error.message)) from error
-    click.echo(f"created user {user.id}: {user.email} ({user.role})")
+    click.echo(f"created user {user.id}: {user.email} ({role})")
 
 
 @users_cli.command("set-active")
@@ -55,10 +57,11 @@ def users_set_active(email: str, active: bool) -> None:
 @users_cli.command("list")
 def users_list() -> None:
     for user in db.session.scalars(select(User).order_by(User.id)):
-        scope = user.region_code or user.certification_body_code or "-"
-        click.echo(
-            f"{user.id}\t{user.email}\t{user.role}\t{scope}\t{'active' if user.active else 'inactive'}"
+        grants = ",".join(
+            f"{grant.role}:{grant.scope_code}" if grant.scope_code else str(grant.role)
+            for grant in user.active_grants
         )
+        click.echo(f"{user.id}\t{user.email}\t{grants or '-'}\t{'active' if user.active else 'inactive'}")
 
 
 DEMO_PASSWORD = "demo-sdm-kesos"  # noqa: S105 - development-only, refused in production
@@ -90,7 +93,7 @@ DEMO_ACCOUNTS = [
         "Penyelenggara Diklat BBPPKS",
         Role.TRAINING_OFFICER,
         None,
-        None,
+        "BBPPKS-BANDUNG",
     ),
     ("lsps@demo.kemensos.go.id", "Admin LSPS", Role.BOARD_ADMIN, None, "LSPS"),
     ("asesor@demo.kemensos.go.id", "Asesor LSPS", Role.ASSESSOR, None, "LSPS"),
@@ -103,14 +106,15 @@ def demo_accounts() -> None:
     """Create one demo account per role (idempotent) and print the credentials."""
     if not current_app.config.get("DEMO_ACCOUNTS_ALLOWED"):
         raise click.ClickException("demo accounts are refused in this configuration")
-    for email, name, role, region, body in DEMO_ACCOUNTS:
+    for email, name, role, region, scope in DEMO_ACCOUNTS:
         if services.find_by_email(email) is None:
             services.create_staff(
                 email=email,
                 full_name=name,
                 role=role,
                 region_code=region,
-                body_code=body,
+                body_code=scope if Role(role).needs_body else None,
+                provider_code=scope if Role(role).needs_provider else None,
                 password=DEMO_PASSWORD,
             )
     applicant_email, applicant_name = DEMO_APPLICANT

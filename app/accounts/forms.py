@@ -5,7 +5,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import Length
 
 from app.accounts.services import MIN_PASSWORD_LENGTH
-from app.core.forms import AppForm, max_length, required, same_as, valid_email
+from app.core.forms import AppForm, DateField, max_length, optional, required, same_as, valid_email
 from app.core.roles import STAFF_ROLES
 from app.reference.fields import RegionField
 from app.reference.models import PROVINCE, REGENCY
@@ -54,13 +54,13 @@ class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField(_l("Kata sandi saat ini"), validators=[required()])
 
 
-def role_choices():
-    return [(str(role), role.label) for role in STAFF_ROLES]
+def role_choices(roles=STAFF_ROLES):
+    return [(str(role), role.label) for role in roles]
 
 
-class StaffForm(AppForm):
-    full_name = StringField(_l("Nama lengkap"), validators=[required(), max_length(200)])
-    email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
+class GrantForm(AppForm):
+    """A role with its scope: the first grant of a new staff account, or one more grant."""
+
     role = SelectField(_l("Peran"), validators=[required()])
     region_code = RegionField(
         _l("Wilayah kerja"),
@@ -68,4 +68,39 @@ class StaffForm(AppForm):
         max_level=REGENCY,
         description=_l("Wajib untuk petugas Dinas Sosial: satu provinsi atau kabupaten/kota."),
     )
-    body_code = SelectField(_l("Lembaga sertifikasi"))
+    body_code = SelectField(
+        _l("Lembaga sertifikasi"),
+        default="",
+        description=_l("Wajib untuk admin lembaga sertifikasi dan asesor."),
+    )
+    provider_code = SelectField(
+        _l("Penyelenggara diklat"), default="", description=_l("Wajib untuk penyelenggara diklat.")
+    )
+
+
+class StaffForm(GrantForm):
+    full_name = StringField(_l("Nama lengkap"), validators=[required(), max_length(200)])
+    email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
+
+
+class StaffEditForm(AppForm):
+    full_name = StringField(_l("Nama lengkap"), validators=[required(), max_length(200)])
+
+
+class MembershipForm(AppForm):
+    institution_id = SelectField(_l("Lembaga"), validators=[required()])
+    position = StringField(_l("Jabatan"), validators=[optional(), max_length(200)])
+    started_on = DateField(_l("Mulai"), validators=[required()])
+    ended_on = DateField(
+        _l("Selesai"), validators=[optional()], description=_l("Kosongkan bila masih bekerja di sana.")
+    )
+
+
+class InstitutionForm(AppForm):
+    name = StringField(_l("Nama lembaga"), validators=[required(), max_length(200)])
+    kind = SelectField(_l("Jenis"), validators=[required()])
+    region_code = RegionField(_l("Wilayah"), min_level=PROVINCE, max_level=REGENCY)
+
+
+class NumberPatternForm(AppForm):
+    pattern = StringField(_l("Pola nomor"), validators=[required(), max_length(120)])

@@ -12,15 +12,16 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import tokens
-from app.accounts.models import User, new_session_token
+from app.accounts.models import RoleGrant, User, new_session_token
 from app.core import audit, mail
 from app.core.audit import record_regardless
 from app.core.errors import DomainError
 from app.core.models import utcnow
-from app.core.roles import Role
+from app.core.roles import STAFF_ROLES, Role
 from app.core.urls import external_url
 from app.extensions import db
-from app.reference.models import PROVINCE, REGENCY, CertificationBody, Region
+from app.people.services import create_account_person, person_of_user, profile_complete
+from app.reference.models import PROVINCE, REGENCY, CertificationBody, Region, TrainingProvider
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -67,10 +68,12 @@ def sign_up(full_name: str, email: str, password: str) -> User | None:
             reset_url=external_url("accounts.forgot_password"),
         )
         return None
-    user = User(email=email, full_name=full_name.strip(), role=Role.APPLICANT)
+    user = User(email=email, full_name=full_name.strip())
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    _add_grant(user, Role.APPLICANT, actor=user)
+    create_account_person(user, actor=user)
     audit.record(
         "account.signed_up",
         object_type="user",
@@ -82,14 +85,22 @@ def sign_up(full_name: str, email: str, password: str) -> User | None:
     return user
 
 
+def _mail_link(user: User, salt: str, secret: str, endpoint: str, subject, template: str, url_name: str):
+    """Mail the user a signed link: a token bound to `secret` (their e-mail or password hash, so the
+    link dies when that changes), opened at `endpoint`."""
+    token = tokens.make_token(salt, user.id, secret)
+    mail.send(user.email, subject, template, user=user, **{url_name: external_url(endpoint, token=token)})
+
+
 def send_verification(user: User) -> None:
-    token = tokens.make_token(tokens.VERIFY_SALT, user.id, user.email)
-    mail.send(
+    _mail_link(
+        user,
+        tokens.VERIFY_SALT,
         user.email,
+        "accounts.verify_email",
         _l("Verifikasi e-mail akun SDM Kesos Anda"),
         "verify_email",
-        user=user,
-        verify_url=external_url("accounts.verify_email", token=token),
+        "verify_url",
     )
 
 
@@ -154,13 +165,14 @@ def request_password_reset(email: str) -> None:
     user = find_by_email(email)
     if user is None or not user.active:
         return
-    token = tokens.make_token(tokens.RESET_SALT, user.id, user.password_hash)
-    mail.send(
-        user.email,
+    _mail_link(
+        user,
+        tokens.RESET_SALT,
+        user.password_hash,
+        "accounts.reset_password",
         _l("Atur ulang kata sandi SDM Kesos"),
         "reset_password",
-        user=user,
-        reset_url=external_url("accounts.reset_password", token=token),
+        "reset_url",
     )
     audit.record("account.password_reset_requested", object_type="user", object_id=user.id)
 
@@ -197,7 +209,10 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 # --- Staff administration (ministry admin, CLI) -------------------------------------------------
 
 
-def _check_scope(role: Role, region_code: str | None, body_code: str | None) -> None:
+def check_grant_scope(
+    role: Role, region_code: str | None, body_code: str | None, provider_code: str | None
+) -> None:
+    """Each role has exactly the scope it needs (roles.SCOPE_OF_ROLE); the database checks it too."""
     if role.needs_region:
         region = db.session.get(Region, region_code) if region_code else None
         if region is None or region.level not in (PROVINCE, REGENCY):
@@ -218,6 +233,92 @@ def _check_scope(role: Role, region_code: str | None, body_code: str | None) -> 
             _l("Hanya admin lembaga dan asesor yang terikat pada lembaga sertifikasi."),
             field="body_code",
         )
+    if role.needs_provider:
+        provider = db.session.get(TrainingProvider, provider_code) if provider_code else None
+        if provider is None or not provider.active:
+            raise AccountError(
+                _l("Penyelenggara diklat harus terikat pada satu lembaga penyelenggara diklat."),
+                field="provider_code",
+            )
+    elif provider_code:
+        raise AccountError(
+            _l("Hanya penyelenggara diklat yang terikat pada lembaga penyelenggara diklat."),
+            field="provider_code",
+        )
+
+
+def _add_grant(
+    user: User,
+    role: Role,
+    *,
+    region_code: str | None = None,
+    body_code: str | None = None,
+    provider_code: str | None = None,
+    actor: User | None = None,
+) -> RoleGrant:
+    grant = RoleGrant(
+        user_id=user.id,
+        role=role,
+        region_code=region_code,
+        certification_body_code=body_code,
+        training_provider_code=provider_code,
+        granted_at=utcnow(),
+        granted_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(grant)
+    db.session.flush()
+    db.session.expire(user, ["grants", "active_grants"])
+    audit.record("role.granted", object_type="user", object_id=user.id, after=grant.audit_view(), actor=actor)
+    return grant
+
+
+def grant_role(
+    user: User,
+    role: Role,
+    *,
+    region_code: str | None = None,
+    body_code: str | None = None,
+    provider_code: str | None = None,
+    actor: User | None = None,
+) -> RoleGrant:
+    """Give an account one more role with its scope. It takes effect on the user's next request
+    (grants are read per request); the open sessions go on."""
+    role = Role(role)
+    region_code, body_code, provider_code = region_code or None, body_code or None, provider_code or None
+    check_grant_scope(role, region_code, body_code, provider_code)
+    scope = (region_code, body_code, provider_code)
+    for grant in user.grants_for(role):
+        if (grant.region_code, grant.certification_body_code, grant.training_provider_code) == scope:
+            raise AccountError(
+                _l("Akun ini sudah memegang peran ini dengan cakupan yang sama."), field="role"
+            )
+    return _add_grant(
+        user, role, region_code=region_code, body_code=body_code, provider_code=provider_code, actor=actor
+    )
+
+
+def revoke_grant(grant: RoleGrant, actor: User | None = None) -> None:
+    """End a grant at once: the user's sessions end (token rotated) and their next sign-in has the
+    remaining roles only."""
+    if grant.revoked_at is not None:
+        return
+    if actor is not None and actor.id == grant.user_id and grant.role == Role.MINISTRY_ADMIN:
+        raise AccountError(_l("Anda tidak dapat mencabut peran admin Kemensos Anda sendiri."))
+    user = db.session.get(User, grant.user_id)
+    before = grant.audit_view()
+    grant.revoked_at = utcnow()
+    grant.revoked_by_id = getattr(actor, "id", None)
+    user.session_token = new_session_token()
+    db.session.flush()
+    db.session.expire(user, ["grants", "active_grants"])
+    audit.record(
+        "role.revoked",
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after=grant.audit_view(),
+        actor=actor,
+    )
 
 
 def create_staff(
@@ -227,25 +328,21 @@ def create_staff(
     role: Role,
     region_code: str | None = None,
     body_code: str | None = None,
+    provider_code: str | None = None,
     password: str | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a verified staff account. Without a password, the new user gets a link to set one."""
+    """Create a verified staff account, its person and its first grant. Without a password, the new
+    user gets a link to set one."""
     email = normalize_email(email)
     role = Role(role)
+    if role not in STAFF_ROLES:
+        raise AccountError(_l("Pilih peran staf."), field="role")
     if find_by_email(email) is not None:
         raise AccountError(_l("E-mail ini sudah dipakai akun lain."), field="email")
-    region_code = region_code or None
-    body_code = body_code or None
-    _check_scope(role, region_code, body_code)
-    user = User(
-        email=email,
-        full_name=full_name.strip(),
-        role=role,
-        region_code=region_code,
-        certification_body_code=body_code,
-        email_verified_at=utcnow(),
-    )
+    region_code, body_code, provider_code = region_code or None, body_code or None, provider_code or None
+    check_grant_scope(role, region_code, body_code, provider_code)
+    user = User(email=email, full_name=full_name.strip(), email_verified_at=utcnow())
     if password:
         check_password_rules(password, email)
         user.set_password(password)
@@ -253,43 +350,33 @@ def create_staff(
         user.set_password(new_session_token() + new_session_token())  # unusable until reset
     db.session.add(user)
     db.session.flush()
+    _add_grant(
+        user, role, region_code=region_code, body_code=body_code, provider_code=provider_code, actor=actor
+    )
+    create_account_person(user, actor=actor)
     audit.record("staff.created", object_type="user", object_id=user.id, after=user.audit_view(), actor=actor)
     if not password:
-        token = tokens.make_token(tokens.INVITE_SALT, user.id, user.password_hash)
-        mail.send(
-            user.email,
+        _mail_link(
+            user,
+            tokens.INVITE_SALT,
+            user.password_hash,
+            "accounts.reset_password",
             _l("Akun SDM Kesos Anda telah dibuat"),
             "staff_invitation",
-            user=user,
-            reset_url=external_url("accounts.reset_password", token=token),
+            "reset_url",
         )
     return user
 
 
-def update_staff(
-    user: User,
-    *,
-    full_name: str,
-    role: Role,
-    region_code: str | None,
-    body_code: str | None,
-    actor: User | None = None,
-) -> None:
-    if user.role == Role.APPLICANT:
+def update_staff(user: User, *, full_name: str, actor: User | None = None) -> None:
+    """Edit a staff account's name (roles change through grant_role / revoke_grant)."""
+    if not user.is_staff:
         raise AccountError(_l("Akun pemohon tidak diubah dari sini."))
-    role = Role(role)
-    region_code = region_code or None
-    body_code = body_code or None
-    _check_scope(role, region_code, body_code)
     before = user.audit_view()
     user.full_name = full_name.strip()
-    if (role, region_code, body_code) != (
-        user.role,
-        user.region_code,
-        user.certification_body_code,
-    ):
-        user.session_token = new_session_token()  # a changed scope takes effect at once
-    user.role, user.region_code, user.certification_body_code = role, region_code, body_code
+    person = person_of_user(user.id)
+    if person is not None and not profile_complete(person):
+        person.full_name = user.full_name  # a staff person without an applicant profile follows the account
     audit.record(
         "staff.updated",
         object_type="user",

@@ -229,7 +229,7 @@ def percent(done: int, total: int) -> int:
 
 def can_follow_job(user: Any, record: Job) -> bool:
     """The person who started a job follows it; so do ministry admins."""
-    if user.role == Role.MINISTRY_ADMIN:
+    if user.has_role(Role.MINISTRY_ADMIN):
         return True
     return record.created_by_id is not None and record.created_by_id == user.id
 

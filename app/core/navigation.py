@@ -1,5 +1,5 @@
-"""The main menu. Each entry shows only to roles that may open its endpoint, so the menu and the
-access rules cannot disagree."""
+"""The main menu. Each entry shows when one of the user's roles may open its endpoint (the union of
+their grants, as enforce_access decides), so the menu and the access rules cannot disagree."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ MENU = [
     ("registration.queue", _l("Antrean verifikasi")),
     ("people.walk_in_person", _l("Input pendaftaran langsung")),
     ("admin.staff_list", _l("Akun staf")),
+    ("admin.institutions", _l("Lembaga")),
+    ("admin.number_patterns", _l("Pola nomor")),
     ("admin.audit_log", _l("Jejak audit")),
     ("admin.mail_list", _l("Surel keluar")),
 ]
@@ -24,7 +26,7 @@ MENU = [
 def nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
-    return [(endpoint, label) for endpoint, label in MENU if role_may_open(current_user.role, endpoint)]
+    return [(endpoint, label) for endpoint, label in MENU if role_may_open(current_user, endpoint)]
 
 
 def page_url(number: int) -> str:

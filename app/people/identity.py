@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -177,6 +178,41 @@ def _nik_century_year(yy: int, month: int, day: int, today: date) -> int:
     return year
 
 
+class _DigitMessages(NamedTuple):
+    empty: object
+    not_digits: object
+    wrong_length: Callable[[int], object]
+
+
+_NIK_MESSAGES = _DigitMessages(
+    _l("NIK wajib diisi."),
+    _l("NIK hanya boleh berisi angka."),
+    lambda n: _l(
+        "NIK harus terdiri dari %(expected)s digit (saat ini %(n)s digit).", expected=NIK_LENGTH, n=n
+    ),
+)
+_NIP_MESSAGES = _DigitMessages(
+    _l("NIP wajib diisi."),
+    _l("NIP hanya boleh berisi angka."),
+    lambda n: _l(
+        "NIP harus terdiri dari %(expected)s digit (saat ini %(n)s digit).", expected=NIP_LENGTH, n=n
+    ),
+)
+
+
+def _digits_prelude(raw: str, length: int, messages: _DigitMessages) -> tuple[str, IdentityCheck | None]:
+    """What NIK and NIP checks share: strip the separators people type, then require ASCII digits of
+    the exact length. Returns the stripped value and, when it fails, the refusing result."""
+    value = _strip_separators(raw)
+    if not value:
+        return value, IdentityCheck(value=None, errors=[messages.empty])
+    if not _ASCII_DIGITS.fullmatch(value):
+        return value, IdentityCheck(value=None, errors=[messages.not_digits])
+    if len(value) != length:
+        return value, IdentityCheck(value=None, errors=[messages.wrong_length(len(value))])
+    return value, None
+
+
 def check_nik(
     raw: str,
     *,
@@ -194,23 +230,9 @@ def check_nik(
     """
     today = today or _today()
     entered_sex = _normalize_sex(sex)
-    nik = normalize_nik(raw)
-
-    if not nik:
-        return IdentityCheck(value=None, errors=[_l("NIK wajib diisi.")])
-    if not _ASCII_DIGITS.fullmatch(nik):
-        return IdentityCheck(value=None, errors=[_l("NIK hanya boleh berisi angka.")])
-    if len(nik) != NIK_LENGTH:
-        return IdentityCheck(
-            value=None,
-            errors=[
-                _l(
-                    "NIK harus terdiri dari %(expected)s digit (saat ini %(n)s digit).",
-                    expected=NIK_LENGTH,
-                    n=len(nik),
-                )
-            ],
-        )
+    nik, refused = _digits_prelude(raw, NIK_LENGTH, _NIK_MESSAGES)
+    if refused is not None:
+        return refused
 
     result = IdentityCheck(value=nik)
     province_code = nik[0:2]
@@ -338,23 +360,9 @@ def check_nip(
     """
     today = today or _today()
     entered_sex = _normalize_sex(sex)
-    nip = normalize_nip(raw)
-
-    if not nip:
-        return IdentityCheck(value=None, errors=[_l("NIP wajib diisi.")])
-    if not _ASCII_DIGITS.fullmatch(nip):
-        return IdentityCheck(value=None, errors=[_l("NIP hanya boleh berisi angka.")])
-    if len(nip) != NIP_LENGTH:
-        return IdentityCheck(
-            value=None,
-            errors=[
-                _l(
-                    "NIP harus terdiri dari %(expected)s digit (saat ini %(n)s digit).",
-                    expected=NIP_LENGTH,
-                    n=len(nip),
-                )
-            ],
-        )
+    nip, refused = _digits_prelude(raw, NIP_LENGTH, _NIP_MESSAGES)
+    if refused is not None:
+        return refused
 
     result = IdentityCheck(value=nip)
     birth_code, appointment_code, sex_code, serial = nip[0:8], nip[8:14], nip[14], nip[15:18]

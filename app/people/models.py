@@ -1,6 +1,8 @@
 """A person's identity profile, kept once and reused by every registration, training and exam.
 
-A person may have an account (an applicant) or not (a walk-in entered by an agency officer). NIK is
+Every account has a person (people.user_id, unique): applicants, and staff too (whose NIK and
+applicant profile fields may stay empty). A person may also have no account (a walk-in entered by an
+agency officer). An applicant's profile is complete when services.profile_complete says so. NIK is
 unique per person: stored encrypted, with a keyed hash for uniqueness and lookup, and a masked copy for
 display (3204********0001).
 """
@@ -10,13 +12,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.accounts.models import User
 from app.core import crypto
 from app.core.models import TimestampMixin
 from app.extensions import db
-from app.reference.models import EducationLevel, Region, Religion
+from app.reference.models import EducationLevel, Region, Religion, province_of, regency_of
 
 
 class Person(TimestampMixin, db.Model):
@@ -24,20 +26,23 @@ class Person(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
-    nik_encrypted: Mapped[str] = mapped_column(Text)
-    nik_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    nik_masked: Mapped[str] = mapped_column(String(16))
+    nik_encrypted: Mapped[str | None] = mapped_column(Text)
+    nik_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    nik_masked: Mapped[str | None] = mapped_column(String(16))
     full_name: Mapped[str] = mapped_column(String(200))
-    birth_place: Mapped[str] = mapped_column(String(120))
-    birth_date: Mapped[date]
-    sex: Mapped[str] = mapped_column(String(1))  # L / P
-    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
-    street: Mapped[str] = mapped_column(String(255))
-    rt: Mapped[str] = mapped_column(String(3))
-    rw: Mapped[str] = mapped_column(String(3))
-    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    birth_place: Mapped[str | None] = mapped_column(String(120))
+    birth_date: Mapped[date | None]
+    sex: Mapped[str | None] = mapped_column(String(1))  # L / P
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    # Derived from village_code (see _derive_region) so jurisdiction filters compare with "=".
+    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    regency_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    street: Mapped[str | None] = mapped_column(String(255))
+    rt: Mapped[str | None] = mapped_column(String(3))
+    rw: Mapped[str | None] = mapped_column(String(3))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     email: Mapped[str | None] = mapped_column(String(255))
-    education_level_code: Mapped[str] = mapped_column(ForeignKey("education_levels.code"))
+    education_level_code: Mapped[str | None] = mapped_column(ForeignKey("education_levels.code"))
     education_field: Mapped[str | None] = mapped_column(String(200))
     religion_code: Mapped[str | None] = mapped_column(ForeignKey("religions.code"))
     # Civil servants (ASN)
@@ -51,14 +56,19 @@ class Person(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
-    village: Mapped[Region] = relationship()
-    education_level: Mapped[EducationLevel] = relationship()
+    village: Mapped[Region | None] = relationship()
+    education_level: Mapped[EducationLevel | None] = relationship()
     religion: Mapped[Religion | None] = relationship()
 
+    @validates("village_code")
+    def _derive_region(self, _key: str, code: str | None) -> str | None:
+        self.province_code, self.regency_code = province_of(code), regency_of(code)
+        return code
+
     @property
-    def nik(self) -> str:
+    def nik(self) -> str | None:
         """The full NIK. Showing it to anyone but the person is audited (people.services.reveal_nik)."""
-        return crypto.decrypt(self.nik_encrypted)
+        return crypto.decrypt(self.nik_encrypted) if self.nik_encrypted else None
 
     def audit_view(self) -> dict:
         """The profile as the audit trail records it: NIK masked, never in full."""

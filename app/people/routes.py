@@ -29,12 +29,14 @@ OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
 
 
 def own_person() -> Person | None:
-    return db.session.scalar(select(Person).where(Person.user_id == current_user.id))
+    """The signed-in user's person (every account has one; its applicant profile may be empty:
+    check services.profile_complete)."""
+    return services.person_of_user(current_user.id)
 
 
 def profile_form(person: Person | None = None) -> ProfileForm:
     form = ProfileForm(obj=person)
-    if person is not None:
+    if person is not None and person.nik_hash is not None:
         # Never echo the full NIK into a page; left blank, the stored NIK is kept.
         form.nik.validators = [optional(), max_length(24)]
         form.nik.flags.required = False
@@ -49,7 +51,7 @@ def profile_form(person: Person | None = None) -> ProfileForm:
 
 def profile_data(form: ProfileForm, person: Person | None) -> services.ProfileData:
     values = {name: form[name].data for name in services.ProfileData.__dataclass_fields__}
-    if person is not None and not (values["nik"] or "").strip():
+    if person is not None and person.nik_hash is not None and not (values["nik"] or "").strip():
         values["nik"] = person.nik  # left blank on edit: keep the stored NIK
     for name in ("email", "education_field", "religion_code", "nip", "asn_type"):
         values[name] = (values[name] or "").strip() or None
@@ -60,7 +62,7 @@ def profile_data(form: ProfileForm, person: Person | None) -> services.ProfileDa
 @allow(Role.APPLICANT)
 def profile():
     person = own_person()
-    if person is None:
+    if not services.profile_complete(person):
         return redirect(url_for("people.edit_profile"))
     return render_template("people/profile.html", person=person, action_form=ActionForm())
 
@@ -69,6 +71,8 @@ def profile():
 @allow(Role.APPLICANT)
 def edit_profile():
     person = own_person()
+    if not services.profile_complete(person):
+        person = None  # the account's bare person: the applicant profile is filled in here
     form = profile_form(person)
     if person is None and not form.is_submitted():
         form.full_name.data, form.email.data = current_user.full_name, current_user.email
@@ -89,7 +93,7 @@ def edit_profile():
 @allow(Role.APPLICANT)
 def reveal_own_nik():
     person = own_person()
-    if person is None:
+    if not services.profile_complete(person):
         return redirect(url_for("people.edit_profile"))
     nik = services.reveal_nik(person, current_user)
     return render_template("people/profile.html", person=person, revealed_nik=nik, action_form=ActionForm())
@@ -99,7 +103,7 @@ def reveal_own_nik():
 @allow(Role.APPLICANT)
 def export_data():
     person = own_person()
-    if person is None:
+    if not services.profile_complete(person):
         return redirect(url_for("people.edit_profile"))
     data = services.export_person_data(person)
     audit.record("person.exported", object_type="person", object_id=person.id, actor=current_user)

@@ -14,7 +14,7 @@ from app.core.errors import DomainError
 from app.extensions import db
 from app.people.identity import check_nik, check_nip, mask_nik, normalize_nik, parse_phone
 from app.people.models import Person
-from app.reference.models import PROVINCE, VILLAGE, Region
+from app.reference.models import PROVINCE, VILLAGE, Region, province_of, regency_of
 
 
 @dataclass
@@ -48,6 +48,52 @@ class DuplicateNik(DomainError):
     def __init__(self, message, existing: Person):
         super().__init__(message, field="nik")
         self.existing = existing
+
+
+# What an applicant's profile must hold before they register (staff persons may lack all of it).
+APPLICANT_PROFILE_FIELDS = (
+    "nik_hash",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "village_code",
+    "street",
+    "rt",
+    "rw",
+    "phone",
+    "education_level_code",
+)
+
+
+def profile_complete(person: Person | None) -> bool:
+    """True when the person has the full applicant profile (identity, address, contact, education)."""
+    return person is not None and all(getattr(person, name) is not None for name in APPLICANT_PROFILE_FIELDS)
+
+
+def person_of_user(user_id: int) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.user_id == user_id))
+
+
+def create_account_person(user, *, actor=None) -> Person:
+    """The person behind a new account (staff or applicant): a name and an e-mail; the applicant
+    profile is filled in later by its owner."""
+    person = Person(
+        user_id=user.id,
+        full_name=user.full_name,
+        email=user.email,
+        identity_warnings=[],
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(person)
+    db.session.flush()
+    audit.record(
+        "person.created",
+        object_type="person",
+        object_id=person.id,
+        after={"user_id": user.id, "full_name": person.full_name},
+        actor=actor,
+    )
+    return person
 
 
 def _region_level(code: str) -> int | None:
@@ -111,6 +157,9 @@ def _profile_values(data: ProfileData, nik: str, *, phone: str, nip: str | None,
         rt=data.rt.zfill(3),
         rw=data.rw.zfill(3),
         identity_warnings=warnings,
+        # What Person's validator derives on assignment; bulk inserts bypass it.
+        province_code=province_of(data.village_code),
+        regency_code=regency_of(data.village_code),
     )
     values.pop("nik")
     if not data.is_civil_servant:
@@ -125,13 +174,15 @@ def save_profile(
     errors, warnings, phone, nip = _check(data)
     if errors:
         raise DomainError(_l("Periksa kembali isian yang ditandai."), errors=errors)
+    if person is None and user_id is not None:
+        person = person_of_user(user_id)  # the account's person, created with the account
     nik = normalize_nik(data.nik)
     existing = find_by_nik(nik)
     if existing is not None and (person is None or existing.id != person.id):
         raise DuplicateNik(
             _l("NIK ini sudah terdaftar. Hubungi Dinas Sosial setempat bila ini NIK Anda."), existing
         )
-    before = person.audit_view() if person else None
+    before = person.audit_view() if person and profile_complete(person) else None
     if person is None:
         person = Person(user_id=user_id, created_by_id=getattr(actor, "id", None))
         db.session.add(person)

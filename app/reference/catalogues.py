@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core.numbering import seed_default_patterns
 from app.extensions import db
 from app.reference.models import (
     Category,
     CategoryOption,
     CertificationBody,
     EducationLevel,
+    ProviderKind,
     Religion,
+    TrainingProvider,
 )
 
 TKS, PEKSOS, RELAWAN, PENYULUH = "TKS", "PEKSOS", "RELAWAN", "PENYULUH"
@@ -178,6 +181,24 @@ CERTIFICATION_BODIES = [
 ]
 
 
+# Training providers (penyelenggara diklat): code, name, kind, region (the regency of the campus).
+BBPPKS = "Balai Besar Pendidikan dan Pelatihan Kesejahteraan Sosial (BBPPKS)"
+TRAINING_PROVIDERS = [
+    ("BBPPKS-PADANG", f"{BBPPKS} Padang", ProviderKind.BBPPKS, "13.71"),  # Kota Padang
+    ("BBPPKS-JAKARTA", f"{BBPPKS} Jakarta", ProviderKind.BBPPKS, "31.74"),  # Kota Jakarta Selatan
+    ("BBPPKS-BANDUNG", f"{BBPPKS} Bandung (Lembang)", ProviderKind.BBPPKS, "32.17"),  # Kab. Bandung Barat
+    ("BBPPKS-YOGYAKARTA", f"{BBPPKS} Yogyakarta", ProviderKind.BBPPKS, "34.02"),  # Kab. Bantul
+    ("BBPPKS-BANJARMASIN", f"{BBPPKS} Banjarmasin", ProviderKind.BBPPKS, "63.71"),  # Kota Banjarmasin
+    ("BBPPKS-MAKASSAR", f"{BBPPKS} Makassar", ProviderKind.BBPPKS, "73.71"),  # Kota Makassar
+    (
+        "POLTEKESOS-BANDUNG",
+        "Politeknik Kesejahteraan Sosial (Poltekesos) Bandung",
+        ProviderKind.POLTEKESOS,
+        "32.73",  # Kota Bandung
+    ),
+]
+
+
 def _upsert(model, key: dict, values: dict) -> bool:
     """Insert or update one row; True when something changed."""
     row = db.session.scalar(select(model).filter_by(**key))
@@ -220,4 +241,10 @@ def seed_catalogues() -> dict[str, int]:
             {"code": code},
             {"name": name, "name_en": name_en, "category_codes": categories},
         )
+    changed["training_providers"] = 0
+    for code, name, kind, region in TRAINING_PROVIDERS:
+        changed["training_providers"] += _upsert(
+            TrainingProvider, {"code": code}, {"name": name, "kind": kind, "region_code": region}
+        )
+    changed["number_patterns"] = seed_default_patterns()
     return changed

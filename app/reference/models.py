@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Enum, ForeignKey, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -89,3 +91,46 @@ class CertificationBody(db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     # Category codes this body certifies, comma-separated (reference data, edited rarely).
     category_codes: Mapped[str] = mapped_column(String(200))
+
+
+def enum_column(enum_class: type[StrEnum], name: str, length: int = 30) -> Enum:
+    """A real enum column stored as its values (VARCHAR + CHECK on every database)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        name=name,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def province_of(code: str | None) -> str | None:
+    """'32' for '32.04.05.2001' (and for '32')."""
+    return code.split(".")[0] if code else None
+
+
+def regency_of(code: str | None) -> str | None:
+    """'32.04' for '32.04.05.2001'; None for a province code."""
+    parts = code.split(".") if code else []
+    return ".".join(parts[:2]) if len(parts) >= 2 else None
+
+
+class ProviderKind(StrEnum):
+    BBPPKS = "bbppks"  # Balai Besar Pendidikan dan Pelatihan Kesejahteraan Sosial
+    POLTEKESOS = "poltekesos"  # Politeknik Kesejahteraan Sosial
+    OTHER = "other"
+
+
+class TrainingProvider(db.Model):
+    """Penyelenggara diklat (BBPPKS training centres, Poltekesos…): the scope of a training officer."""
+
+    __tablename__ = "training_providers"
+
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ProviderKind] = mapped_column(enum_column(ProviderKind, "provider_kind", 20))
+    # A plain code, not a foreign key: `flask reference seed` may run before `flask regions import`.
+    region_code: Mapped[str | None] = mapped_column(String(13))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.core.lifecycle import StatusEventMixin, status_type
 from app.core.models import TimestampMixin
 from app.documents.models import Document
 from app.extensions import db
 from app.people.models import Person
-from app.reference.models import Category, Region
+from app.reference.models import Category, Region, province_of, regency_of
 from app.registration.states import OPEN_SUBTYPE_CONDITION, Status
 
 __all__ = ["Document", "Registration", "RegistrationEvent"]
@@ -29,6 +29,9 @@ class Registration(TimestampMixin, db.Model):
     __table_args__ = (
         # The verification queue: submitted ones, oldest first, within a region prefix.
         db.Index("ix_registrations_queue", "status", "submitted_at"),
+        # The same for a province or a regency officer: "=" on the derived columns (jurisdiction_filter).
+        db.Index("ix_registrations_province_queue", "province_code", "status", "submitted_at", "id"),
+        db.Index("ix_registrations_regency_queue", "regency_code", "status", "submitted_at", "id"),
         # One open registration per person, category and subtype — enforced by the database too, so a
         # race between two requests cannot create a second one (states.OPEN lists these statuses).
         db.Index(
@@ -48,6 +51,9 @@ class Registration(TimestampMixin, db.Model):
     options: Mapped[dict] = mapped_column(JSON, default=dict)
     subtype: Mapped[str] = mapped_column(String(80), default="")
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    # Derived from region_code whenever it is set (see _derive_region).
+    province_code: Mapped[str | None] = mapped_column(String(2))
+    regency_code: Mapped[str | None] = mapped_column(String(5))
     status: Mapped[Status] = mapped_column(status_type(Status), default=Status.DRAFT)
     registration_number: Mapped[str | None] = mapped_column(String(60), unique=True)
     submitted_at: Mapped[datetime | None]
@@ -64,6 +70,11 @@ class Registration(TimestampMixin, db.Model):
         order_by="RegistrationEvent.id", back_populates="registration"
     )
     documents: Mapped[list[Document]] = relationship(order_by="Document.id", back_populates="registration")
+
+    @validates("region_code")
+    def _derive_region(self, _key: str, code: str | None) -> str | None:
+        self.province_code, self.regency_code = province_of(code), regency_of(code)
+        return code
 
     def document(self, purpose: str) -> Document | None:
         return next((d for d in self.documents if d.purpose == purpose), None)

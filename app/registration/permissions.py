@@ -17,17 +17,18 @@ from app.registration.states import EDITABLE, Status
 
 
 def is_owner(user, registration: Registration) -> bool:
+    """Authorised by the user's applicant grant."""
     if is_system(user):
         return False
-    return user.role == Role.APPLICANT and registration.person.user_id == user.id
+    return user.has_role(Role.APPLICANT) and registration.person.user_id == user.id
 
 
 def is_officer_for(user, registration: Registration) -> bool:
+    """Authorised by an agency-officer grant covering the region, or the ministry-admin grant; never
+    for the officer's own registration."""
     if is_system(user):
         return False
-    return user.role in (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN) and in_jurisdiction(
-        user, registration.region_code
-    )
+    return registration.person.user_id != user.id and in_jurisdiction(user, registration.region_code)
 
 
 def can_register_for(user, person: Person) -> bool:
@@ -36,9 +37,9 @@ def can_register_for(user, person: Person) -> bool:
     entered. An account holder registers themself."""
     if is_system(user):
         return True
-    if user.role == Role.APPLICANT:
-        return person.user_id == user.id
-    if user.role not in (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN) or person.user_id is not None:
+    if person.user_id is not None:
+        return person.user_id == user.id and user.has_role(Role.APPLICANT)
+    if not user.has_role(Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN):
         return False
     return person.created_by_id == user.id or in_jurisdiction(user, person.village_code)
 

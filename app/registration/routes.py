@@ -10,16 +10,18 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.core import audit, uploads
 from app.core.forms import ActionForm, attach_error, flash_error
-from app.core.permissions import allow, deny
+from app.core.pagination import cursor_args, keyset_paginate
+from app.core.permissions import allow, deny, jurisdiction_scopes
 from app.core.roles import Role
 from app.documents.permissions import can_view_document
 from app.extensions import db
 from app.people.models import Person
 from app.people.routes import own_person
-from app.people.services import reveal_nik
+from app.people.services import profile_complete, reveal_nik
 from app.reference.models import Category, CategoryOption, Region
 from app.reference.regions import children_of
 from app.registration import services
@@ -70,10 +72,10 @@ def _option_choices(category_code: str) -> dict[str, list[tuple[str, str]]]:
 
 
 def _target_person() -> Person:
-    """The applicant's own person, or (for officers) the walk-in person named by ?orang=."""
-    if current_user.role == Role.APPLICANT:
+    """The walk-in person named by ?orang= (officers), else the applicant's own person."""
+    if "orang" not in request.args and current_user.has_role(Role.APPLICANT):
         person = own_person()
-        if person is None:
+        if not profile_complete(person):
             flash(_("Lengkapi profil Anda dulu; profil dipakai untuk semua pendaftaran."), "info")
             abort(redirect(url_for("people.edit_profile")))
         return person
@@ -91,6 +93,7 @@ def _target_person() -> Person:
 @allow(Role.APPLICANT)
 def my_registrations():
     person = own_person()
+    person = person if profile_complete(person) else None
     registrations = services.registrations_of(person) if person else []
     return render_template("registration/list.html", person=person, registrations=registrations)
 
@@ -132,7 +135,7 @@ def _draft_form(person: Person, category_code: str, registration: Registration |
                 form.region_code.data,
                 registration=registration,
                 actor=current_user,
-                by_officer=current_user.role != Role.APPLICANT,
+                by_officer=person.user_id != current_user.id,
             )
         except RegistrationError as error:  # PermissionDenied escapes: 403, audited
             attach_error(form, error)
@@ -312,15 +315,19 @@ def submit(registration_id: int):
 @allow(*OFFICERS)
 def queue():
     category = request.args.get("kategori") or None
-    scope = db.session.get(Region, current_user.region_code) if current_user.region_code else None
-    # The region filter offers the regions one level below the officer's scope (all provinces for
-    # national scope); anything else in the query string is ignored.
-    regions = children_of(scope.code if scope else None)
+    codes = jurisdiction_scopes(current_user)
+    scopes = [db.session.get(Region, code) for code in codes] if codes is not None else []
+    # The region filter offers the regions one level below each of the officer's scopes (all
+    # provinces for national scope); anything else in the query string is ignored.
+    regions = [r for code in (codes if codes is not None else [None]) for r in children_of(code)]
     region = request.args.get("wilayah") or None
     if region not in {r.code for r in regions}:
         region = None
-    stmt = services.queue_query(current_user, category=category, region=region)
-    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    stmt = services.queue_query(current_user, category=category, region=region).options(
+        joinedload(Registration.person), joinedload(Registration.region), joinedload(Registration.category)
+    )
+    columns = [Registration.submitted_at, Registration.id]
+    page = keyset_paginate(stmt, columns, per_page=PAGE_SIZE, **cursor_args())
     categories = db.session.scalars(select(Category).order_by(Category.sort_order))
     return render_template(
         "registration/queue.html",
@@ -329,7 +336,7 @@ def queue():
         category=category,
         region=region,
         regions=regions,
-        scope=scope,
+        scopes=scopes,
     )
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
@@ -22,8 +21,8 @@ from app.core import audit, mail, uploads
 from app.core.actors import is_system
 from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
-from app.core.numbering import next_number
-from app.core.permissions import in_jurisdiction, jurisdiction_filter
+from app.core.numbering import number_for
+from app.core.permissions import in_jurisdiction, jurisdiction_filter, region_filter
 from app.core.urls import external_url
 from app.documents import services as documents
 from app.documents.models import Purpose
@@ -280,9 +279,9 @@ def transition(registration: Registration, action: Action, actor, reason: str | 
 
 
 def _registration_number(registration: Registration) -> str:
-    pattern = current_app.config["REGISTRATION_NUMBER_PATTERN"]
-    province = registration.region_code.split(".")[0]
-    return next_number("registration", pattern, local_today(), province=province)
+    province, regency = registration.province_code, registration.regency_code
+    scope = [("regency", regency), ("province", province)]
+    return number_for("registration", local_today(), scope, province=province, regency=regency)
 
 
 def submit(registration: Registration, actor) -> None:
@@ -332,13 +331,13 @@ def queue_query(user, *, category: str | None = None, region: str | None = None)
     stmt = (
         select(Registration)
         .where(Registration.status == Status.SUBMITTED)
-        .where(jurisdiction_filter(user, Registration.region_code))
+        .where(jurisdiction_filter(user, Registration))
         .order_by(Registration.submitted_at, Registration.id)
     )
     if category:
         stmt = stmt.where(Registration.category_code == category)
     if region:
-        stmt = stmt.where((Registration.region_code == region) | Registration.region_code.like(region + ".%"))
+        stmt = stmt.where(region_filter(Registration, region))
     return stmt
 
 

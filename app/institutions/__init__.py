@@ -1,0 +1,1 @@
+"""Institutions (agencies, LKS, universities, training providers…) and who works where, and when."""
