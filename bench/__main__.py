@@ -1,7 +1,9 @@
-"""`make bench`: every benchmark in turn: region import, then the audit trail (and bulk people).
+"""`make bench`: every benchmark in turn: region import, the audit trail (and bulk people), and the
+verification queue at national scale (1M people / 2M registrations on PostgreSQL).
 
 Each runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL is set (a SCRATCH
-database: its tables are dropped). BENCH_QUICK=1 scales the large audit figures down.
+database: its tables are dropped). BENCH_QUICK=1 scales the large audit figures down;
+BENCH_SCALE (0..1) the queue's data set.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import audit, regions  # noqa: E402
+from bench import audit, queue, regions  # noqa: E402
 
 
 def main() -> None:
     only = set(sys.argv[1:])  # e.g. `python -m bench audit`
-    for name, module in (("regions", regions), ("audit", audit)):
+    for name, module in (("regions", regions), ("audit", audit), ("queue", queue)):
         if not only or name in only:
             module.main()
 

@@ -209,3 +209,15 @@ def test_flask_documents_purge(app):
         assert remaining == 1
     assert not stored_path(app, ids["yesterday"][1]).exists()
     assert stored_path(app, ids["today"][1]).exists()
+
+
+def test_the_daily_job_purges_what_is_past_its_date_today(app, ctx):
+    from datetime import timedelta
+
+    from app.core.models import local_today
+
+    ids = _documents_with_dates(app, {"yesterday": local_today() - timedelta(days=1), "today": local_today()})
+    services.purge_documents_daily.call_local()
+    assert db.session.get(Document, ids["yesterday"][0]) is None
+    assert db.session.get(Document, ids["today"][0]) is not None
+    assert not stored_path(app, ids["yesterday"][1]).exists()

@@ -23,10 +23,10 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.core.models import TimestampMixin, utcnow
+from app.core.models import TimestampMixin, enum_column, utcnow
 from app.core.roles import SCOPE_COLUMNS, SCOPE_OF_ROLE, Role
 from app.extensions import db
-from app.reference.models import CertificationBody, Region, TrainingProvider, enum_column
+from app.reference.models import CertificationBody, Region, TrainingProvider
 
 
 def new_session_token() -> str:
@@ -50,7 +50,7 @@ class RoleGrant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role", 30), index=True)
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     certification_body_code: Mapped[str | None] = mapped_column(ForeignKey("certification_bodies.code"))
     training_provider_code: Mapped[str | None] = mapped_column(ForeignKey("training_providers.code"))

@@ -34,10 +34,10 @@ from flask.cli import AppGroup
 from huey import Huey
 from huey.api import TaskWrapper
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
-from sqlalchemy import JSON, Enum, ForeignKey, String, event, update
+from sqlalchemy import JSON, ForeignKey, String, event, update
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
-from app.core.models import utcnow
+from app.core.models import enum_column, utcnow
 from app.core.roles import Role
 from app.core.unit_of_work import keep, unit_of_work
 from app.extensions import db
@@ -189,17 +189,7 @@ class Job(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
-    status: Mapped[JobStatus] = mapped_column(
-        Enum(
-            JobStatus,
-            name="status",
-            native_enum=False,
-            create_constraint=True,
-            length=20,
-            values_callable=lambda statuses: [s.value for s in statuses],
-        ),
-        default=JobStatus.QUEUED,
-    )
+    status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, "status"), default=JobStatus.QUEUED)
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
     message: Mapped[str | None] = mapped_column(String(500))

@@ -34,30 +34,15 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from app.core import audit
 from app.core.actors import actor_name
 from app.core.errors import DomainError, PermissionDenied
-from app.core.models import utcnow
+from app.core.models import enum_column, utcnow
 from app.extensions import db
 
 STATUS_LENGTH = 20
 
 
-def enum_type(enum: type[StrEnum], name: str, length: int = STATUS_LENGTH) -> Enum:
-    """A column type for a StrEnum: stored as its value in a VARCHAR, with a CHECK constraint listing
-    the enum's values (named `ck_<table>_<name>` by the naming convention) on SQLite and PostgreSQL;
-    an unknown string is refused in Python too. `name` must be unique within its table."""
-    return Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        values_callable=lambda members: [m.value for m in members],
-        length=length,
-        validate_strings=True,
-    )
-
-
 def status_type(enum: type[StrEnum], name: str = "status") -> Enum:
     """The type of a status column (and of an event's from/to_status)."""
-    return enum_type(enum, name, STATUS_LENGTH)
+    return enum_column(enum, name, STATUS_LENGTH)
 
 
 def status_in_sql(column: str, statuses: Iterable[StrEnum]) -> str:

@@ -28,12 +28,12 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from huey import crontab
-from sqlalchemy import Enum, Index, LargeBinary, String, Text, or_, select
+from sqlalchemy import Index, LargeBinary, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import audit
 from app.core.jobs import enqueue_after_commit, job, periodic_job
-from app.core.models import utcnow
+from app.core.models import enum_column, utcnow
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -58,17 +58,7 @@ class OutgoingMail(db.Model):
     to: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(500))
     raw: Mapped[bytes] = mapped_column(LargeBinary)  # the RFC 5322 message, as delivered
-    status: Mapped[MailStatus] = mapped_column(
-        Enum(
-            MailStatus,
-            name="status",
-            native_enum=False,
-            create_constraint=True,
-            length=20,
-            values_callable=lambda statuses: [s.value for s in statuses],
-        ),
-        default=MailStatus.QUEUED,
-    )
+    status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus, "status"), default=MailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None]

@@ -20,7 +20,7 @@ documents_cli = UnitOfWorkGroup("documents", help="Uploaded documents.")
 def documents_purge(today) -> None:
     """Delete documents past their delete_after date (and their files, after commit).
 
-    Meant to run daily; the job queue being added separately will schedule it."""
+    The job queue runs this daily (app.documents.services.purge_documents_daily)."""
     day: date = today.date() if today else local_today()
     count = purge_expired_documents(day)
     click.echo(f"{count} document(s) purged")

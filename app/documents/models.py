@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.lifecycle import enum_type
-from app.core.models import utcnow
+from app.core.models import enum_column, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -68,9 +67,9 @@ class Document(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
-    purpose: Mapped[Purpose] = mapped_column(enum_type(Purpose, "purpose", 30))
+    purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, "purpose", 30))
     sensitivity: Mapped[Sensitivity] = mapped_column(
-        enum_type(Sensitivity, "sensitivity"), default=Sensitivity.NORMAL
+        enum_column(Sensitivity, "sensitivity"), default=Sensitivity.NORMAL
     )
     delete_after: Mapped[date | None]
     original_name: Mapped[str] = mapped_column(String(255))

@@ -7,10 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, BinaryIO
 
+from huey import crontab
 from sqlalchemy import select
 
 from app.core import audit, uploads
 from app.core.actors import SYSTEM
+from app.core.jobs import periodic_job
+from app.core.models import local_today
 from app.documents.models import Document, Purpose, sensitivity_of
 from app.extensions import db
 
@@ -65,8 +68,7 @@ def purge_expired_documents(today: date) -> int:
     than needed), with one audit entry each; the files go once the transaction commits. Returns how
     many were purged.
 
-    Run by `flask documents purge`; the job queue (Huey, being added separately) is to schedule it
-    daily."""
+    Run daily by the job queue (`purge_documents_daily`) and by hand with `flask documents purge`."""
     stmt = select(Document).where(Document.delete_after < today).order_by(Document.id)
     purged = 0
     for document in db.session.scalars(stmt).all():
@@ -81,3 +83,8 @@ def purge_expired_documents(today: date) -> int:
         purged += 1
     db.session.flush()
     return purged
+
+
+@periodic_job(crontab(hour="18", minute="30"))  # 01:30 WIB, when nobody is uploading
+def purge_documents_daily() -> None:
+    purge_expired_documents(local_today())

@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import TimestampMixin
+from app.core.models import TimestampMixin, enum_column
 from app.extensions import db
 from app.people.models import Person
-from app.reference.models import Region, enum_column
+from app.reference.models import Region
 
 
 class InstitutionKind(StrEnum):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Enum, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.models import enum_column
 from app.extensions import db
 
 # Region levels (Kemendagri): province 32, regency/city 32.04, district 32.04.05, village 32.04.05.2001
@@ -91,19 +92,6 @@ class CertificationBody(db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     # Category codes this body certifies, comma-separated (reference data, edited rarely).
     category_codes: Mapped[str] = mapped_column(String(200))
-
-
-def enum_column(enum_class: type[StrEnum], name: str, length: int = 30) -> Enum:
-    """A real enum column stored as its values (VARCHAR + CHECK on every database)."""
-    return Enum(
-        enum_class,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        name=name,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 def province_of(code: str | None) -> str | None:
