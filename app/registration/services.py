@@ -392,7 +392,7 @@ def next_step(registration: Registration) -> str:
         _l(
             "Ditolak — alasan: %(reason)s. Anda dapat mendaftar kembali dengan data yang benar, atau "
             "menghubungi %(agency)s.",
-            reason=reason,
+            reason=reason.rstrip(". "),
             agency=agency_name(registration),
         )
     )
