@@ -78,8 +78,11 @@ class Config:
 
     # Uploads: stored outside any static folder, bounded in size.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
-    MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 5)
-    MAX_CONTENT_LENGTH = (MAX_UPLOAD_MB + 1) * 1024 * 1024  # one spare MB for the rest of the form
+    MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 5)  # per PDF
+    # Per JPEG/PNG: phone photos are 5-12 MB; they are downscaled before storing (app/core/uploads.py).
+    MAX_IMAGE_UPLOAD_MB = _int("MAX_IMAGE_UPLOAD_MB", 15)
+    # One submission carries every document of a registration (up to 4 files), plus one spare MB.
+    MAX_CONTENT_LENGTH = (4 * max(MAX_UPLOAD_MB, MAX_IMAGE_UPLOAD_MB) + 1) * 1024 * 1024
 
     # Rate limits (Flask-Limiter syntax). Storage: memory in one process, Redis in production.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

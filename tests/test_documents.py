@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.core import uploads
 from app.core.actors import SYSTEM
 from app.core.audit import AuditEvent
+from app.core.models import utcnow
 from app.core.roles import Role
 from app.documents import services
 from app.documents.models import Document, Purpose, Sensitivity, one_owner_condition
@@ -23,6 +24,7 @@ from app.documents.permissions import can_view_document
 from app.extensions import db
 from app.people.models import Person
 from app.registration.models import Registration
+from app.registration.states import Status
 from tests.factories import (
     VILLAGE_SEMARANG,
     create_person,
@@ -98,6 +100,8 @@ def test_a_restricted_document_is_for_the_owner_and_the_deciding_officer(app, ct
     rid = create_registration(app, person_id, documents=False, submit=False)
     walk_in_id = create_person(app)
     registration = db.session.get(Registration, rid)
+    # Submitted (officers see an applicant's registration from its submission on).
+    registration.status, registration.submitted_at = Status.SUBMITTED, utcnow()
     letter = services.add_document(
         checked_file(), Purpose.HEALTH_LETTER, registration=registration, actor=SYSTEM
     )

@@ -116,9 +116,9 @@ def test_oversize_request_gets_the_friendly_413(app, client):
     assert f"{app.config['MAX_UPLOAD_MB']} MB" in html
 
 
-def test_oversize_upload_by_a_signed_in_user_gets_the_friendly_413(app, client, logged_in):
-    """The upload a signed-in applicant makes to their own draft: the page (with its navbar and
-    logout form) must render without trying to read the refused body again."""
+def test_oversize_upload_by_a_signed_in_user_goes_back_to_the_registration(app, client, logged_in):
+    """The upload a signed-in applicant makes to their own draft: back to the registration (its
+    navbar and logout form render without reading the refused body), the message beside the documents."""
     user = logged_in(Role.APPLICANT)
     registration_id = create_registration(
         app, create_person(app, user_id=user.id), documents=False, submit=False
@@ -129,11 +129,10 @@ def test_oversize_upload_by_a_signed_in_user_gets_the_friendly_413(app, client, 
         data={"kind": "KTP", "file": (io.BytesIO(blob), "besar.pdf")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 413
-    html = response.get_data(as_text=True)
-    assert "Berkas terlalu besar" in html
+    assert response.status_code == 303
+    html = client.get(response.location).get_data(as_text=True)
+    assert "Berkas terlalu besar dan tidak diunggah." in html
     assert "Keluar" in html  # still shown as signed in, with the navbar
-    assert client.get(f"/pendaftaran/{registration_id}").status_code == 200
 
 
 def test_oversize_post_to_a_missing_record_gets_the_friendly_404(app, client, logged_in):

@@ -215,7 +215,7 @@ def test_a_response_of_400_or_more_rolls_back_even_without_an_error(app, status,
 def test_an_error_shown_as_a_message_before_a_redirect_rolls_back_too(app, client, draft, monkeypatch):
     """The redirect answers 302, yet the refused attempt's writes are not committed."""
 
-    def write_then_refuse(registration, actor):
+    def write_then_refuse(registration, actor, note=None):
         audit.record("uow.setengah_jalan", object_type="registration", object_id=registration.id)
         raise registration_services.RegistrationError("Belum lengkap.")
 

@@ -426,13 +426,19 @@ def test_the_per_file_limit_is_configurable(app, client, draft, monkeypatch):
     assert_rejected(app, client, draft, data, "ktp.pdf", "Ukuran berkas melebihi batas 1 MB.")
 
 
-def test_request_over_the_body_limit_gets_the_friendly_413_page(app, client, draft):
+def test_request_over_the_body_limit_goes_back_to_the_registration_with_the_message(app, client, draft):
+    """Never a dead-end 413 page: back to the registration's documents, the message beside them."""
     data = b"%PDF-1.4\n" + b"0" * app.config["MAX_CONTENT_LENGTH"]
     response = upload(client, draft.id, data, "ktp.pdf")
-    assert response.status_code == 413
-    html = response.get_data(as_text=True)
-    assert "Berkas terlalu besar" in html
-    assert "Batas ukuran berkas: 5 MB." in html
+    assert response.status_code == 303
+    assert response.location.endswith(f"/pendaftaran/{draft.id}?berkas=terlalu-besar#dokumen")
+    page = client.get(response.location)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    section = html[html.index('id="dokumen"') :]
+    beside = section[: section.index('data-testid="documents-form"')]
+    assert "Berkas terlalu besar dan tidak diunggah." in beside
+    assert "PDF 5 MB, foto JPEG/PNG 15 MB" in html
     assert documents(app, draft.id) == []
 
 
@@ -659,18 +665,22 @@ def test_outsiders_cannot_open_or_act_on_a_registration(app, target):
 
 
 def test_owner_and_officers_in_jurisdiction_can_open_and_download(app, target):
-    [expected, *_] = documents(app, target.draft.id)
+    """The owner opens their draft; officers in jurisdiction open a submitted registration."""
     insiders = {
-        "owner": target.draft.owner,
+        "owner": (target.draft.owner, target.draft.id, target.document_id),
         "officer of Kab. Bandung (32.04)": create_user(app, Role.AGENCY_OFFICER, region_code="32.04"),
         "officer of Jawa Barat (32)": create_user(app, Role.AGENCY_OFFICER, region_code="32"),
         "ministry admin": create_user(app, Role.MINISTRY_ADMIN),
     }
-    base = f"/pendaftaran/{target.draft.id}/dokumen/{target.document_id}"
-    for who, user in insiders.items():
+    for who, insider in insiders.items():
+        if not isinstance(insider, tuple):
+            insider = (insider, target.submitted_id, target.submitted_document_id)
+        user, registration_id, document_id = insider
+        [expected] = [d for d in documents(app, registration_id) if d["id"] == document_id]
+        base = f"/pendaftaran/{registration_id}/dokumen/{document_id}"
         client = app.test_client()
         assert login(client, user).status_code == 302, who
-        assert client.get(f"/pendaftaran/{target.draft.id}").status_code == 200, who
+        assert client.get(f"/pendaftaran/{registration_id}").status_code == 200, who
         response = client.get(f"{base}/unduh")
         assert response.status_code == 200, who
         assert hashlib.sha256(response.get_data()).hexdigest() == expected["sha256"]
@@ -678,6 +688,60 @@ def test_owner_and_officers_in_jurisdiction_can_open_and_download(app, target):
         preview = client.get(f"{base}/pratinjau")
         assert preview.status_code == 200 and preview.get_data().startswith(PNG_SIGNATURE), who
         assert denied_audits(app, user.id) == [], who
+
+
+def test_officers_do_not_see_an_applicants_draft(app, target):
+    """Before submission a draft is the applicant's alone: the page, its documents and the NIK reveal
+    answer 404 to officers in jurisdiction (audited); after submission they open it."""
+    officers = [
+        create_user(app, Role.AGENCY_OFFICER, region_code="32.04"),
+        create_user(app, Role.MINISTRY_ADMIN),
+    ]
+    draft, doc = target.draft.id, target.document_id
+    for officer in officers:
+        client = app.test_client()
+        assert login(client, officer).status_code == 302
+        for method, url in (
+            ("GET", f"/pendaftaran/{draft}"),
+            ("GET", f"/pendaftaran/{draft}/dokumen/{doc}/unduh"),
+            ("GET", f"/pendaftaran/{draft}/dokumen/{doc}/pratinjau"),
+            ("POST", f"/pendaftaran/{draft}/nik"),
+            ("POST", f"/pendaftaran/{draft}/putusan"),
+        ):
+            response = client.get(url) if method == "GET" else client.post(url, data={"action": "verify"})
+            assert response.status_code == 404, (officer.email, url, response.status_code)
+        assert len(denied_audits(app, officer.id)) == 5
+    owner = app.test_client()
+    assert login(owner, target.draft.owner).status_code == 302
+    assert owner.post(f"/pendaftaran/{draft}/ajukan").status_code == 302
+    assert status_of(app, draft) == "submitted"
+    client = app.test_client()
+    assert login(client, officers[0]).status_code == 302
+    assert client.get(f"/pendaftaran/{draft}").status_code == 200
+    assert client.get(f"/pendaftaran/{draft}/dokumen/{doc}/unduh").status_code == 200
+
+
+def test_a_walk_in_draft_is_seen_by_the_officer_who_entered_it_only(app):
+    entering = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    colleague = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    client = app.test_client()
+    assert login(client, entering).status_code == 302
+    person_id = create_person(app)
+    response = client.post(
+        f"/pendaftaran/baru/RELAWAN?orang={person_id}",
+        data={
+            "relawan_kind": "KARANG_TARUNA",
+            "registration_level": "KABKOTA",
+            "region_code-1": "32",
+            "region_code-2": "32.04",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    url = response.location
+    assert client.get(url).status_code == 200
+    other = app.test_client()
+    assert login(other, colleague).status_code == 302
+    assert other.get(url).status_code == 404
 
 
 def test_officer_in_jurisdiction_can_reveal_nik_and_decide(app, client, target):

@@ -2,9 +2,12 @@
 names with their SHA-256, and previewed only as server-rendered PNG images.
 
 Accepted: PDF, JPEG and PNG, whatever the file name says. A PDF with active content (JavaScript,
-launch actions, embedded files, rich media, XFA forms) is refused. Images are decoded fully with a
-pixel bound (decompression bombs). Previews are rendered here (page one of a PDF, or the image
-re-encoded), so no uploaded byte is ever shown to a browser inline.
+launch actions, embedded files, rich media, XFA forms), with any automatic action (/OpenAction, /AA)
+or with any action reaching outside the file (/URI, /GoToR, /GoToE, /SubmitForm, /ImportData) is
+refused; plain internal links (/GoTo, /Dest) are kept. Images are decoded fully with a pixel bound
+(decompression bombs); phone photos up to MAX_IMAGE_UPLOAD_MB are accepted and downscaled (upright by
+their EXIF orientation, longest side IMAGE_MAX_SIDE px) before storing. Previews are rendered here
+(page one of a PDF, or the image re-encoded), so no uploaded byte is ever shown to a browser inline.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image
+from PIL import Image, ImageOps
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
@@ -34,6 +37,20 @@ MAX_PIXELS = 50_000_000
 PREVIEW_WIDTH = 1200
 # PDF names that make a document do something on its own.
 ACTIVE_PDF_NAMES = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+# Automatic actions and actions that reach outside the file. Matched as whole names: "/AA" must not
+# match a font subset name such as "/AAAAAB+Arial".
+ACTION_PDF_NAMES = (
+    b"/OpenAction",
+    b"/AA",
+    b"/URI",
+    b"/GoToR",
+    b"/GoToE",
+    b"/SubmitForm",
+    b"/ImportData",
+)
+_ACTION_NAME = re.compile(
+    rb"(?:" + b"|".join(re.escape(name) for name in ACTION_PDF_NAMES) + rb")(?=[\s/\[\]<>(){}%]|$)"
+)
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
 
@@ -54,8 +71,18 @@ class CheckedFile:
         return len(self.data)
 
 
+IMAGE_MAX_SIDE = 2000  # px: the longest side of a stored photo or scan (legible for a KTP)
+JPEG_QUALITY = 85
+
+
 def max_bytes() -> int:
+    """The per-file limit of a PDF (MAX_UPLOAD_MB)."""
     return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+
+
+def max_image_bytes() -> int:
+    """The per-file limit of a JPEG or PNG (MAX_IMAGE_UPLOAD_MB: phone photos are 5-12 MB)."""
+    return current_app.config["MAX_IMAGE_UPLOAD_MB"] * 1024 * 1024
 
 
 def sniff(data: bytes) -> str | None:
@@ -71,7 +98,7 @@ def sniff(data: bytes) -> str | None:
 def _pdf_has_active_content(data: bytes) -> bool:
     def scan(chunk: bytes) -> bool:
         unescaped = _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), chunk)
-        return any(name in unescaped for name in ACTIVE_PDF_NAMES)
+        return any(name in unescaped for name in ACTIVE_PDF_NAMES) or bool(_ACTION_NAME.search(unescaped))
 
     if scan(data):
         return True
@@ -89,7 +116,7 @@ def _structure_has_active_content(reader) -> bool:
     """Walk every object of the parsed PDF (object streams and any filter decoded by the parser)."""
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
-    active = {name.decode() for name in ACTIVE_PDF_NAMES} | {"/EmbeddedFiles"}
+    active = {name.decode() for name in (*ACTIVE_PDF_NAMES, *ACTION_PDF_NAMES)} | {"/EmbeddedFiles"}
     numbers = {num for objects in reader.xref.values() for num in objects} | set(reader.xref_objStm)
     for number in numbers:
         stack = [reader.get_object(number)]
@@ -152,23 +179,48 @@ def _check_image(data: bytes, content_type: str) -> None:
         raise UploadError(_l("Isi berkas gambar tidak sesuai dengan jenisnya."))
 
 
+def _downscaled(data: bytes, content_type: str) -> tuple[bytes, str]:
+    """A photo larger than IMAGE_MAX_SIDE px or than the PDF limit, turned upright (EXIF orientation)
+    and re-encoded at most IMAGE_MAX_SIDE px on its longest side (which also drops its metadata, e.g.
+    GPS); a PNG that stays over the limit becomes a JPEG. Smaller images are stored as sent."""
+    image = _open_image(data)
+    if max(image.size) <= IMAGE_MAX_SIDE and len(data) <= max_bytes():
+        return data, content_type
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE), Image.Resampling.LANCZOS)
+    output = io.BytesIO()
+    if content_type == PNG:
+        image.save(output, format="PNG", optimize=True)
+        if output.tell() <= max_bytes():
+            return output.getvalue(), PNG
+        output = io.BytesIO()
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    image.save(output, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return output.getvalue(), JPEG
+
+
 def check_upload(filename: str | None, stream: BinaryIO) -> CheckedFile:
     """Read and check an upload; raises UploadError with a message for the person uploading."""
-    limit = max_bytes()
+    pdf_mb, image_mb = current_app.config["MAX_UPLOAD_MB"], current_app.config["MAX_IMAGE_UPLOAD_MB"]
+    limit = max(max_bytes(), max_image_bytes())
     data = stream.read(limit + 1) if stream is not None else b""
     if not data:
         raise UploadError(_l("Berkas kosong atau belum dipilih."))
-    if len(data) > limit:
-        raise UploadError(
-            _l("Ukuran berkas melebihi batas %(mb)s MB.", mb=current_app.config["MAX_UPLOAD_MB"])
-        )
     content_type = sniff(data)
+    if content_type == PDF and len(data) > max_bytes():
+        raise UploadError(_l("Ukuran berkas melebihi batas %(mb)s MB.", mb=pdf_mb))
+    if content_type is None and len(data) > max_bytes():
+        raise UploadError(_l("Ukuran berkas melebihi batas %(mb)s MB.", mb=pdf_mb))
+    if content_type in (JPEG, PNG) and len(data) > max_image_bytes():
+        raise UploadError(_l("Ukuran foto melebihi batas %(mb)s MB.", mb=image_mb))
     if content_type is None:
         raise UploadError(_l("Jenis berkas tidak diterima. Unggah PDF, JPEG atau PNG."))
     if content_type == PDF:
         _check_pdf(data)
     else:
         _check_image(data, content_type)
+        data, content_type = _downscaled(data, content_type)
     return CheckedFile(
         data, content_type, hashlib.sha256(data).hexdigest(), safe_name(filename, content_type)
     )

@@ -14,8 +14,10 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from app.core.permissions import SIGNED_IN, allow
+from app.core.roles import Role
 from app.core.urls import safe_next
 from app.extensions import db
+from app.registration import services as registration_services
 
 bp = Blueprint("main", __name__)
 
@@ -32,7 +34,12 @@ def index():
 @bp.get("/dasbor")
 @allow(SIGNED_IN)
 def dashboard():
-    return render_template("main/dashboard.html")
+    """The signed-in home page; an applicant sees each registration with its status and next step."""
+    registrations = None
+    if current_user.has_role(Role.APPLICANT):
+        mine = registration_services.registrations_of_user(current_user)
+        registrations = [(r, registration_services.next_step(r)) for r in mine]
+    return render_template("main/dashboard.html", registrations=registrations)
 
 
 @bp.get("/healthz")

@@ -39,6 +39,24 @@ DOCUMENT_LABELS = {
     DIPLOMA: _l("Ijazah terakhir"),
     ASSIGNMENT_LETTER: _l("Surat keputusan/surat tugas (SK)"),
 }
+# One line per category for the chooser: who it is for, in the reader's language.
+CATEGORY_DESCRIPTIONS = {
+    TKS: _l(
+        "Untuk petugas pelayanan sosial di instansi pemerintah (ASN) atau Pendamping Sosial dari "
+        "masyarakat, misalnya pendamping PKH atau KUBE."
+    ),
+    PEKSOS: _l(
+        "Untuk pekerja sosial profesional berbekal pendidikan, pelatihan atau pengalaman pekerjaan sosial: "
+        "Asisten, Generalis atau Spesialis."
+    ),
+    RELAWAN: _l(
+        "Untuk relawan di luar instansi sosial pemerintah, misalnya PSM, Karang Taruna, Tagana atau TKSK."
+    ),
+    PENYULUH: _l(
+        "Untuk penyuluh sosial yang memberi informasi, motivasi dan edukasi kepada masyarakat, sebagai ASN "
+        "atau mandiri."
+    ),
+}
 GROUP_LABELS = {
     TKS_ORIGIN: _l("Asal"),
     PENDAMPING_KIND: _l("Jenis Pendamping Sosial"),

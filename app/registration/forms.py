@@ -43,3 +43,13 @@ class DecisionForm(AppForm):
         _l("Alasan (wajib untuk dikembalikan atau ditolak)"),
         validators=[optional(), max_length(2000)],
     )
+
+
+class SubmitForm(AppForm):
+    """Submit (or resubmit after a return); the note is offered only on a resubmission."""
+
+    note = TextAreaField(
+        _l("Catatan untuk petugas (tidak wajib)"),
+        validators=[optional(), max_length(1000)],
+        description=_l("Misalnya apa yang sudah Anda perbaiki."),
+    )

@@ -25,8 +25,11 @@ def is_owner(user, registration: Registration) -> bool:
 
 def is_officer_for(user, registration: Registration) -> bool:
     """Authorised by an agency-officer grant covering the region, or the ministry-admin grant; never
-    for the officer's own registration."""
+    for the officer's own registration. An applicant's draft is theirs alone until it is submitted:
+    an officer sees a draft only if they entered it themself (a walk-in)."""
     if is_system(user):
+        return False
+    if registration.status == Status.DRAFT and registration.created_by_id != user.id:
         return False
     return registration.person.user_id != user.id and in_jurisdiction(user, registration.region_code)
 

@@ -6,13 +6,24 @@ outside the user's reach answers 404 (its existence is not revealed) and the att
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.core import audit, uploads
+from app.core import audit, unit_of_work, uploads
+from app.core.errors import error_page
 from app.core.forms import ActionForm, attach_error, flash_error
 from app.core.pagination import cursor_args, keyset_paginate
 from app.core.permissions import allow, deny, jurisdiction_scopes
@@ -25,8 +36,8 @@ from app.people.services import profile_complete, reveal_nik
 from app.reference.models import Category, CategoryOption, Region
 from app.reference.regions import children_of
 from app.registration import services
-from app.registration.categories import DOCUMENT_LABELS, GROUP_LABELS, SPECS
-from app.registration.forms import DecisionForm, DocumentForm, registration_form
+from app.registration.categories import CATEGORY_DESCRIPTIONS, DOCUMENT_LABELS, GROUP_LABELS, SPECS
+from app.registration.forms import DecisionForm, DocumentForm, SubmitForm, registration_form
 from app.registration.models import Document, Registration
 from app.registration.permissions import (
     can_edit_registration,
@@ -39,6 +50,7 @@ from app.registration.states import Action, RegistrationError, allowed_actions
 
 bp = Blueprint("registration", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
+TOO_LARGE = "terlalu-besar"  # ?berkas= after an upload over the request limit
 DECISIONS = {str(Action.VERIFY), str(Action.RETURN), str(Action.REJECT)}
 PAGE_SIZE = 25
 # Files are never rendered by the browser as a page: no scripts, no plugins, no framing.
@@ -95,7 +107,9 @@ def my_registrations():
     person = own_person()
     person = person if profile_complete(person) else None
     registrations = services.registrations_of(person) if person else []
-    return render_template("registration/list.html", person=person, registrations=registrations)
+    return render_template(
+        "registration/list.html", person=person, registrations=registrations, next_step=services.next_step
+    )
 
 
 @bp.get("/pendaftaran/baru")
@@ -103,7 +117,12 @@ def my_registrations():
 def choose_category():
     person = _target_person()
     categories = db.session.scalars(select(Category).order_by(Category.sort_order))
-    return render_template("registration/choose_category.html", person=person, categories=categories)
+    return render_template(
+        "registration/choose_category.html",
+        person=person,
+        categories=categories,
+        category_descriptions=CATEGORY_DESCRIPTIONS,
+    )
 
 
 @bp.route("/pendaftaran/baru/<category_code>", methods=["GET", "POST"])
@@ -125,6 +144,7 @@ def _draft_form(person: Person, category_code: str, registration: Registration |
     """The category's form, for a new draft or an editable registration; saves through the service."""
     data = {**registration.options, "region_code": registration.region_code} if registration else None
     form = registration_form(category_code, _option_choices(category_code), data=data)
+    duplicate = None
     if form.validate_on_submit():
         options = {group: form[group].data for group in SPECS[category_code].groups}
         try:
@@ -139,6 +159,9 @@ def _draft_form(person: Person, category_code: str, registration: Registration |
             )
         except RegistrationError as error:  # PermissionDenied escapes: 403, audited
             attach_error(form, error)
+            if isinstance(error, services.DuplicateRegistration):
+                existing = db.session.get(Registration, error.duplicate_id)
+                duplicate = existing if existing and can_view_registration(current_user, existing) else None
         else:
             if registration is None:
                 flash(_("Draf disimpan. Unggah dokumen yang diminta, lalu ajukan."), "success")
@@ -152,10 +175,20 @@ def _draft_form(person: Person, category_code: str, registration: Registration |
         person=person,
         registration=registration,
         spec=SPECS[category_code],
-    ), 422 if form.errors else 200
+        duplicate=duplicate,
+    ), 422 if form.errors or form.form_errors else 200
 
 
 def _render_detail(registration: Registration, status: int = 200, **extra):
+    """The registration page. Every render that shows the person to an officer is audited, whatever the
+    status code: an error response rolls back, so those renders record regardless."""
+    if is_officer_for(current_user, registration):
+        (audit.record if status < 400 else audit.record_regardless)(
+            "person.viewed",
+            object_type="person",
+            object_id=registration.person_id,
+            after={"registration_id": registration.id},
+        )
     context = {
         "registration": registration,
         "person": registration.person,
@@ -169,6 +202,9 @@ def _render_detail(registration: Registration, status: int = 200, **extra):
         "decision_actions": {str(a) for a in allowed_actions(registration.status)} & DECISIONS,
         "decision_form": extra.pop("decision_form", None) or DecisionForm(),
         "document_form": extra.pop("document_form", None) or DocumentForm(),
+        "submit_form": extra.pop("submit_form", None) or SubmitForm(),
+        "upload_errors": extra.pop("upload_errors", None) or {},
+        "agency": services.agency_name(registration),
     }
     return render_template("registration/detail.html", **context, **extra), status
 
@@ -186,37 +222,81 @@ def _option_names(registration: Registration) -> dict[str, str]:
 @bp.get("/pendaftaran/<int:registration_id>")
 @allow(Role.APPLICANT, *OFFICERS)
 def detail(registration_id: int):
-    registration = _load(registration_id)
-    if is_officer_for(current_user, registration):
-        audit.record(
-            "person.viewed",
-            object_type="person",
-            object_id=registration.person_id,
-            after={"registration_id": registration.id},
-        )
-    return _render_detail(registration)
+    return _render_detail(_load(registration_id), upload_too_large=request.args.get("berkas") == TOO_LARGE)
 
 
 @bp.post("/pendaftaran/<int:registration_id>/dokumen")
 @allow(Role.APPLICANT, *OFFICERS)
 def upload(registration_id: int):
+    """Every document row of the registration is in one form: all chosen files come in one submission.
+
+    Each file is checked on its own. Valid files are stored even when another file of the same
+    submission is refused (the applicant does not have to choose them again); the page then says
+    which were saved and shows each refusal beside its row (200, so the saved ones are committed).
+    When nothing could be stored the answer is 422. A row's own button submits the same form.
+    """
     registration = _load(registration_id, can_edit_registration)
     form = DocumentForm()
-    if form.validate_on_submit():
-        file = request.files.get("file")
+    if not form.validate_on_submit():
+        return redirect(url_for("registration.detail", registration_id=registration.id) + "#dokumen")
+    chosen = _chosen_files(registration)
+    saved, failed = [], {}
+    for kind, file in chosen.items():
         try:
             services.upload_document(
                 registration,
-                form.kind.data,
+                kind,
                 file.filename if file else None,
                 file.stream if file else None,
                 actor=current_user,
             )
         except RegistrationError as error:  # PermissionDenied escapes: 403, audited
-            attach_error(form, error)
-            return _render_detail(registration, 422, document_form=form, failed_kind=form.kind.data)
-        flash(_("Dokumen %(name)s diunggah.", name=DOCUMENT_LABELS.get(form.kind.data, "")), "success")
-    return redirect(url_for("registration.detail", registration_id=registration.id) + "#dokumen")
+            failed[kind] = [str(error.message)]
+        else:
+            saved.append(kind)
+    names = ", ".join(str(DOCUMENT_LABELS[kind]) for kind in saved)
+    if not failed:
+        flash(_("Dokumen diunggah: %(names)s.", names=names), "success")
+        return redirect(url_for("registration.detail", registration_id=registration.id) + "#dokumen")
+    if saved:
+        form.form_errors.append(
+            _(
+                "Dokumen diunggah: %(names)s. Berkas yang ditandai di bawah ditolak; pilih berkas itu lagi.",
+                names=names,
+            )
+        )
+    else:
+        unit_of_work.discard()
+        form.form_errors.append(_("Tidak ada berkas yang diunggah. Periksa berkas yang ditandai di bawah."))
+    return _render_detail(registration, 200 if saved else 422, document_form=form, upload_errors=failed)
+
+
+def _chosen_files(registration: Registration) -> dict:
+    """{kind: file} for every row with a chosen file (inputs named file-<kind>); the one-row form
+    (kind + file) is still understood. A submission without any file reports the first row."""
+    kinds = [kind for kind, _required in services.document_kinds(registration)]
+    chosen = {}
+    for kind in kinds:
+        file = request.files.get(f"file-{kind}")
+        if file and file.filename:
+            chosen[kind] = file
+    single = request.form.get("kind")
+    if single and not chosen:
+        chosen[single] = request.files.get("file")
+    if not chosen and kinds:
+        chosen[kinds[0]] = None
+    return chosen
+
+
+@bp.errorhandler(413)
+def _too_large(error):
+    """An upload over the request limit goes back to the registration, with the message beside the
+    documents (never a dead-end page); the refused body is not read. Other routes: the 413 page."""
+    if request.endpoint != "registration.upload":
+        return error_page(413)
+    registration_id = (request.view_args or {}).get("registration_id")
+    target = url_for("registration.detail", registration_id=registration_id, berkas=TOO_LARGE)
+    return redirect(target + "#dokumen", 303)
 
 
 @bp.post("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/hapus")
@@ -286,12 +366,15 @@ def preview_document(registration_id: int, document_id: int):
 @allow(Role.APPLICANT, *OFFICERS)
 def submit(registration_id: int):
     registration = _load(registration_id, can_edit_registration)
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        return _render_detail(registration, 422, submit_form=form)
     walk_in = request.form.get("verify_now") == "1" and can_submit_and_verify(current_user, registration)
     try:
         if walk_in:
             services.submit_and_verify(registration, current_user)
         else:
-            services.submit(registration, current_user)
+            services.submit(registration, current_user, note=form.note.data)
     except RegistrationError as error:  # PermissionDenied escapes: 403, audited
         flash_error(error)
         return redirect(url_for("registration.detail", registration_id=registration_id))

@@ -16,9 +16,11 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from app.core import audit, mail, uploads
 from app.core.actors import is_system
+from app.core.display import region_title
 from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
 from app.core.numbering import number_for
@@ -47,7 +49,16 @@ from app.registration.states import (
     Status,
 )
 
-__all__ = ["PermissionDenied", "RegistrationError"]
+__all__ = ["DuplicateRegistration", "PermissionDenied", "RegistrationError"]
+
+
+class DuplicateRegistration(RegistrationError):
+    """An open registration of the same category and subtype exists; the view links to it."""
+
+    def __init__(self, message, *, duplicate_id: int):
+        super().__init__(message)
+        self.duplicate_id = duplicate_id
+
 
 CONFLICT = LIFECYCLE.conflict
 
@@ -135,13 +146,21 @@ def save_draft(
             person.id, category_code, subtype, registration.id if registration else None
         )
         if duplicate is not None:
-            raise RegistrationError(
+            own = getattr(actor, "id", None) is not None and person.user_id == actor.id
+            message = (
                 _l(
+                    "Anda sudah memiliki pendaftaran %(category)s dengan jenis yang sama yang masih "
+                    "berjalan. Buka pendaftaran itu untuk melanjutkannya.",
+                    category=duplicate.category.name,
+                )
+                if own
+                else _l(
                     "Orang ini sudah memiliki pendaftaran %(category)s dengan jenis yang sama yang masih "
                     "berjalan.",
                     category=duplicate.category.name,
                 )
             )
+            raise DuplicateRegistration(message, duplicate_id=duplicate.id)
     before = registration.audit_view() if registration else None
     if registration is None:
         registration = Registration(
@@ -284,13 +303,17 @@ def _registration_number(registration: Registration) -> str:
     return number_for("registration", local_today(), scope, province=province, regency=regency)
 
 
-def submit(registration: Registration, actor) -> None:
+def submit(registration: Registration, actor, note: str | None = None) -> None:
+    """Submit a draft, or resubmit a returned registration; a resubmission may carry a note to the
+    officer (shown on the timeline as the event's reason). A first submission has no note."""
+    if registration.status != Status.RETURNED:
+        note = None
     if registration.status in EDITABLE:  # otherwise transition() says why it cannot be submitted
         _authorise(actor is not None and can_edit_registration(actor, registration), actor, registration)
     missing = missing_items(registration)
     if missing:
         raise RegistrationError(_l("Pendaftaran belum lengkap."), errors={None: missing})
-    transition(registration, Action.SUBMIT, actor)
+    transition(registration, Action.SUBMIT, actor, note)
 
 
 def submit_and_verify(registration: Registration, actor) -> None:
@@ -341,8 +364,53 @@ def queue_query(user, *, category: str | None = None, region: str | None = None)
     return stmt
 
 
+def agency_name(registration: Registration) -> str:
+    """The Dinas Sosial that verifies the registration: of its regency/city, else of its province."""
+    for code, prefix in ((registration.regency_code, ""), (registration.province_code, "Provinsi ")):
+        region = db.session.get(Region, code) if code else None
+        if region is not None:
+            return str(_l("Dinas Sosial %(region)s", region=prefix + region_title(region.name)))
+    return str(_l("Dinas Sosial"))
+
+
+def next_step(registration: Registration) -> str:
+    """What the applicant does next, in plain words ("Dikembalikan — perbaiki: …")."""
+    status, reason = registration.status, registration.decision_reason or ""
+    if status == Status.DRAFT:
+        if missing_items(registration):
+            return str(_l("Draf — lengkapi isian dan dokumen yang masih kurang, lalu ajukan."))
+        return str(_l("Draf — sudah lengkap; ajukan untuk diverifikasi."))
+    if status == Status.SUBMITTED:
+        return str(_l("Diajukan — menunggu pemeriksaan %(agency)s.", agency=agency_name(registration)))
+    if status == Status.RETURNED:
+        return str(_l("Dikembalikan — perbaiki: %(reason)s", reason=reason))
+    if status == Status.VERIFIED:
+        return str(
+            _l("Terverifikasi — nomor registrasi %(number)s.", number=registration.registration_number or "")
+        )
+    return str(
+        _l(
+            "Ditolak — alasan: %(reason)s. Anda dapat mendaftar kembali dengan data yang benar, atau "
+            "menghubungi %(agency)s.",
+            reason=reason.rstrip(". "),
+            agency=agency_name(registration),
+        )
+    )
+
+
+def registrations_of_user(user) -> list[Registration]:
+    """The registrations of the person behind an account (none while the profile is missing)."""
+    person = db.session.scalar(select(Person).where(Person.user_id == user.id))
+    return registrations_of(person) if person is not None else []
+
+
 def registrations_of(person: Person) -> list[Registration]:
-    stmt = select(Registration).where(Registration.person_id == person.id).order_by(Registration.id.desc())
+    stmt = (
+        select(Registration)
+        .where(Registration.person_id == person.id)
+        .options(selectinload(Registration.category), selectinload(Registration.documents))
+        .order_by(Registration.id.desc())
+    )
     return list(db.session.scalars(stmt))
 
 

@@ -200,10 +200,44 @@ class RegistrationPage(BasePage):
     def number(self) -> Locator:
         return self.page.get_by_test_id("registration-number")
 
+    def choose_files(self, files: dict[str, str]) -> None:
+        """Choose a file in several document rows (label → path), without uploading yet."""
+        for label, path in files.items():
+            self.page.get_by_label(label, exact=True).set_input_files(path)
+
+    def upload_all(self) -> None:
+        self.page.get_by_test_id("upload-all").click()
+        self.page.wait_for_load_state()
+
+    def document_row(self, kind: str) -> Locator:
+        return self.page.locator(f'li[data-document="{kind}"]')
+
+    @property
+    def submit_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Ajukan untuk diverifikasi")
+
+    # The irreversible decisions open a confirmation step (a <details>) whose button acts.
+    CONFIRMATIONS = {"Verifikasi": "Ya, verifikasi dan terbitkan nomor", "Tolak": "Ya, tolak pendaftaran"}
+
+    def confirmation(self, button: str) -> Locator:
+        return self.page.locator("details.confirm-step", has=self.page.locator("summary", has_text=button))
+
+    def open_confirmation(self, button: str) -> Locator:
+        step = self.confirmation(button)
+        if step.get_attribute("open") is None:  # a refused attempt comes back with its step open
+            step.locator("summary").click()
+        expect(step).to_have_attribute("open", "")
+        return step
+
     def decide(self, button: str, reason: str | None = None) -> None:
+        """Write the reason (if any) and press the decision; verify and reject are confirmed."""
         if reason:
             self.page.get_by_label("Alasan").fill(reason)
-        self.page.get_by_role("button", name=button, exact=True).click()
+        if button in self.CONFIRMATIONS:
+            step = self.open_confirmation(button)
+            step.get_by_role("button", name=self.CONFIRMATIONS[button], exact=True).click()
+        else:
+            self.page.get_by_role("button", name=button, exact=True).click()
         self.page.wait_for_load_state()
 
 
