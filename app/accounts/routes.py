@@ -67,9 +67,20 @@ def login():
 @bp.post("/keluar")
 @allow(SIGNED_IN)
 def logout():
+    services.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("Anda telah keluar."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/keluar-semua")
+@allow(SIGNED_IN)
+def logout_everywhere():
+    services.end_sessions(current_user._get_current_object(), "account.logged_out_everywhere")
+    logout_user()
+    session.clear()
+    flash(_("Anda telah keluar dari semua perangkat."), "info")
     return redirect(url_for("accounts.login"))
 
 

@@ -157,6 +157,14 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
+def end_sessions(user: User, action: str = "account.logged_out") -> None:
+    """End every session of the account on the server: the session id carries the token, so a copied
+    cookie stops working once it is rotated (sessions are not stored server-side, so this ends the
+    account's sessions on every device)."""
+    user.session_token = new_session_token()
+    audit.record(action, object_type="user", object_id=user.id, actor=user)
+
+
 # --- Passwords ----------------------------------------------------------------------------------
 
 
