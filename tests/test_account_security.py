@@ -57,3 +57,83 @@ def test_log_out_everywhere_needs_a_signed_in_post(client):
     response = client.post("/akun/keluar-semua")
     assert response.status_code == 302
     assert "/akun/masuk" in response.headers["Location"]
+
+
+# --- Item 11: weak passwords are refused -----------------------------------------------------------
+
+WEAK = {
+    "1234567890": "paling sering dipakai",
+    "qwertyuiop": "paling sering dipakai",
+    "Password2024!": "paling sering dipakai",
+    "bismillah123": "paling sering dipakai",
+    "aaaaaaaaaaaa": "mudah ditebak",
+    "abcdefghijkl": "mudah ditebak",
+}
+
+
+def _sign_up(client, email, password, name="Siti Aminah"):
+    return client.post(
+        "/akun/daftar",
+        data={"full_name": name, "email": email, "password": password, "password_confirm": password},
+    )
+
+
+def test_passwords_module_accepts_strong_and_refuses_weak(ctx):
+    from app.accounts import passwords
+
+    assert passwords.common_passwords() >= {"123456", "password", "bismillah123"}
+    assert len(passwords.common_passwords()) > 5000
+    for password, why in WEAK.items():
+        assert why in str(passwords.weakness(password)), password
+    assert passwords.weakness("kuda-pelangi-tropis-42") is None
+    assert "sama dengan e-mail atau nama" in str(passwords.weakness("Siti Aminah", ("", "siti aminah")))
+    assert "mudah ditebak" in str(passwords.weakness("sitiaminah1990", ("siti@contoh.id", "Siti Aminah")))
+
+
+def test_sign_up_refuses_a_common_password_beside_the_field_and_keeps_the_input(client, outbox):
+    from tests.factories import unique_email
+
+    email = unique_email("lemah")
+    response = _sign_up(client, email, "1234567890")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "paling sering dipakai" in page
+    assert email in page and "Siti Aminah" in page  # nothing typed is lost (passwords are never echoed)
+    assert outbox.to(email) == []
+
+
+def test_reset_and_change_refuse_weak_passwords(app, client, make_user, outbox):
+    from tests.factories import PASSWORD
+
+    user = make_user()
+    login(client, user)
+    response = client.post(
+        "/akun/ubah-sandi",
+        data={"current_password": PASSWORD, "password": "qwertyuiop", "password_confirm": "qwertyuiop"},
+    )
+    assert response.status_code == 200
+    assert "paling sering dipakai" in response.get_data(as_text=True)
+    client.post("/akun/keluar")
+
+    client.post("/akun/lupa-sandi", data={"email": user.email})
+    link = outbox.link_to(user.email, "/akun/atur-sandi/")
+    path = link[link.index("/akun/") :]
+    response = client.post(path, data={"password": "aaaaaaaaaaaa", "password_confirm": "aaaaaaaaaaaa"})
+    assert "mudah ditebak" in response.get_data(as_text=True)
+    assert login(client, user).status_code == 302  # the old password still works: nothing changed
+
+
+def test_staff_invitation_refuses_weak_passwords(ctx):
+    import pytest
+
+    from app.accounts import services
+    from app.core.roles import Role
+
+    with pytest.raises(services.AccountError) as error:
+        services.create_staff(
+            email="staf-lemah@uji.example.id",
+            full_name="Staf",
+            role=Role.MINISTRY_ADMIN,
+            password="1234567890",
+        )
+    assert error.value.field == "password"

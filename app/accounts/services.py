@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import tokens
+from app.accounts import passwords, tokens
 from app.accounts.models import RoleGrant, User, new_session_token
 from app.core import audit, mail
 from app.core.audit import record_regardless
@@ -23,7 +23,7 @@ from app.extensions import db
 from app.people.services import create_account_person, person_of_user, profile_complete
 from app.reference.models import PROVINCE, REGENCY, CertificationBody, Region, TrainingProvider
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 
 
 class AccountError(DomainError):
@@ -38,11 +38,11 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def check_password_rules(password: str, email: str = "") -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("Kata sandi minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH), field="password")
-    if email and password.strip().lower() == normalize_email(email):
-        raise AccountError(_l("Kata sandi tidak boleh sama dengan e-mail."), field="password")
+def check_password_rules(password: str, email: str = "", full_name: str = "") -> None:
+    """Length, not the e-mail or name, not a common password, strong enough (passwords.weakness)."""
+    problem = passwords.weakness(password, (normalize_email(email), full_name or ""))
+    if problem is not None:
+        raise AccountError(problem, field="password")
 
 
 # --- Applicant sign-up and verification ---------------------------------------------------------
@@ -55,7 +55,7 @@ def sign_up(full_name: str, email: str, password: str) -> User | None:
     the same page either way, so sign-up does not reveal which addresses have accounts.
     """
     email = normalize_email(email)
-    check_password_rules(password, email)
+    check_password_rules(password, email, full_name)
     existing = find_by_email(email)
     if existing is not None:
         generate_password_hash(password)  # the same work as a new account: no timing difference
@@ -198,7 +198,7 @@ def user_for_reset_token(token: str) -> User:
 
 def reset_password(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
-    check_password_rules(new_password, user.email)
+    check_password_rules(new_password, user.email, user.full_name)
     user.set_password(new_password)
     # Following an e-mailed link proves the address too.
     user.email_verified_at = user.email_verified_at or utcnow()
@@ -209,7 +209,7 @@ def reset_password(token: str, new_password: str) -> User:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not user.check_password(current_password or ""):
         raise AccountError(_l("Kata sandi saat ini salah."), field="current_password")
-    check_password_rules(new_password, user.email)
+    check_password_rules(new_password, user.email, user.full_name)
     user.set_password(new_password)
     audit.record("account.password_changed", object_type="user", object_id=user.id, actor=user)
 
@@ -352,7 +352,7 @@ def create_staff(
     check_grant_scope(role, region_code, body_code, provider_code)
     user = User(email=email, full_name=full_name.strip(), email_verified_at=utcnow())
     if password:
-        check_password_rules(password, email)
+        check_password_rules(password, email, full_name)
         user.set_password(password)
     else:
         user.set_password(new_session_token() + new_session_token())  # unusable until reset
