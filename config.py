@@ -85,7 +85,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")  # per client
+    LOGIN_LIMIT_PER_ACCOUNT_CEILING = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_CEILING", "50 per hour")
     ACCOUNT_EMAIL_LIMIT = os.environ.get("ACCOUNT_EMAIL_LIMIT", "10 per hour")
     PUBLIC_LOOKUP_LIMIT = os.environ.get("PUBLIC_LOOKUP_LIMIT", "60 per minute")
 

@@ -137,3 +137,70 @@ def test_staff_invitation_refuses_weak_passwords(ctx):
             password="1234567890",
         )
     assert error.value.field == "password"
+
+
+# --- Item 9: brute force is stopped without locking the owner out ----------------------------------
+
+WRONG = "salah-sandi-000"
+
+
+def _client_at(app, ip: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    return client
+
+
+def test_the_login_page_says_how_many_tries_are_left(client, make_user):
+    user = make_user()
+    response = login(client, user.email, WRONG)
+    assert response.status_code == 422
+    assert "Sisa 4 percobaan" in response.get_data(as_text=True)
+    login(client, user.email, WRONG)
+    assert "Sisa 2 percobaan" in login(client, user.email, WRONG).get_data(as_text=True)
+
+
+def test_the_attacker_is_blocked_and_the_owner_elsewhere_still_logs_in(app, make_user):
+    user = make_user()
+    attacker = _client_at(app, "203.0.113.9")
+    counts = [login(attacker, user.email, WRONG).get_data(as_text=True) for _ in range(5)]
+    assert "Sisa 4 percobaan" in counts[0]
+    assert "Sisa 1 percobaan" in counts[3]
+    assert "sudah habis" in counts[4]
+    blocked = login(attacker, user)  # even the right password from the attacking client
+    assert blocked.status_code == 429
+    page = blocked.get_data(as_text=True)
+    assert "Terlalu banyak percobaan" in page
+    assert "/akun/lupa-sandi" in page  # the 429 page for login offers the reset link
+
+    owner = _client_at(app, "198.51.100.7")  # the officer at her desk, another address
+    assert login(owner, user).status_code == 302
+    assert owner.get("/dasbor").status_code == 200
+
+
+def test_a_known_device_logs_in_even_after_the_account_ceiling_is_reached(app, make_user):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT_CEILING"] = "6 per hour"
+    try:
+        user = make_user()
+        owner = _client_at(app, "198.51.100.7")
+        assert login(owner, user).status_code == 302  # this browser now holds the device cookie
+        owner.post("/akun/keluar")
+        for number in range(6):  # attackers from many addresses, under the per-client limit each
+            login(_client_at(app, f"203.0.113.{number + 10}"), user.email, WRONG)
+        assert login(_client_at(app, "203.0.113.99"), user).status_code == 429  # any new client waits
+        assert login(owner, user).status_code == 302  # the owner's own browser does not
+        # and the owner's own failures count for her browser alone
+        owner.post("/akun/keluar")
+        for _ in range(5):
+            login(owner, user.email, WRONG)
+        assert login(owner, user).status_code == 429
+    finally:
+        app.config["LOGIN_LIMIT_PER_ACCOUNT_CEILING"] = "50 per hour"
+
+
+def test_a_forged_device_cookie_is_ignored(app, make_user):
+    user = make_user()
+    attacker = _client_at(app, "203.0.113.9")
+    attacker.set_cookie("sdm_perangkat", "palsu.palsu.palsu")
+    for _ in range(5):
+        login(attacker, user.email, WRONG)
+    assert login(attacker, user).status_code == 429
