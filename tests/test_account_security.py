@@ -204,3 +204,77 @@ def test_a_forged_device_cookie_is_ignored(app, make_user):
     for _ in range(5):
         login(attacker, user.email, WRONG)
     assert login(attacker, user).status_code == 429
+
+
+# --- Item 32: the request path does the same work for known and unknown addresses -----------------
+
+
+class _Statements:
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement, *args):
+        self.statements.append(statement.split()[0].upper())
+
+
+def _request_work(app, monkeypatch, path, data):
+    """The statements the request itself runs, and what it queued (the queue is not run here)."""
+    from app.accounts import services
+
+    queued = []
+    monkeypatch.setattr(services, "enqueue_after_commit", lambda task, *args: queued.append((task, args)))
+    with app.app_context():
+        engine = db.engine
+    with _Statements(engine) as seen:
+        response = app.test_client().post(path, data=data)
+    return response, seen.statements, queued
+
+
+def test_forgot_password_does_the_same_request_work_for_known_and_unknown(app, make_user, monkeypatch):
+    user = make_user()
+    known = _request_work(app, monkeypatch, "/akun/lupa-sandi", {"email": user.email.upper()})
+    unknown = _request_work(app, monkeypatch, "/akun/lupa-sandi", {"email": "tidak-ada@uji.example.id"})
+    assert known[0].status_code == unknown[0].status_code == 302
+    assert known[0].headers["Location"] == unknown[0].headers["Location"]
+    assert known[1] == unknown[1]  # the same statements (none that look the address up)
+    assert [task for task, _ in known[2]] == [task for task, _ in unknown[2]]
+    assert known[2][0][1] == (user.email,)  # the task gets the normalized address
+
+
+def test_resend_verification_does_the_same_request_work(app, make_user, monkeypatch):
+    user = make_user(verified=False)
+    known = _request_work(app, monkeypatch, "/akun/verifikasi/kirim-ulang", {"email": user.email})
+    unknown = _request_work(app, monkeypatch, "/akun/verifikasi/kirim-ulang", {"email": "x@uji.example.id"})
+    assert known[0].status_code == unknown[0].status_code == 302
+    assert known[1] == unknown[1]
+    assert len(known[2]) == len(unknown[2]) == 1
+
+
+def test_sign_up_with_a_taken_address_mails_from_the_queue(app, make_user, monkeypatch):
+    from app.accounts import services
+
+    user = make_user()
+    data = {"full_name": "Siti", "email": user.email, "password": "kuda-pelangi-tropis-42"}
+    data["password_confirm"] = data["password"]
+    response, _, queued = _request_work(app, monkeypatch, "/akun/daftar", data)
+    assert response.status_code == 302
+    assert [task for task, _ in queued] == [services.mail_account_exists]
+
+
+def test_the_queued_tasks_still_mail_the_owner(client, make_user, outbox):
+    user = make_user(verified=False)
+    client.post("/akun/verifikasi/kirim-ulang", data={"email": user.email.upper()})
+    assert "/akun/verifikasi/" in outbox.body(outbox.last_to(user.email))
+    client.post("/akun/lupa-sandi", data={"email": "tidak-ada@uji.example.id"})
+    assert outbox.to("tidak-ada@uji.example.id") == []

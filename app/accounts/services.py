@@ -16,6 +16,7 @@ from app.accounts.models import RoleGrant, User, new_session_token
 from app.core import audit, mail
 from app.core.audit import record_regardless
 from app.core.errors import DomainError
+from app.core.jobs import enqueue_after_commit, job
 from app.core.models import utcnow
 from app.core.roles import STAFF_ROLES, Role
 from app.core.urls import external_url
@@ -59,14 +60,7 @@ def sign_up(full_name: str, email: str, password: str) -> User | None:
     existing = find_by_email(email)
     if existing is not None:
         generate_password_hash(password)  # the same work as a new account: no timing difference
-        mail.send(
-            existing.email,
-            _l("Percobaan pendaftaran dengan e-mail Anda"),
-            "account_exists",
-            user=existing,
-            login_url=external_url("accounts.login"),
-            reset_url=external_url("accounts.forgot_password"),
-        )
+        enqueue_after_commit(mail_account_exists, email)  # the mail is rendered off the request path
         return None
     user = User(email=email, full_name=full_name.strip())
     user.set_password(password)
@@ -83,6 +77,23 @@ def sign_up(full_name: str, email: str, password: str) -> User | None:
     )
     send_verification(user)
     return user
+
+
+@job()
+def mail_account_exists(email: str) -> None:
+    """Tell the owner of an address that someone tried to sign up with it (a job: the request that
+    found the address does no more work than one that did not)."""
+    user = find_by_email(email)
+    if user is None:
+        return
+    mail.send(
+        user.email,
+        _l("Percobaan pendaftaran dengan e-mail Anda"),
+        "account_exists",
+        user=user,
+        login_url=external_url("accounts.login"),
+        reset_url=external_url("accounts.forgot_password"),
+    )
 
 
 def _mail_link(user: User, salt: str, secret: str, endpoint: str, subject, template: str, url_name: str):
@@ -105,6 +116,12 @@ def send_verification(user: User) -> None:
 
 
 def resend_verification(email: str) -> None:
+    """Queue a new verification link; the request does the same work whether the address exists."""
+    enqueue_after_commit(mail_verification_again, normalize_email(email)[:255])
+
+
+@job()
+def mail_verification_again(email: str) -> None:
     user = find_by_email(email)
     if user is not None and user.email_verified_at is None and user.active:
         send_verification(user)
@@ -169,6 +186,13 @@ def end_sessions(user: User, action: str = "account.logged_out") -> None:
 
 
 def request_password_reset(email: str) -> None:
+    """Queue the reset mail. The request path does the same constant work for every address (no
+    lookup, no token, no rendering), so its answer and its timing say nothing about the address."""
+    enqueue_after_commit(mail_password_reset, normalize_email(email)[:255])
+
+
+@job()
+def mail_password_reset(email: str) -> None:
     """Mail a reset link when an active account has this address; silent otherwise."""
     user = find_by_email(email)
     if user is None or not user.active:
