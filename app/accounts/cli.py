@@ -122,6 +122,12 @@ def demo_accounts() -> None:
         applicant = services.sign_up(applicant_name, applicant_email, DEMO_PASSWORD)
         services.verify_email_now(applicant)
     click.echo("Demo accounts (development only) — password for all: " + DEMO_PASSWORD)
-    for email, _name, role, region, body in DEMO_ACCOUNTS:
-        click.echo(f"  {str(role):<17} {email}  {region or body or ''}")
-    click.echo(f"  {str(Role.APPLICANT):<17} {applicant_email}")
+    for email in [email for email, *_ in DEMO_ACCOUNTS] + [applicant_email]:
+        user = services.find_by_email(email)
+        roles = "; ".join(
+            f"{grant.role.label} — {grant.scope_name} ({grant.scope_code})"
+            if grant.scope_name
+            else grant.role.label
+            for grant in user.active_grants
+        )
+        click.echo(f"  {email:<37} {roles}")
