@@ -278,3 +278,81 @@ def test_the_queued_tasks_still_mail_the_owner(client, make_user, outbox):
     assert "/akun/verifikasi/" in outbox.body(outbox.last_to(user.email))
     client.post("/akun/lupa-sandi", data={"email": "tidak-ada@uji.example.id"})
     assert outbox.to("tidak-ada@uji.example.id") == []
+
+
+# --- Item 18: invited staff show as "Undangan terkirim" until they set a password -----------------
+
+
+def test_invited_staff_is_pending_until_the_invitation_is_accepted(app, client, outbox, make_user):
+    import re
+
+    from app.accounts.models import User
+    from app.core.roles import Role
+    from tests.factories import unique_email
+
+    admin = make_user(Role.MINISTRY_ADMIN)
+    login(client, admin)
+    email = unique_email("undangan")
+    response = client.post(
+        "/admin/staf/baru",
+        data={
+            "full_name": "Dewi Petugas",
+            "email": email,
+            "role": "agency_officer",
+            "region_code-1": "32",
+            "region_code-2": "32.04",
+            "body_code": "",
+        },
+    )
+    assert response.status_code == 302
+    row = re.search(
+        r"<tr>(?:(?!</tr>).)*" + re.escape(email) + r".*?</tr>",
+        client.get("/admin/staf").get_data(as_text=True),
+        re.S,
+    )
+    assert row and "Undangan terkirim" in row.group(0) and ">Aktif<" not in row.group(0)
+
+    body = outbox.body(outbox.last_to(email))
+    assert "Petugas Dinas Sosial — KABUPATEN BANDUNG" in body  # the role and its region, by name
+    link = re.sub(r"^https?://[^/]+", "", outbox.link_to(email, "/akun/atur-sandi/"))
+    client.post("/akun/keluar")
+    page = client.get(link).get_data(as_text=True)
+    assert "Terima undangan staf" in page and "KABUPATEN BANDUNG" in page
+
+    response = client.post(
+        link, data={"password": "kuda-pelangi-tropis-42", "password_confirm": "kuda-pelangi-tropis-42"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user.password_set_at is not None
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
+        ).all()
+    assert "account.invitation_accepted" in actions
+    assert "account.password_reset" not in actions
+
+    login(client, admin)
+    row = re.search(
+        r"<tr>(?:(?!</tr>).)*" + re.escape(email) + r".*?</tr>",
+        client.get("/admin/staf").get_data(as_text=True),
+        re.S,
+    )
+    assert ">Aktif<" in row.group(0) and "Undangan terkirim" not in row.group(0)
+
+
+def test_a_password_reset_is_still_logged_as_such(app, client, outbox, make_user):
+    import re
+
+    user = make_user()
+    client.post("/akun/lupa-sandi", data={"email": user.email})
+    link = re.sub(r"^https?://[^/]+", "", outbox.link_to(user.email, "/akun/atur-sandi/"))
+    assert "Terima undangan" not in client.get(link).get_data(as_text=True)
+    client.post(
+        link, data={"password": "kuda-pelangi-tropis-42", "password_confirm": "kuda-pelangi-tropis-42"}
+    )
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
+        ).all()
+    assert "account.password_reset" in actions and "account.invitation_accepted" not in actions

@@ -186,9 +186,11 @@ def forgot_password():
 @bp.route("/atur-sandi/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        services.user_for_reset_token(token)
+        user = services.user_for_reset_token(token)
     except DomainError as error:
         return render_template("accounts/link_invalid.html", message=error.message), 400
+    # An open staff invitation says who it is for: the role and its region or body.
+    invitation = user.active_grants if user.invitation_pending else None
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -200,7 +202,7 @@ def reset_password(token: str):
             session.clear()
             flash(_("Kata sandi baru sudah disimpan. Silakan masuk."), "success")
             return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+    return render_template("accounts/reset_password.html", form=form, invitation=invitation)
 
 
 @bp.route("/ubah-sandi", methods=["GET", "POST"])

@@ -223,10 +223,12 @@ def user_for_reset_token(token: str) -> User:
 def reset_password(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
     check_password_rules(new_password, user.email, user.full_name)
+    accepting_invitation = user.invitation_pending
     user.set_password(new_password)
     # Following an e-mailed link proves the address too.
     user.email_verified_at = user.email_verified_at or utcnow()
-    audit.record("account.password_reset", object_type="user", object_id=user.id, actor=user)
+    action = "account.invitation_accepted" if accepting_invitation else "account.password_reset"
+    audit.record(action, object_type="user", object_id=user.id, actor=user)
     return user
 
 
@@ -379,7 +381,7 @@ def create_staff(
         check_password_rules(password, email, full_name)
         user.set_password(password)
     else:
-        user.set_password(new_session_token() + new_session_token())  # unusable until reset
+        user.set_unusable_password()  # until the invitation is accepted
     db.session.add(user)
     db.session.flush()
     _add_grant(
