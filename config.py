@@ -87,6 +87,7 @@ class Config:
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")  # per client
     LOGIN_LIMIT_PER_ACCOUNT_CEILING = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_CEILING", "50 per hour")
+    NIK_CHECK_LIMIT = os.environ.get("NIK_CHECK_LIMIT", "5 per hour")  # registered NIKs typed, per account
     ACCOUNT_EMAIL_LIMIT = os.environ.get("ACCOUNT_EMAIL_LIMIT", "10 per hour")
     PUBLIC_LOOKUP_LIMIT = os.environ.get("PUBLIC_LOOKUP_LIMIT", "60 per minute")
 

@@ -356,3 +356,51 @@ def test_a_password_reset_is_still_logged_as_such(app, client, outbox, make_user
             select(AuditEvent.action).where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
         ).all()
     assert "account.password_reset" in actions and "account.invitation_accepted" not in actions
+
+
+# --- Item 28: a registered NIK typed in the profile: limited, audited, answered with a reference ----
+
+
+def test_a_registered_nik_gets_a_reference_code_audited_and_rate_limited(app, client, logged_in):
+    import re
+
+    from app.core import reference_codes
+    from tests.factories import create_person, new_nik, profile_form_data
+
+    nik = new_nik()
+    person_id = create_person(app, nik=nik, full_name="Ujang Sopandi")
+    user = logged_in()
+    data = profile_form_data(nik=nik)
+    response = client.post("/profil/ubah", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Ujang Sopandi" not in html  # nothing about whose record it is
+    assert data["street"] in html  # nothing typed is lost
+    code = re.search(r"RJK-[0-9A-Z]{4}-[0-9A-Z]{4}", html).group(0)
+    assert reference_codes.normalize(code.lower().replace("-", " ")) == code
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "nik_check"))
+        assert (event.action, event.object_id, event.actor_id) == ("person.nik_in_use", code, user.id)
+        assert event.after["person_id"] == person_id
+
+    for _ in range(4):  # five per hour in all
+        assert "kode rujukan" in client.post("/profil/ubah", data=data).get_data(as_text=True)
+    html = client.post("/profil/ubah", data=data).get_data(as_text=True)
+    assert "Terlalu banyak percobaan NIK" in html and "RJK-" not in html
+    with app.app_context():
+        limited = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "person.nik_check_limited")
+        ).all()
+    assert [e.object_id for e in limited] == [str(user.id)]
+    # a free NIK still saves: the limit only concerns registered ones
+    assert client.post("/profil/ubah", data=profile_form_data()).status_code == 302
+
+
+def test_reference_codes_are_normalized_or_refused():
+    from app.core import reference_codes
+
+    code = reference_codes.new_code()
+    assert reference_codes.normalize(code) == code
+    assert reference_codes.normalize(" rjk" + code[3:].lower()) == code
+    for bad in ("", "RJK-0000-0000", "RJK-ABCD", "x" * 100, "RJK-ABCD-EFGH-JKLM", None):
+        assert reference_codes.normalize(bad) is None
