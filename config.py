@@ -78,6 +78,7 @@ class Config:
 
     # Uploads: stored outside any static folder, bounded in size.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))  # large CSV exports
     MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 5)
     MAX_CONTENT_LENGTH = (MAX_UPLOAD_MB + 1) * 1024 * 1024  # one spare MB for the rest of the form
 

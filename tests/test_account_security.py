@@ -404,3 +404,159 @@ def test_reference_codes_are_normalized_or_refused():
     assert reference_codes.normalize(" rjk" + code[3:].lower()) == code
     for bad in ("", "RJK-0000-0000", "RJK-ABCD", "x" * 100, "RJK-ABCD-EFGH-JKLM", None):
         assert reference_codes.normalize(bad) is None
+
+
+# --- Item 15: the audit trail as people read it ------------------------------------------------------
+
+
+def _audit_page(client, **params):
+    response = client.get("/admin/audit", query_string=params)
+    return response, response.get_data(as_text=True)
+
+
+def test_audit_page_shows_labels_and_names_with_links(app, client, logged_in, make_user):
+    from app.core.roles import Role
+
+    officer = make_user(Role.AGENCY_OFFICER)
+    admin = logged_in(Role.MINISTRY_ADMIN)
+    login(app.test_client(), officer)
+    response, html = _audit_page(client, aksi="account.logged_in")
+    assert response.status_code == 200
+    assert "Masuk</a>" in html and ">account.logged_in<" not in html
+    assert f'href="/admin/staf/{officer.id}"' in html  # the officer by name, linked to the staff page
+    assert "Staf agency_officer" in html
+    with app.app_context():
+        from app.admin.audit_trail import action_label
+
+        assert action_label("registration.verified") == "Pendaftaran diverifikasi"
+        assert action_label("registration.something_new") == "Pendaftaran: something new"  # readable fallback
+        assert action_label("weird") == "Weird"
+    assert admin
+
+
+def test_audit_filters_by_actor_object_dates_and_action(app, client, logged_in, make_user):
+    from app.core.roles import Role
+
+    officer = make_user(Role.AGENCY_OFFICER)
+    logged_in(Role.MINISTRY_ADMIN)
+    login(app.test_client(), officer)
+    _, html = _audit_page(client, pelaku=officer.email)
+    assert "Masuk</a>" in html
+    _, html = _audit_page(client, objek="user", id_objek=str(officer.id))
+    assert "Akun staf dibuat" in html and "Masuk</a>" in html
+    _, html = _audit_page(client, objek="user", id_objek=str(officer.id), aksi="staff")
+    assert "Akun staf dibuat" in html and "Masuk</a>" not in html
+    _, html = _audit_page(
+        client, dari="2000-01-01", sampai="2000-01-31", objek="user", id_objek=str(officer.id)
+    )
+    assert "Tidak ada catatan yang cocok" in html
+    # bad input: a clear message beside the field, the typed value kept, never a 500
+    response, html = _audit_page(client, dari="31-12-2026", sampai="2026-01-01")
+    assert response.status_code == 422
+    assert "Tanggal tidak valid" in html and "31-12-2026" in html
+    response, html = _audit_page(client, dari="2026-02-01", sampai="2026-01-01")
+    assert "Tanggal akhir tidak boleh sebelum tanggal awal" in html
+    response, html = _audit_page(client, id_objek="12")
+    assert "Pilih jenis objek" in html
+    response, _ = _audit_page(client, pelaku="9" * 40, id_objek="x" * 500, objek="user", aksi="zz%_")
+    assert response.status_code == 200
+    assert _audit_page(client, aksi="\x00")[0].status_code == 400  # control characters: refused early
+
+
+def test_audit_pages_are_keyset_and_load_names_in_bulk(app, client, logged_in, make_user):
+    from app.admin import routes
+    from app.core.roles import Role
+
+    logged_in(Role.MINISTRY_ADMIN)
+    for _ in range(4):
+        login(app.test_client(), make_user())
+    routes_page_size, routes.PAGE_SIZE = routes.PAGE_SIZE, 3
+    try:
+        with app.app_context():
+            engine = db.engine
+        with _Statements(engine) as few:
+            _audit_page(client, aksi="account.logged_in")
+        response, html = _audit_page(client, aksi="account.logged_in")
+        assert 'rel="next"' in html and "setelah=" in html
+        with _Statements(engine) as more:
+            routes.PAGE_SIZE = 6
+            _audit_page(client, aksi="account.logged_in")
+        assert len(more.statements) == len(few.statements)  # names in bulk: no query per row
+    finally:
+        routes.PAGE_SIZE = routes_page_size
+
+
+def test_reference_code_from_the_profile_is_found_on_the_audit_page(app, client, logged_in):
+    import re
+
+    from app.core.roles import Role
+    from tests.factories import create_person, new_nik, profile_form_data
+
+    nik = new_nik()
+    create_person(app, nik=nik, full_name="Ujang Sopandi")
+    applicant = app.test_client()
+    login(applicant, logged_in())
+    html = applicant.post("/profil/ubah", data=profile_form_data(nik=nik)).get_data(as_text=True)
+    code = re.search(r"RJK-[0-9A-Z]{4}-[0-9A-Z]{4}", html).group(0)
+    client.post("/akun/keluar")
+    logged_in(Role.MINISTRY_ADMIN)
+    _, page = _audit_page(client, id_objek=code.lower())  # as read out on the phone
+    assert code in page and "Ujang Sopandi" in page
+
+
+def test_small_export_is_a_csv_at_once(app, client, logged_in, make_user):
+    import csv
+    import io
+
+    from app.core.roles import Role
+
+    officer = make_user(Role.AGENCY_OFFICER)
+    logged_in(Role.MINISTRY_ADMIN)
+    response = client.post("/admin/audit/ekspor", data={"objek": "user", "id_objek": str(officer.id)})
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["No.", "Waktu", "Pelaku", "Aksi"]
+    actions = {row[3] for row in rows[1:]}
+    assert "Akun staf dibuat" in actions
+    assert all(not row[5].startswith("=") for row in rows[1:])  # no formula injection
+    from app.admin.audit_trail import _cell
+
+    assert [_cell(v) for v in ("=1+1", "+62", "-x", "@a", "Siti", None)] == [
+        "'=1+1",
+        "'+62",
+        "'-x",
+        "'@a",
+        "Siti",
+        "",
+    ]
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.exported")) is not None
+    response = client.post("/admin/audit/ekspor", data={"dari": "bukan-tanggal"})
+    assert response.status_code == 302  # back to the page, which shows the message
+
+
+def test_large_export_runs_on_the_queue_and_waits_for_download(
+    app, client, logged_in, make_user, monkeypatch
+):
+    from app.admin import audit_trail
+    from app.core.roles import Role
+
+    monkeypatch.setattr(audit_trail, "EXPORT_INLINE_LIMIT", 2)
+    monkeypatch.setattr(audit_trail, "EXPORT_BATCH", 2)
+    logged_in(Role.MINISTRY_ADMIN)
+    for _ in range(3):
+        make_user()
+    response = client.post("/admin/audit/ekspor", data={"aksi": "role"})
+    assert response.status_code == 302
+    status_url = response.headers["Location"]
+    assert "/admin/audit/ekspor/" in status_url
+    html = client.get(status_url).get_data(as_text=True)
+    assert "Unduh berkas CSV" in html and "job-progress" in html
+    download = client.get(status_url + "/unduh")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.get_data(as_text=True).count("\n") >= 4
+    # another admin's job is not found for an officer; a missing job is 404
+    assert client.get("/admin/audit/ekspor/999999999").status_code == 404
+    assert client.get("/admin/audit/ekspor/999999999/unduh").status_code == 404
