@@ -537,14 +537,14 @@ def test_small_export_is_a_csv_at_once(app, client, logged_in, make_user):
 
 
 def test_large_export_runs_on_the_queue_and_waits_for_download(
-    app, client, logged_in, make_user, monkeypatch
+    app, client, logged_in, make_user, monkeypatch, outbox
 ):
     from app.admin import audit_trail
     from app.core.roles import Role
 
     monkeypatch.setattr(audit_trail, "EXPORT_INLINE_LIMIT", 2)
     monkeypatch.setattr(audit_trail, "EXPORT_BATCH", 2)
-    logged_in(Role.MINISTRY_ADMIN)
+    admin = logged_in(Role.MINISTRY_ADMIN)
     for _ in range(3):
         make_user()
     response = client.post("/admin/audit/ekspor", data={"aksi": "role"})
@@ -557,6 +557,8 @@ def test_large_export_runs_on_the_queue_and_waits_for_download(
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.get_data(as_text=True).count("\n") >= 4
+    ready = outbox.body(outbox.last_to(admin.email))
+    assert ready.startswith("Yth. ") and status_url in ready
     # another admin's job is not found for an officer; a missing job is 404
     assert client.get("/admin/audit/ekspor/999999999").status_code == 404
     assert client.get("/admin/audit/ekspor/999999999/unduh").status_code == 404

@@ -21,10 +21,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.core import audit, jobs, reference_codes
+from app.core import audit, jobs, mail, reference_codes
 from app.core.audit import AuditEvent
 from app.core.display import local_datetime
 from app.core.jobs import enqueue_after_commit, job
+from app.core.urls import external_url
 from app.extensions import db
 from app.people.models import Person
 from app.registration.models import Registration
@@ -432,3 +433,14 @@ def export_audit_csv(job_id: int, filter_args: dict) -> None:
         raise error
     partial.replace(path)
     jobs.finish_job(job_id, result={"rows": rows, "file": path.name})
+    record = db.session.get(jobs.Job, job_id)
+    owner = db.session.get(User, record.created_by_id) if record and record.created_by_id else None
+    if owner is not None:  # the file waits; an e-mail says it is ready
+        mail.send(
+            owner.email,
+            _l("Ekspor jejak audit siap diunduh"),
+            "audit_export_ready",
+            user=owner,
+            rows=rows,
+            status_url=external_url("admin.audit_export_status", job_id=job_id),
+        )
