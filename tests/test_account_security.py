@@ -46,7 +46,9 @@ def test_log_out_everywhere_ends_every_session(app, make_user):
     assert desk.get("/dasbor").status_code == 302
     with app.app_context():
         actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id)
+            )
         ).all()
     assert "account.logged_out_everywhere" in actions
     assert login(phone, user).status_code == 302  # the password still works: only the sessions ended
@@ -327,7 +329,9 @@ def test_invited_staff_is_pending_until_the_invitation_is_accepted(app, client, 
         user = db.session.scalar(select(User).where(User.email == email))
         assert user.password_set_at is not None
         actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id)
+            )
         ).all()
     assert "account.invitation_accepted" in actions
     assert "account.password_reset" not in actions
@@ -353,7 +357,9 @@ def test_a_password_reset_is_still_logged_as_such(app, client, outbox, make_user
     )
     with app.app_context():
         actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id)
+            )
         ).all()
     assert "account.password_reset" in actions and "account.invitation_accepted" not in actions
 
