@@ -12,8 +12,8 @@ PORT ?= 5000
 # Virtual environment with the app and its dev tools; re-installed when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install -qq --disable-pip-version-check --no-warn-script-location --upgrade pip
+	$(BIN)/pip install -qq --disable-pip-version-check --no-warn-script-location -e ".[dev]"
 	touch $@
 
 install: $(BIN)/.installed translations

@@ -78,6 +78,7 @@ class Config:
 
     # Uploads: stored outside any static folder, bounded in size.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))  # large CSV exports
     MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 5)  # per PDF
     # Per JPEG/PNG: phone photos are 5-12 MB; they are downscaled before storing (app/core/uploads.py).
     MAX_IMAGE_UPLOAD_MB = _int("MAX_IMAGE_UPLOAD_MB", 15)
@@ -88,7 +89,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")  # per client
+    LOGIN_LIMIT_PER_ACCOUNT_CEILING = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_CEILING", "50 per hour")
+    NIK_CHECK_LIMIT = os.environ.get("NIK_CHECK_LIMIT", "5 per hour")  # registered NIKs typed, per account
     ACCOUNT_EMAIL_LIMIT = os.environ.get("ACCOUNT_EMAIL_LIMIT", "10 per hour")
     PUBLIC_LOOKUP_LIMIT = os.environ.get("PUBLIC_LOOKUP_LIMIT", "60 per minute")
 

@@ -45,6 +45,7 @@ def app(database_url, tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = database_url
         MAIL_OUTBOX_DIR = str(files / "outbox")
         UPLOAD_DIR = str(files / "uploads")
+        EXPORT_DIR = str(files / "exports")
         BASE_URL = "http://127.0.0.1"
 
     app = create_app(Config)

@@ -239,6 +239,10 @@ def test_demo_accounts_one_per_role(app, flask_cli):
     result = flask_cli("demo", "accounts")
     assert result.exit_code == 0, result.output
     assert f"password for all: {DEMO_PASSWORD}" in result.output
+    # role and scope by name, one short line per account
+    assert "Petugas Dinas Sosial — Jawa Barat (32)" in result.output
+    assert "Petugas Dinas Sosial — Kabupaten Bandung (32.04)" in result.output
+    assert len(result.output.strip().splitlines()) == len(DEMO_ACCOUNTS) + 2
     emails = [email for email, *_ in DEMO_ACCOUNTS] + [DEMO_APPLICANT[0]]
     roles = set()
     for email in emails:

@@ -546,3 +546,32 @@ def test_0007_carries_users_people_and_registrations_and_downgrades(migration_ap
             assert "role_grants" not in inspect(connection).get_table_names()
             assert rows(connection, "SELECT key, last_value FROM number_series") == [("registration/2026", 7)]
         flask_migrate.downgrade(revision="base")
+
+
+def test_0008_counts_existing_passwords_as_set_and_downgrades(migration_app):
+    import flask_migrate
+
+    with migration_app.app_context():
+        engine = db.engine
+        flask_migrate.upgrade(revision="0007_people_roles_scope")
+        with engine.begin() as connection:
+            for number, last_login in ((1, "'2026-03-04 05:06:07'"), (2, "NULL")):
+                connection.execute(
+                    text(
+                        "INSERT INTO users (email, full_name, password_hash, active, session_token, "
+                        f"last_login_at, created_at, updated_at) VALUES ('u{number}@uji.example.id', "
+                        f"'U {number}', 'x', true, 't{number}', {last_login}, '2026-01-02 03:04:05', "
+                        "'2026-01-02 03:04:05')"
+                    )
+                )
+        flask_migrate.upgrade(revision="0008_security")
+        with engine.connect() as connection:
+            assert [
+                str(value)[:19]
+                for (value,) in connection.execute(text("SELECT password_set_at FROM users ORDER BY email"))
+            ] == ["2026-03-04 05:06:07", "2026-01-02 03:04:05"]
+        flask_migrate.downgrade(revision="0007_people_roles_scope")
+        with engine.connect() as connection:
+            assert "password_set_at" not in {c["name"] for c in inspect(connection).get_columns("users")}
+            assert rows(connection, "SELECT count(*) FROM users") == [(2,)]
+        flask_migrate.downgrade(revision="base")

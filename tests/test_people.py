@@ -166,7 +166,7 @@ def test_an_existing_nik_is_not_duplicated(app, client, logged_in):
     create_person(app, nik=nik)
     user = logged_in()
     html = client.post("/profil/ubah", data=profile_form_data(nik=nik)).get_data(as_text=True)
-    assert "NIK ini sudah terdaftar. Hubungi Dinas Sosial" in html
+    assert "hubungi Dinas Sosial dan sebutkan kode rujukan RJK-" in html
     assert profile_of(app, user.id) is None
 
 

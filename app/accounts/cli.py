@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.accounts import services
 from app.accounts.models import User
+from app.core.display import region_title
 from app.core.errors import DomainError
 from app.core.roles import Role
 from app.core.unit_of_work import UnitOfWorkGroup
@@ -101,6 +102,14 @@ DEMO_ACCOUNTS = [
 DEMO_APPLICANT = ("pemohon@demo.kemensos.go.id", "Siti Rahayu")
 
 
+def _grant_line(grant) -> str:
+    """'Petugas Dinas Sosial — Kabupaten Bandung (32.04)': the role and its scope by name."""
+    if not grant.scope_name:
+        return grant.role.label
+    name = region_title(grant.scope_name) if grant.region_code else grant.scope_name
+    return f"{grant.role.label} — {name} ({grant.scope_code})"
+
+
 @demo_cli.command("accounts")
 def demo_accounts() -> None:
     """Create one demo account per role (idempotent) and print the credentials."""
@@ -122,6 +131,7 @@ def demo_accounts() -> None:
         applicant = services.sign_up(applicant_name, applicant_email, DEMO_PASSWORD)
         services.verify_email_now(applicant)
     click.echo("Demo accounts (development only) — password for all: " + DEMO_PASSWORD)
-    for email, _name, role, region, body in DEMO_ACCOUNTS:
-        click.echo(f"  {str(role):<17} {email}  {region or body or ''}")
-    click.echo(f"  {str(Role.APPLICANT):<17} {applicant_email}")
+    for email in [email for email, *_ in DEMO_ACCOUNTS] + [applicant_email]:
+        user = services.find_by_email(email)
+        roles = "; ".join(_grant_line(grant) for grant in user.active_grants)
+        click.echo(f"  {email:<37} {roles}")

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
+from app.accounts import passwords
 from app.accounts.services import MIN_PASSWORD_LENGTH
 from app.core.forms import AppForm, DateField, max_length, optional, required, same_as, valid_email
 from app.core.roles import STAFF_ROLES
@@ -16,6 +17,21 @@ def min_password():
     return Length(
         min=MIN_PASSWORD_LENGTH, message=_l("Kata sandi minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH)
     )
+
+
+def strong_password(*other_fields: str):
+    """The service's strength rule (common list, zxcvbn), checked with the other fields so one round
+    shows every error beside its field; the e-mail and name typed in the same form count as guesses."""
+
+    def check(form, field):
+        if len(field.data or "") < MIN_PASSWORD_LENGTH:
+            return  # min_password() says it
+        inputs = tuple(str(getattr(form, name).data or "") for name in other_fields if hasattr(form, name))
+        problem = passwords.weakness(field.data, inputs)
+        if problem is not None:
+            raise ValidationError(str(problem))
+
+    return check
 
 
 class LoginForm(AppForm):
@@ -32,7 +48,9 @@ class SignUpForm(AppForm):
     )
     email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
     password = PasswordField(
-        _l("Kata sandi"), validators=[required(), min_password()], description=_l("Minimal 10 karakter.")
+        _l("Kata sandi"),
+        validators=[required(), min_password(), strong_password("email", "full_name")],
+        description=_l("Minimal 10 karakter; hindari kata sandi umum, urutan, dan tanggal."),
     )
     password_confirm = PasswordField(_l("Ulangi kata sandi"), validators=[required(), same_as("password")])
 
@@ -43,7 +61,9 @@ class EmailOnlyForm(AppForm):
 
 class ResetPasswordForm(AppForm):
     password = PasswordField(
-        _l("Kata sandi baru"), validators=[required(), min_password()], description=_l("Minimal 10 karakter.")
+        _l("Kata sandi baru"),
+        validators=[required(), min_password(), strong_password()],
+        description=_l("Minimal 10 karakter; hindari kata sandi umum, urutan, dan tanggal."),
     )
     password_confirm = PasswordField(
         _l("Ulangi kata sandi baru"), validators=[required(), same_as("password")]

@@ -99,6 +99,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     email_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # When the account's own password was set; None while a staff invitation is still open.
+    password_set_at: Mapped[datetime | None]
 
     grants: Mapped[list[RoleGrant]] = relationship(
         foreign_keys=[RoleGrant.user_id], order_by=RoleGrant.id, viewonly=True
@@ -124,6 +126,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
         self.session_token = new_session_token()
+        self.password_set_at = utcnow()
+
+    def set_unusable_password(self) -> None:
+        """A random password nobody knows: the account waits for its invitation to be accepted."""
+        self.set_password(new_session_token() + new_session_token())
+        self.password_set_at = None
+
+    @property
+    def invitation_pending(self) -> bool:
+        """A staff account whose invitation has not been accepted yet (no password of its own)."""
+        return self.password_set_at is None
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

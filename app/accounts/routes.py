@@ -13,9 +13,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from app.accounts import services
+from app.accounts import devices, services
 from app.accounts.forms import (
     ChangePasswordForm,
     EmailOnlyForm,
@@ -32,44 +33,90 @@ from app.extensions import limiter
 bp = Blueprint("accounts", __name__, url_prefix="/akun")
 
 
+def _login_email() -> str:
+    return services.normalize_email(request.form.get("email", ""))[:255]
+
+
+def _known_device() -> bool:
+    return devices.device_for(_login_email()) is not None
+
+
+def _login_client_key() -> str:
+    """Failed logins count per (account, client): this browser's device cookie for the account, or
+    else the client's IP address. An attacker elsewhere never blocks the owner's own browser."""
+    email = _login_email()
+    device = devices.device_for(email)
+    return f"login-client:{email}:" + (f"device:{device}" if device else f"ip:{get_remote_address()}")
+
+
 def _login_account_key() -> str:
-    return "login:" + services.normalize_email(request.form.get("email", ""))
+    return "login-account:" + _login_email()
 
 
 def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def _tries_left() -> int | None:
+    """Failed logins this client may still make for the account, counting the one just made."""
+    for limit in limiter.current_limits:
+        if limit.key and "login-client:" in limit.key:
+            return max(0, limit.remaining - 1)
+    return None
+
+
 @bp.route("/masuk", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_client_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+@limiter.limit(  # a ceiling for every client without this account's device cookie, IPs together
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_CEILING"],
     key_func=_login_account_key,
     methods=["POST"],
     deduct_when=_failed,
+    exempt_when=_known_device,
 )
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm(next=request.args.get("next"))
+    tries_left = None
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except DomainError as error:
             attach_error(form, error)
+            tries_left = _tries_left()
         else:
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
-            return redirect(safe_next(form.next.data) or url_for("main.dashboard"))
-    return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
+            response = redirect(safe_next(form.next.data) or url_for("main.dashboard"))
+            return devices.remember_device(response, services.normalize_email(user.email))
+    status = 200 if not form.errors else 422
+    return render_template("accounts/login.html", form=form, tries_left=tries_left), status
 
 
 @bp.post("/keluar")
 @allow(SIGNED_IN)
 def logout():
+    services.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("Anda telah keluar."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/keluar-semua")
+@allow(SIGNED_IN)
+def logout_everywhere():
+    services.end_sessions(current_user._get_current_object(), "account.logged_out_everywhere")
+    logout_user()
+    session.clear()
+    flash(_("Anda telah keluar dari semua perangkat."), "info")
     return redirect(url_for("accounts.login"))
 
 
@@ -139,9 +186,11 @@ def forgot_password():
 @bp.route("/atur-sandi/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        services.user_for_reset_token(token)
+        user = services.user_for_reset_token(token)
     except DomainError as error:
         return render_template("accounts/link_invalid.html", message=error.message), 400
+    # An open staff invitation says who it is for: the role and its region or body.
+    invitation = user.active_grants if user.invitation_pending else None
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -153,7 +202,7 @@ def reset_password(token: str):
             session.clear()
             flash(_("Kata sandi baru sudah disimpan. Silakan masuk."), "success")
             return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+    return render_template("accounts/reset_password.html", form=form, invitation=invitation)
 
 
 @bp.route("/ubah-sandi", methods=["GET", "POST"])

@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import tokens
+from app.accounts import passwords, tokens
 from app.accounts.models import RoleGrant, User, new_session_token
 from app.core import audit, mail
 from app.core.audit import record_regardless
 from app.core.errors import DomainError
+from app.core.jobs import enqueue_after_commit, job
 from app.core.models import utcnow
 from app.core.roles import STAFF_ROLES, Role
 from app.core.urls import external_url
@@ -23,7 +24,7 @@ from app.extensions import db
 from app.people.services import create_account_person, person_of_user, profile_complete
 from app.reference.models import PROVINCE, REGENCY, CertificationBody, Region, TrainingProvider
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 
 
 class AccountError(DomainError):
@@ -38,11 +39,11 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def check_password_rules(password: str, email: str = "") -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("Kata sandi minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH), field="password")
-    if email and password.strip().lower() == normalize_email(email):
-        raise AccountError(_l("Kata sandi tidak boleh sama dengan e-mail."), field="password")
+def check_password_rules(password: str, email: str = "", full_name: str = "") -> None:
+    """Length, not the e-mail or name, not a common password, strong enough (passwords.weakness)."""
+    problem = passwords.weakness(password, (normalize_email(email), full_name or ""))
+    if problem is not None:
+        raise AccountError(problem, field="password")
 
 
 # --- Applicant sign-up and verification ---------------------------------------------------------
@@ -55,18 +56,11 @@ def sign_up(full_name: str, email: str, password: str) -> User | None:
     the same page either way, so sign-up does not reveal which addresses have accounts.
     """
     email = normalize_email(email)
-    check_password_rules(password, email)
+    check_password_rules(password, email, full_name)
     existing = find_by_email(email)
     if existing is not None:
         generate_password_hash(password)  # the same work as a new account: no timing difference
-        mail.send(
-            existing.email,
-            _l("Percobaan pendaftaran dengan e-mail Anda"),
-            "account_exists",
-            user=existing,
-            login_url=external_url("accounts.login"),
-            reset_url=external_url("accounts.forgot_password"),
-        )
+        enqueue_after_commit(mail_account_exists, email)  # the mail is rendered off the request path
         return None
     user = User(email=email, full_name=full_name.strip())
     user.set_password(password)
@@ -83,6 +77,23 @@ def sign_up(full_name: str, email: str, password: str) -> User | None:
     )
     send_verification(user)
     return user
+
+
+@job()
+def mail_account_exists(email: str) -> None:
+    """Tell the owner of an address that someone tried to sign up with it (a job: the request that
+    found the address does no more work than one that did not)."""
+    user = find_by_email(email)
+    if user is None:
+        return
+    mail.send(
+        user.email,
+        _l("Percobaan pendaftaran dengan e-mail Anda"),
+        "account_exists",
+        user=user,
+        login_url=external_url("accounts.login"),
+        reset_url=external_url("accounts.forgot_password"),
+    )
 
 
 def _mail_link(user: User, salt: str, secret: str, endpoint: str, subject, template: str, url_name: str):
@@ -105,6 +116,12 @@ def send_verification(user: User) -> None:
 
 
 def resend_verification(email: str) -> None:
+    """Queue a new verification link; the request does the same work whether the address exists."""
+    enqueue_after_commit(mail_verification_again, normalize_email(email)[:255])
+
+
+@job()
+def mail_verification_again(email: str) -> None:
     user = find_by_email(email)
     if user is not None and user.email_verified_at is None and user.active:
         send_verification(user)
@@ -157,10 +174,25 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
+def end_sessions(user: User, action: str = "account.logged_out") -> None:
+    """End every session of the account on the server: the session id carries the token, so a copied
+    cookie stops working once it is rotated (sessions are not stored server-side, so this ends the
+    account's sessions on every device)."""
+    user.session_token = new_session_token()
+    audit.record(action, object_type="user", object_id=user.id, actor=user)
+
+
 # --- Passwords ----------------------------------------------------------------------------------
 
 
 def request_password_reset(email: str) -> None:
+    """Queue the reset mail. The request path does the same constant work for every address (no
+    lookup, no token, no rendering), so its answer and its timing say nothing about the address."""
+    enqueue_after_commit(mail_password_reset, normalize_email(email)[:255])
+
+
+@job()
+def mail_password_reset(email: str) -> None:
     """Mail a reset link when an active account has this address; silent otherwise."""
     user = find_by_email(email)
     if user is None or not user.active:
@@ -190,18 +222,20 @@ def user_for_reset_token(token: str) -> User:
 
 def reset_password(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
-    check_password_rules(new_password, user.email)
+    check_password_rules(new_password, user.email, user.full_name)
+    accepting_invitation = user.invitation_pending
     user.set_password(new_password)
     # Following an e-mailed link proves the address too.
     user.email_verified_at = user.email_verified_at or utcnow()
-    audit.record("account.password_reset", object_type="user", object_id=user.id, actor=user)
+    action = "account.invitation_accepted" if accepting_invitation else "account.password_reset"
+    audit.record(action, object_type="user", object_id=user.id, actor=user)
     return user
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not user.check_password(current_password or ""):
         raise AccountError(_l("Kata sandi saat ini salah."), field="current_password")
-    check_password_rules(new_password, user.email)
+    check_password_rules(new_password, user.email, user.full_name)
     user.set_password(new_password)
     audit.record("account.password_changed", object_type="user", object_id=user.id, actor=user)
 
@@ -344,10 +378,10 @@ def create_staff(
     check_grant_scope(role, region_code, body_code, provider_code)
     user = User(email=email, full_name=full_name.strip(), email_verified_at=utcnow())
     if password:
-        check_password_rules(password, email)
+        check_password_rules(password, email, full_name)
         user.set_password(password)
     else:
-        user.set_password(new_session_token() + new_session_token())  # unusable until reset
+        user.set_unusable_password()  # until the invitation is accepted
     db.session.add(user)
     db.session.flush()
     _add_grant(

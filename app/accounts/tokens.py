@@ -17,12 +17,12 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _fingerprint(value: str) -> str:
+def fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 def make_token(salt: str, user_id: int, bound_to: str) -> str:
-    return _serializer(salt).dumps([user_id, _fingerprint(bound_to)])
+    return _serializer(salt).dumps([user_id, fingerprint(bound_to)])
 
 
 def read_token(salt: str, token: str, max_age: int) -> tuple[int, str] | None:
@@ -34,5 +34,5 @@ def read_token(salt: str, token: str, max_age: int) -> tuple[int, str] | None:
     return int(user_id), fingerprint
 
 
-def matches(fingerprint: str, value: str) -> bool:
-    return fingerprint == _fingerprint(value)
+def matches(expected: str, value: str) -> bool:
+    return expected == fingerprint(value)

@@ -3,7 +3,7 @@ patterns, and the read-only audit trail. Thin views over accounts/institutions/n
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, select
@@ -20,11 +20,13 @@ from app.accounts.forms import (
     role_choices,
 )
 from app.accounts.models import RoleGrant, User
+from app.admin import audit_trail
 from app.core import numbering
 from app.core.audit import AuditEvent, chain_status
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error, flash_error
-from app.core.pagination import cursor_args, keyset_paginate
+from app.core.jobs import Job, JobStatus, can_follow_job
+from app.core.pagination import KeysetPage, cursor_args, keyset_paginate
 from app.core.permissions import allow
 from app.core.roles import STAFF_ROLES, Role
 from app.extensions import db
@@ -335,9 +337,63 @@ def number_pattern_edit(pattern_id: int):
 @bp.get("/audit")
 @allow(Role.MINISTRY_ADMIN)
 def audit_log():
-    stmt = select(AuditEvent)
-    action = request.args.get("aksi", "").strip()
-    if action:
-        stmt = stmt.where(AuditEvent.action.startswith(action))
-    page = keyset_paginate(stmt, [AuditEvent.id], per_page=PAGE_SIZE, descending=True, **cursor_args())
-    return render_template("admin/audit_log.html", page=page, action=action, chain=chain_status())
+    filters = audit_trail.AuditFilters.from_args(request.args)
+    if filters.errors:
+        page = KeysetPage(items=[])
+    else:
+        stmt = audit_trail.filtered_events(filters)
+        page = keyset_paginate(stmt, [AuditEvent.id], per_page=PAGE_SIZE, descending=True, **cursor_args())
+    return render_template(
+        "admin/audit_log.html",
+        page=page,
+        filters=filters,
+        names=audit_trail.Names(page.items),
+        action_label=audit_trail.action_label,
+        action_choices=audit_trail.action_choices(),
+        object_type_choices=audit_trail.object_type_choices(),
+        export_form=ActionForm(),
+        chain=chain_status(),
+    ), 422 if filters.errors else 200
+
+
+@bp.post("/audit/ekspor")
+@allow(Role.MINISTRY_ADMIN)
+def audit_export():
+    """CSV of the filtered trail: at once when small, else a job with a progress page."""
+    filters = audit_trail.AuditFilters.from_args(request.form)
+    if filters.errors:
+        flash(_("Perbaiki saringan sebelum mengekspor."), "danger")
+        return redirect(url_for("admin.audit_log", **filters.as_args()))
+    if audit_trail.is_small(filters):
+        return Response(
+            audit_trail.inline_csv(filters, current_user),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=jejak-audit.csv"},
+        )
+    record = audit_trail.start_export(filters, current_user)
+    return redirect(url_for("admin.audit_export_status", job_id=record.id))
+
+
+def _export_job_or_404(job_id: int) -> Job:
+    record = db.session.get(Job, job_id)
+    if record is None or record.kind != audit_trail.JOB_KIND or not can_follow_job(current_user, record):
+        abort(404)
+    return record
+
+
+@bp.get("/audit/ekspor/<int:job_id>")
+@allow(Role.MINISTRY_ADMIN)
+def audit_export_status(job_id: int):
+    record = _export_job_or_404(job_id)
+    ready = record.status == JobStatus.DONE and audit_trail.export_path(record.id).exists()
+    return render_template("admin/audit_export.html", job=record, ready=ready)
+
+
+@bp.get("/audit/ekspor/<int:job_id>/unduh")
+@allow(Role.MINISTRY_ADMIN)
+def audit_export_download(job_id: int):
+    record = _export_job_or_404(job_id)
+    path = audit_trail.export_path(record.id)
+    if record.status != JobStatus.DONE or not path.exists():
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=path.name)

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from limits import parse as parse_limit
 from sqlalchemy import select
 
-from app.core import audit
+from app.core import audit, reference_codes
 from app.core.audit import record_regardless
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error, max_length, optional
 from app.core.permissions import allow
 from app.core.roles import Role
-from app.extensions import db
+from app.extensions import db, limiter
 from app.people import services
 from app.people.forms import ProfileForm
 from app.people.models import Person
@@ -67,6 +68,31 @@ def profile():
     return render_template("people/profile.html", person=person, action_form=ActionForm())
 
 
+NIK_CHECK = "nik-check"
+
+
+def _nik_in_use(existing: Person):
+    """An applicant typed a NIK already on the register: limited per account, audited (kept even
+    though the save rolls back), and answered without saying whose record it is — only a reference
+    code that the Dinas Sosial finds on its audit page."""
+    limit = parse_limit(current_app.config["NIK_CHECK_LIMIT"])
+    if not limiter.limiter.hit(limit, NIK_CHECK, str(current_user.id)):
+        record_regardless("person.nik_check_limited", object_type="user", object_id=current_user.id)
+        return _l(
+            "Terlalu banyak percobaan NIK yang sudah terdaftar dari akun Anda. Coba lagi nanti, atau "
+            "hubungi Dinas Sosial."
+        )
+    code = reference_codes.new_code()
+    record_regardless(
+        "person.nik_in_use", object_type="nik_check", object_id=code, after={"person_id": existing.id}
+    )
+    return _l(
+        "NIK ini tidak dapat dipakai untuk profil Anda. Jika NIK ini benar milik Anda, hubungi Dinas "
+        "Sosial dan sebutkan kode rujukan %(code)s.",
+        code=code,
+    )
+
+
 @bp.route("/profil/ubah", methods=["GET", "POST"])
 @allow(Role.APPLICANT)
 def edit_profile():
@@ -81,6 +107,8 @@ def edit_profile():
             services.save_profile(
                 profile_data(form, person), person=person, user_id=current_user.id, actor=current_user
             )
+        except services.DuplicateNik as error:
+            attach_error(form, DomainError(_nik_in_use(error.existing), field="nik"))
         except DomainError as error:
             attach_error(form, error)
         else:
