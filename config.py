@@ -94,6 +94,10 @@ class Config:
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
     STAFF_INVITATION_MAX_AGE = _int("STAFF_INVITATION_MAX_AGE", 7 * 24 * 3600)
 
+    # Ages accepted for a person's birth date (inclusive), applicants and walk-ins alike.
+    PERSON_MIN_AGE = _int("PERSON_MIN_AGE", 15)
+    PERSON_MAX_AGE = _int("PERSON_MAX_AGE", 100)
+
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")

@@ -42,8 +42,14 @@ class ProfileForm(AppForm):
     phone = StringField(
         _l("Nomor HP"),
         validators=[required(), max_length(30)],
-        description=_l("Contoh: 0812-3456-7890"),
+        description=_l("Nomor seluler, contoh: 0812-3456-7890"),
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    landline = StringField(
+        _l("Telepon rumah/kantor (tidak wajib)"),
+        validators=[optional(), max_length(30)],
+        description=_l("Contoh: (022) 7001234"),
+        render_kw={"inputmode": "tel"},
     )
     email = EmailField(_l("E-mail"), validators=[optional(), valid_email(), max_length(255)])
     education_level_code = SelectField(_l("Pendidikan terakhir"), validators=[required()])
@@ -60,3 +66,17 @@ class ProfileForm(AppForm):
     )
     agency_name = StringField(_l("Instansi"), validators=[optional(), max_length(200)])
     position = StringField(_l("Jabatan"), validators=[optional(), max_length(200)])
+
+
+class WalkInForm(ProfileForm):
+    """The officer's entry of a person at the desk: the same fields, worded about that person."""
+
+    is_civil_servant = BooleanField(_l("Orang ini Aparatur Sipil Negara (ASN)"))
+    agency_name = StringField(
+        _l("Instansi tempat orang ini bertugas"), validators=[optional(), max_length(200)]
+    )
+    email = EmailField(
+        _l("E-mail"),
+        validators=[optional(), valid_email(), max_length(255)],
+        description=_l("Bila ada: dipakai untuk mengirim undangan mengklaim data ini."),
+    )

@@ -40,7 +40,8 @@ class Person(TimestampMixin, db.Model):
     street: Mapped[str | None] = mapped_column(String(255))
     rt: Mapped[str | None] = mapped_column(String(3))
     rw: Mapped[str | None] = mapped_column(String(3))
-    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164, a mobile number
+    landline: Mapped[str | None] = mapped_column(String(20))  # E.164, optional
     email: Mapped[str | None] = mapped_column(String(255))
     education_level_code: Mapped[str | None] = mapped_column(ForeignKey("education_levels.code"))
     education_field: Mapped[str | None] = mapped_column(String(200))
@@ -83,6 +84,7 @@ class Person(TimestampMixin, db.Model):
             "rt": self.rt,
             "rw": self.rw,
             "phone": self.phone,
+            "landline": self.landline,
             "email": self.email,
             "education_level_code": self.education_level_code,
             "education_field": self.education_field,

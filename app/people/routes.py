@@ -15,11 +15,11 @@ from app.core import audit
 from app.core.audit import record_regardless
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error, max_length, optional
-from app.core.permissions import allow
+from app.core.permissions import allow, jurisdiction_scopes
 from app.core.roles import Role
 from app.extensions import db
 from app.people import services
-from app.people.forms import ProfileForm
+from app.people.forms import ProfileForm, WalkInForm
 from app.people.models import Person
 from app.reference.models import EducationLevel, Religion
 from app.registration.permissions import can_register_for
@@ -34,8 +34,8 @@ def own_person() -> Person | None:
     return services.person_of_user(current_user.id)
 
 
-def profile_form(person: Person | None = None) -> ProfileForm:
-    form = ProfileForm(obj=person)
+def profile_form(person: Person | None = None, form_class: type[ProfileForm] = ProfileForm) -> ProfileForm:
+    form = form_class(obj=person)
     if person is not None and person.nik_hash is not None:
         # Never echo the full NIK into a page; left blank, the stored NIK is kept.
         form.nik.validators = [optional(), max_length(24)]
@@ -53,9 +53,24 @@ def profile_data(form: ProfileForm, person: Person | None) -> services.ProfileDa
     values = {name: form[name].data for name in services.ProfileData.__dataclass_fields__}
     if person is not None and person.nik_hash is not None and not (values["nik"] or "").strip():
         values["nik"] = person.nik  # left blank on edit: keep the stored NIK
-    for name in ("email", "education_field", "religion_code", "nip", "asn_type"):
+    for name in ("email", "education_field", "religion_code", "nip", "asn_type", "landline"):
         values[name] = (values[name] or "").strip() or None
     return services.ProfileData(**values)
+
+
+def flash_saved(person: Person, message: str) -> None:
+    """Say it was saved; with identity warnings, say what to check (saving stays allowed)."""
+    if person.identity_warnings:
+        flash(
+            _(
+                "%(saved)s Namun, periksa: %(warnings)s Bila data sudah sesuai KTP, Anda dapat melanjutkan.",
+                saved=message,
+                warnings=" ".join(person.identity_warnings),
+            ),
+            "warning",
+        )
+    else:
+        flash(message, "success")
 
 
 @bp.get("/profil")
@@ -78,13 +93,13 @@ def edit_profile():
         form.full_name.data, form.email.data = current_user.full_name, current_user.email
     if form.validate_on_submit():
         try:
-            services.save_profile(
+            saved = services.save_profile(
                 profile_data(form, person), person=person, user_id=current_user.id, actor=current_user
             )
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(_("Profil disimpan."), "success")
+            flash_saved(saved, _("Profil disimpan."))
             return redirect(url_for("people.profile"))
     return render_template("people/edit_profile.html", form=form, person=person), 422 if form.errors else 200
 
@@ -119,8 +134,11 @@ def export_data():
 @allow(*OFFICERS)
 def walk_in_person():
     """An officer enters a person without an account; an existing NIK leads to the existing record."""
-    form = profile_form()
+    form = profile_form(form_class=WalkInForm)
     existing = None
+    scopes = jurisdiction_scopes(current_user)
+    if scopes and not form.is_submitted():
+        form.village_code.data = scopes[0]  # start the picker at the officer's own region
     if form.validate_on_submit():
         try:
             person = services.save_profile(profile_data(form, None), actor=current_user)
@@ -140,6 +158,6 @@ def walk_in_person():
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(_("Data orang disimpan. Lanjutkan dengan pendaftarannya."), "success")
+            flash_saved(person, _("Data orang disimpan. Lanjutkan dengan pendaftarannya."))
             return redirect(url_for("registration.choose_category", orang=person.id))
     return render_template("people/walk_in.html", form=form, existing=existing), 422 if form.errors else 200

@@ -6,13 +6,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core import audit, crypto
 from app.core.errors import DomainError
+from app.core.permissions import in_jurisdiction, jurisdiction_scopes
 from app.extensions import db
-from app.people.identity import check_nik, check_nip, mask_nik, normalize_nik, parse_phone
+from app.people.identity import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_MIN_AGE,
+    check_birth_date,
+    check_nik,
+    check_nip,
+    mask_nik,
+    normalize_nik,
+    parse_mobile_phone,
+    parse_phone,
+)
 from app.people.models import Person
 from app.reference.models import PROVINCE, VILLAGE, Region, province_of, regency_of
 
@@ -40,6 +52,7 @@ class ProfileData:
     asn_type: str | None = None
     agency_name: str | None = None
     position: str | None = None
+    landline: str | None = None
 
 
 class DuplicateNik(DomainError):
@@ -68,6 +81,18 @@ APPLICANT_PROFILE_FIELDS = (
 def profile_complete(person: Person | None) -> bool:
     """True when the person has the full applicant profile (identity, address, contact, education)."""
     return person is not None and all(getattr(person, name) is not None for name in APPLICANT_PROFILE_FIELDS)
+
+
+def default_service_region(person: Person, actor) -> str | None:
+    """Where a new registration's service-region picker starts: the district of the person's address
+    (for the person, or an officer whose jurisdiction covers it), else the officer's own region."""
+    district = ".".join(person.village_code.split(".")[:3]) if person.village_code else None
+    if actor is not None and person.user_id == actor.id:
+        return district
+    if district and in_jurisdiction(actor, district):
+        return district
+    scopes = jurisdiction_scopes(actor)
+    return scopes[0] if scopes else None
 
 
 def person_of_user(user_id: int) -> Person | None:
@@ -105,12 +130,22 @@ def find_by_nik(nik: str) -> Person | None:
     return db.session.scalar(select(Person).where(Person.nik_hash == crypto.keyed_hash(normalize_nik(nik))))
 
 
+def age_range() -> tuple[int, int]:
+    """The accepted ages (inclusive), from the PERSON_MIN_AGE / PERSON_MAX_AGE settings."""
+    config = current_app.config
+    return config.get("PERSON_MIN_AGE", DEFAULT_MIN_AGE), config.get("PERSON_MAX_AGE", DEFAULT_MAX_AGE)
+
+
 def _check(
-    data: ProfileData, region_level: Callable[[str], int | None] = _region_level
+    data: ProfileData,
+    region_level: Callable[[str], int | None] = _region_level,
+    *,
+    today: date | None = None,
 ) -> tuple[dict, list[str], str, str | None]:
     """Validate identity fields; returns (errors by field, warnings, E.164 phone, NIP).
 
-    `region_level(code)` answers a region's level (None if unknown); bulk imports pass a cached one."""
+    `region_level(code)` answers a region's level (None if unknown); bulk imports pass a cached one.
+    The E.164 landline, when given, replaces `data.landline`."""
     errors: dict[str, list] = {}
     warnings: list[str] = []
     nik = check_nik(
@@ -119,19 +154,31 @@ def _check(
         sex=data.sex,
         province_exists=lambda code: region_level(code) == PROVINCE,
         district_exists=lambda code: region_level(code) is not None,
+        today=today,
     )
     if nik.errors:
         errors["nik"] = nik.errors
     warnings += [str(w) for w in nik.warnings]
-    phone = parse_phone(data.phone)
+    min_age, max_age = age_range()
+    born = check_birth_date(data.birth_date, min_age=min_age, max_age=max_age, today=today)
+    if born.errors:
+        errors["birth_date"] = born.errors
+    phone = parse_mobile_phone(data.phone)
     if phone.errors:
         errors["phone"] = phone.errors
+    if (data.landline or "").strip():
+        landline = parse_phone(data.landline)
+        if landline.errors:
+            errors["landline"] = landline.errors
+        data.landline = landline.value
+    else:
+        data.landline = None
     nip_value = None
     if data.is_civil_servant:
         if not data.nip:
             errors["nip"] = [_l("NIP wajib diisi untuk ASN.")]
         else:
-            nip = check_nip(data.nip, birth_date=data.birth_date, sex=data.sex)
+            nip = check_nip(data.nip, birth_date=data.birth_date, sex=data.sex, today=today)
             if nip.errors:
                 errors["nip"] = nip.errors
             warnings += [str(w) for w in nip.warnings]
@@ -168,10 +215,18 @@ def _profile_values(data: ProfileData, nik: str, *, phone: str, nip: str | None,
 
 
 def save_profile(
-    data: ProfileData, *, person: Person | None = None, user_id: int | None = None, actor=None
+    data: ProfileData,
+    *,
+    person: Person | None = None,
+    user_id: int | None = None,
+    actor=None,
+    today: date | None = None,
 ) -> Person:
-    """Create or update a profile. Raises DomainError (all field errors at once) or DuplicateNik."""
-    errors, warnings, phone, nip = _check(data)
+    """Create or update a profile. Raises DomainError (all field errors at once) or DuplicateNik.
+
+    The saved person's `identity_warnings` are what the caller shows ("Profil disimpan, tetapi
+    periksa: …"); saving with warnings is allowed."""
+    errors, warnings, phone, nip = _check(data, today=today)
     if errors:
         raise DomainError(_l("Periksa kembali isian yang ditandai."), errors=errors)
     if person is None and user_id is not None:
