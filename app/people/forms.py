@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Regexp
 
 from app.core.forms import AppForm, DateField, max_length, optional, required, valid_email
@@ -79,4 +80,43 @@ class WalkInForm(ProfileForm):
         _l("E-mail"),
         validators=[optional(), valid_email(), max_length(255)],
         description=_l("Bila ada: dipakai untuk mengirim undangan mengklaim data ini."),
+    )
+
+
+class CorrectionForm(AppForm):
+    """A correction of the locked identity fields: the new values, a reason and evidence."""
+
+    nik = StringField(
+        _l("NIK baru"),
+        validators=[optional(), max_length(24)],
+        description=_l("Kosongkan bila NIK tidak berubah."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    full_name = StringField(_l("Nama lengkap"), validators=[required(), max_length(200)])
+    birth_place = StringField(_l("Tempat lahir"), validators=[required(), max_length(120)])
+    birth_date = DateField(_l("Tanggal lahir"), validators=[required()], render_kw={"type": "date"})
+    sex = RadioField(
+        _l("Jenis kelamin"),
+        choices=[(SEX_MALE, _l("Laki-laki")), (SEX_FEMALE, _l("Perempuan"))],
+        validators=[required()],
+    )
+    reason = TextAreaField(
+        _l("Alasan koreksi"),
+        # Checked by the service, so a missing reason and missing evidence are reported together.
+        validators=[optional(), max_length(2000)],
+        description=_l("Jelaskan data mana yang keliru dan mengapa."),
+    )
+    evidence = MultipleFileField(
+        _l("Dokumen bukti"),
+        description=_l(
+            "KTP, akta kelahiran atau dokumen resmi lain; PDF, JPEG atau PNG; paling banyak 5 berkas."
+        ),
+    )
+
+
+class CorrectionDecisionForm(AppForm):
+    action = HiddenField()
+    reason = TextAreaField(
+        _l("Alasan (wajib bila ditolak)"),
+        validators=[optional(), max_length(2000)],
     )

@@ -5,27 +5,36 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from app.core import audit
+from app.core import audit, uploads
 from app.core.audit import record_regardless
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, attach_error, max_length, optional
-from app.core.permissions import allow, jurisdiction_scopes
+from app.core.pagination import keyset_paginate
+from app.core.permissions import allow, deny, jurisdiction_scopes
 from app.core.roles import Role
+from app.documents.models import Document
 from app.extensions import db
-from app.people import services
-from app.people.forms import ProfileForm, WalkInForm
-from app.people.models import Person
+from app.people import corrections, services
+from app.people.forms import CorrectionDecisionForm, CorrectionForm, ProfileForm, WalkInForm
+from app.people.models import IDENTITY_FIELDS, CorrectionRequest, Person
 from app.reference.models import EducationLevel, Religion
 from app.registration.permissions import can_register_for
 
 bp = Blueprint("people", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
+# Evidence files are never rendered by the browser as a page (as registration documents).
+FILE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+}
 
 
 def own_person() -> Person | None:
@@ -42,6 +51,11 @@ def profile_form(person: Person | None = None, form_class: type[ProfileForm] = P
         form.nik.flags.required = False
         if not form.is_submitted():
             form.nik.data = ""
+    if services.identity_locked(person):
+        # Shown read-only (people/_profile_fields.html); the stored values are used (profile_data).
+        for name in IDENTITY_FIELDS:
+            form[name].validators = [optional()]
+            form[name].flags.required = False
     levels = db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order))
     form.education_level_code.choices = [("", "—")] + [(e.code, e.name) for e in levels]
     religions = db.session.scalars(select(Religion).order_by(Religion.sort_order))
@@ -53,6 +67,8 @@ def profile_data(form: ProfileForm, person: Person | None) -> services.ProfileDa
     values = {name: form[name].data for name in services.ProfileData.__dataclass_fields__}
     if person is not None and person.nik_hash is not None and not (values["nik"] or "").strip():
         values["nik"] = person.nik  # left blank on edit: keep the stored NIK
+    if services.identity_locked(person):
+        values.update({name: getattr(person, name) for name in IDENTITY_FIELDS})
     for name in ("email", "education_field", "religion_code", "nip", "asn_type", "landline"):
         values[name] = (values[name] or "").strip() or None
     return services.ProfileData(**values)
@@ -79,7 +95,20 @@ def profile():
     person = own_person()
     if not services.profile_complete(person):
         return redirect(url_for("people.edit_profile"))
-    return render_template("people/profile.html", person=person, action_form=ActionForm())
+    return _render_profile(person)
+
+
+def _render_profile(person: Person, **extra):
+    return render_template(
+        "people/profile.html",
+        person=person,
+        action_form=ActionForm(),
+        locked=services.identity_locked(person),
+        pending_correction=corrections.pending_request(person),
+        history=corrections.person_history(person),
+        field_labels=corrections.FIELD_LABELS,
+        **extra,
+    )
 
 
 @bp.route("/profil/ubah", methods=["GET", "POST"])
@@ -101,7 +130,10 @@ def edit_profile():
         else:
             flash_saved(saved, _("Profil disimpan."))
             return redirect(url_for("people.profile"))
-    return render_template("people/edit_profile.html", form=form, person=person), 422 if form.errors else 200
+    locked = services.identity_locked(person)
+    return render_template(
+        "people/edit_profile.html", form=form, person=person, locked=locked
+    ), 422 if form.errors else 200
 
 
 @bp.post("/profil/nik")
@@ -111,7 +143,7 @@ def reveal_own_nik():
     if not services.profile_complete(person):
         return redirect(url_for("people.edit_profile"))
     nik = services.reveal_nik(person, current_user)
-    return render_template("people/profile.html", person=person, revealed_nik=nik, action_form=ActionForm())
+    return _render_profile(person, revealed_nik=nik)
 
 
 @bp.get("/profil/unduh-data")
@@ -161,3 +193,117 @@ def walk_in_person():
             flash_saved(person, _("Data orang disimpan. Lanjutkan dengan pendaftarannya."))
             return redirect(url_for("registration.choose_category", orang=person.id))
     return render_template("people/walk_in.html", form=form, existing=existing), 422 if form.errors else 200
+
+
+# --- Corrections of a verified identity ---------------------------------------------------------
+
+
+@bp.route("/profil/koreksi", methods=["GET", "POST"])
+@allow(Role.APPLICANT)
+def request_correction():
+    person = own_person()
+    if not services.identity_locked(person):
+        return redirect(url_for("people.edit_profile"))  # not locked: the profile form changes it
+    pending = corrections.pending_request(person)
+    if pending is not None:
+        return redirect(url_for("people.correction_detail", correction_id=pending.id))
+    form = CorrectionForm(obj=person)
+    if not form.is_submitted():
+        form.nik.data = ""
+    if form.validate_on_submit():
+        values = corrections.IdentityValues(
+            nik=form.nik.data,
+            full_name=form.full_name.data,
+            birth_place=form.birth_place.data,
+            birth_date=form.birth_date.data,
+            sex=form.sex.data,
+        )
+        files = [(f.filename, f.stream) for f in request.files.getlist(form.evidence.name)]
+        try:
+            saved = corrections.request_correction(person, values, form.reason.data, files, current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Permintaan koreksi dikirim. Petugas Dinas Sosial akan memeriksanya."), "success")
+            return redirect(url_for("people.correction_detail", correction_id=saved.id))
+    return render_template(
+        "people/correction_form.html", form=form, person=person
+    ), 422 if form.errors else 200
+
+
+@bp.get("/koreksi-data")
+@allow(*OFFICERS)
+def corrections_list():
+    page = keyset_paginate(
+        corrections.pending_query(current_user).options(selectinload(CorrectionRequest.person)),
+        [CorrectionRequest.created_at, CorrectionRequest.id],
+        per_page=25,
+        after=request.args.get("setelah"),
+        before=request.args.get("sebelum"),
+    )
+    return render_template("people/corrections.html", page=page, field_labels=corrections.FIELD_LABELS)
+
+
+def _load_correction(correction_id: int) -> CorrectionRequest:
+    correction = db.session.get(CorrectionRequest, correction_id)
+    if correction is None or not corrections.can_view_correction(current_user, correction):
+        deny(404, "person_correction.access_denied", object_type="person_correction", object_id=correction_id)
+    return correction
+
+
+def _render_correction(correction: CorrectionRequest, form: CorrectionDecisionForm | None = None, status=200):
+    audit.record("person_correction.viewed", object_type="person_correction", object_id=correction.id)
+    return render_template(
+        "people/correction_detail.html",
+        correction=correction,
+        person=correction.person,
+        form=form or CorrectionDecisionForm(),
+        can_decide=corrections.can_decide_correction(current_user, correction),
+        field_labels=corrections.FIELD_LABELS,
+        history=corrections.person_history(correction.person),
+    ), status
+
+
+@bp.get("/koreksi-data/<int:correction_id>")
+@allow(Role.APPLICANT, *OFFICERS)
+def correction_detail(correction_id: int):
+    return _render_correction(_load_correction(correction_id))
+
+
+@bp.post("/koreksi-data/<int:correction_id>/putuskan")
+@allow(*OFFICERS)
+def decide_correction(correction_id: int):
+    correction = _load_correction(correction_id)
+    form = CorrectionDecisionForm()
+    if form.validate_on_submit():
+        try:
+            corrections.decide_correction(correction, form.action.data, current_user, form.reason.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Keputusan koreksi data disimpan."), "success")
+            return redirect(url_for("people.correction_detail", correction_id=correction.id))
+    return _render_correction(correction, form, 422)
+
+
+@bp.get("/koreksi-data/<int:correction_id>/dokumen/<int:document_id>")
+@allow(Role.APPLICANT, *OFFICERS)
+def correction_document(correction_id: int, document_id: int):
+    correction = _load_correction(correction_id)
+    document = db.session.get(Document, document_id)
+    if document is None or document.correction_request_id != correction.id:
+        abort(404)
+    audit.record(
+        "person_correction.document_downloaded",
+        object_type="person_correction",
+        object_id=correction.id,
+        after={"document_id": document.id},
+    )
+    response = send_file(
+        uploads.path_of(document.stored_name),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.original_name,
+    )
+    response.headers.update(FILE_HEADERS)
+    return response

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.core import audit, crypto
 from app.core.errors import DomainError
@@ -25,8 +25,10 @@ from app.people.identity import (
     parse_mobile_phone,
     parse_phone,
 )
-from app.people.models import Person
+from app.people.models import IDENTITY_FIELDS, Person
 from app.reference.models import PROVINCE, VILLAGE, Region, province_of, regency_of
+from app.registration.models import Registration
+from app.registration.states import Status
 
 
 @dataclass
@@ -124,6 +126,51 @@ def create_account_person(user, *, actor=None) -> Person:
 def _region_level(code: str) -> int | None:
     region = db.session.get(Region, code)
     return region.level if region else None
+
+
+def identity_locked(person: Person | None) -> bool:
+    """True once any registration of the person is verified: the identity fields then change only
+    through a correction request (corrections.py)."""
+    if person is None or person.id is None:
+        return False
+    verified = exists().where(Registration.person_id == person.id, Registration.status == Status.VERIFIED)
+    return bool(db.session.scalar(select(verified)))
+
+
+def identity_errors(nik: str, birth_date: date | None, sex: str | None, *, today: date | None = None) -> dict:
+    """Hard errors of the identity fields alone (NIK, birth date), by field."""
+    errors: dict[str, list] = {}
+    result = check_nik(
+        nik,
+        birth_date=birth_date,
+        sex=sex,
+        province_exists=lambda code: _region_level(code) == PROVINCE,
+        today=today,
+    )
+    if result.errors:
+        errors["nik"] = result.errors
+    min_age, max_age = age_range()
+    born = check_birth_date(birth_date, min_age=min_age, max_age=max_age, today=today)
+    if born.errors:
+        errors["birth_date"] = born.errors
+    return errors
+
+
+def identity_warnings(person: Person) -> list[str]:
+    """The NIK/NIP warnings of a stored person (recomputed after a correction)."""
+    warnings = check_nik(
+        person.nik or "",
+        birth_date=person.birth_date,
+        sex=person.sex,
+        province_exists=lambda code: _region_level(code) == PROVINCE,
+        district_exists=lambda code: _region_level(code) is not None,
+    ).warnings
+    result = [str(w) for w in warnings]
+    if person.is_civil_servant and person.nip:
+        result += [
+            str(w) for w in check_nip(person.nip, birth_date=person.birth_date, sex=person.sex).warnings
+        ]
+    return result
 
 
 def find_by_nik(nik: str) -> Person | None:
@@ -237,6 +284,8 @@ def save_profile(
         raise DuplicateNik(
             _l("NIK ini sudah terdaftar. Hubungi Dinas Sosial setempat bila ini NIK Anda."), existing
         )
+    if person is not None and identity_locked(person):
+        _refuse_locked_changes(data, nik, person)
     before = person.audit_view() if person and profile_complete(person) else None
     if person is None:
         person = Person(user_id=user_id, created_by_id=getattr(actor, "id", None))
@@ -256,6 +305,21 @@ def save_profile(
             actor=actor,
         )
     return person
+
+
+def _refuse_locked_changes(data: ProfileData, nik: str, person: Person) -> None:
+    """A verified identity changes only through a correction request (corrections.py)."""
+    entered = {
+        "nik": nik,
+        "full_name": data.full_name.strip(),
+        "birth_place": data.birth_place,
+        "birth_date": data.birth_date,
+        "sex": data.sex,
+    }
+    changed = [name for name in IDENTITY_FIELDS if entered[name] != getattr(person, name)]
+    if changed:
+        message = _l("Data identitas sudah terverifikasi. Ajukan koreksi data untuk mengubahnya.")
+        raise DomainError(message, errors={name: [message] for name in changed})
 
 
 def reveal_nik(person: Person, actor) -> str:

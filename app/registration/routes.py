@@ -19,6 +19,7 @@ from app.core.permissions import allow, deny, jurisdiction_scopes
 from app.core.roles import Role
 from app.documents.permissions import can_view_document
 from app.extensions import db
+from app.people.corrections import person_history
 from app.people.models import Person
 from app.people.routes import own_person
 from app.people.services import default_service_region, profile_complete, reveal_nik
@@ -176,6 +177,10 @@ def _render_detail(registration: Registration, status: int = 200, **extra):
         "decision_actions": {str(a) for a in allowed_actions(registration.status)} & DECISIONS,
         "decision_form": extra.pop("decision_form", None) or DecisionForm(),
         "document_form": extra.pop("document_form", None) or DocumentForm(),
+        # Officers see the person's history of changes (old → new), corrections included.
+        "person_history": (
+            person_history(registration.person) if is_officer_for(current_user, registration) else None
+        ),
     }
     return render_template("registration/detail.html", **context, **extra), status
 

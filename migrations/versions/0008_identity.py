@@ -1,6 +1,10 @@
-"""Identity: an optional landline beside the mobile number
+"""Identity: an optional landline beside the mobile number; correction requests of a verified identity
+(with their timeline) and documents owned by a correction request (evidence)
 
-Carries existing data: nothing to convert (the new columns start empty). The downgrade drops them.
+Carries existing data: nothing to convert (the new columns and tables start empty; existing documents
+keep their owner). The documents' one-owner and purpose CHECKs are recreated with the new owner column
+and purpose. The downgrade refuses while evidence documents exist (their owner would vanish), then
+drops what the upgrade added and puts the 0006 CHECKs back.
 
 Revision ID: 0008_identity
 Revises: 0007_people_roles_scope
@@ -31,12 +35,136 @@ def _foreign_keys(on: bool) -> None:
     bind.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+OLD_PURPOSES = (
+    "KTP", "FOTO", "IJAZAH", "SK_TUGAS", "PORTOFOLIO", "SERTIFIKAT_PELATIHAN", "DAFTAR_HADIR", "STR",
+    "SURAT_SEHAT", "LAINNYA",
+)  # fmt: skip
+# The 0006 purposes plus the correction evidence, in the enum's order (app.documents.models.Purpose).
+NEW_PURPOSES = (*OLD_PURPOSES[:-1], "BUKTI_KOREKSI", "LAINNYA")
+CORRECTION_STATUSES = ("pending", "approved", "rejected")
+
+
+def _values_in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _one_owner(columns) -> str:
+    return " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in columns) + " = 1"
+
+
+def _status(name: str) -> sa.Enum:
+    return sa.Enum(*CORRECTION_STATUSES, name=name, native_enum=False, create_constraint=True, length=20)
+
+
 def upgrade():
     op.add_column("people", sa.Column("landline", sa.String(length=20), nullable=True))
+    op.create_table(
+        "correction_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("status", _status("status"), nullable=False),
+        sa.Column("old_values", sa.JSON(), nullable=False),
+        sa.Column("new_values", sa.JSON(), nullable=False),
+        sa.Column("new_nik_encrypted", sa.Text(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decision_reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["users.id"], name=op.f("fk_correction_requests_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_correction_requests_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["users.id"], name=op.f("fk_correction_requests_requested_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_correction_requests")),
+    )
+    with op.batch_alter_table("correction_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_correction_requests_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(
+            "ix_correction_requests_status_created", ["status", "created_at", "id"], unique=False
+        )
+    op.create_table(
+        "correction_request_events",
+        sa.Column("correction_request_id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(), nullable=False),
+        sa.Column("effective_at", sa.DateTime(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor_name", sa.String(length=200), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("from_status", _status("from_status"), nullable=True),
+        sa.Column("to_status", _status("to_status"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_correction_request_events_actor_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["correction_request_id"],
+            ["correction_requests.id"],
+            name=op.f("fk_correction_request_events_correction_request_id_correction_requests"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_correction_request_events")),
+    )
+    with op.batch_alter_table("correction_request_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_correction_request_events_correction_request_id"),
+            ["correction_request_id"],
+            unique=False,
+        )
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("correction_request_id", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_documents_correction_request_id"), ["correction_request_id"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_documents_correction_request_id_correction_requests"),
+            "correction_requests",
+            ["correction_request_id"],
+            ["id"],
+        )
+        batch_op.drop_constraint(op.f("ck_documents_one_owner"), type_="check")
+        batch_op.drop_constraint(op.f("ck_documents_purpose"), type_="check")
+        batch_op.create_check_constraint(
+            op.f("ck_documents_one_owner"),
+            _one_owner(("registration_id", "person_id", "correction_request_id")),
+        )
+        batch_op.create_check_constraint(op.f("ck_documents_purpose"), _values_in("purpose", NEW_PURPOSES))
 
 
 def downgrade():
+    bind = op.get_bind()
+    evidence = bind.execute(
+        sa.text("SELECT COUNT(*) FROM documents WHERE correction_request_id IS NOT NULL")
+    ).scalar()
+    if evidence:
+        raise RuntimeError(
+            f"{evidence} documents belong to correction requests; 0007 has no owner for them. "
+            "Export and delete them (or keep this version) before downgrading."
+        )
     _foreign_keys(False)
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_documents_purpose"), type_="check")
+        batch_op.drop_constraint(op.f("ck_documents_one_owner"), type_="check")
+        batch_op.drop_constraint(
+            batch_op.f("fk_documents_correction_request_id_correction_requests"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_documents_correction_request_id"))
+        batch_op.drop_column("correction_request_id")
+        batch_op.create_check_constraint(
+            op.f("ck_documents_one_owner"), _one_owner(("registration_id", "person_id"))
+        )
+        batch_op.create_check_constraint(op.f("ck_documents_purpose"), _values_in("purpose", OLD_PURPOSES))
+    with op.batch_alter_table("correction_request_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_correction_request_events_correction_request_id"))
+    op.drop_table("correction_request_events")
+    with op.batch_alter_table("correction_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_correction_requests_status_created")
+        batch_op.drop_index(batch_op.f("ix_correction_requests_person_id"))
+    op.drop_table("correction_requests")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_column("landline")
     _foreign_keys(True)
