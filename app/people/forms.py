@@ -120,3 +120,23 @@ class CorrectionDecisionForm(AppForm):
         _l("Alasan (wajib bila ditolak)"),
         validators=[optional(), max_length(2000)],
     )
+
+
+class ClaimForm(AppForm):
+    """The applicant proves a walk-in record is theirs: NIK and the claim code of the desk receipt."""
+
+    nik = StringField(
+        _l("NIK"),
+        validators=[required(), max_length(24)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    code = StringField(
+        _l("Kode klaim"),
+        validators=[required(), max_length(20)],
+        description=_l("Tercetak pada tanda bukti pendaftaran, mis. K7PM-4XQ2."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+
+
+class InvitationForm(AppForm):
+    email = EmailField(_l("E-mail orang ini"), validators=[required(), valid_email(), max_length(255)])

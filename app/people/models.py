@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from app.accounts.models import User
 from app.core import crypto
 from app.core.lifecycle import StatusEventMixin, status_type
-from app.core.models import TimestampMixin, utcnow
+from app.core.models import TimestampMixin, enum_column, utcnow
 from app.documents.models import Document
 from app.extensions import db
 from app.reference.models import EducationLevel, Region, Religion, province_of, regency_of
@@ -178,3 +178,34 @@ class CorrectionRequestEvent(StatusEventMixin, db.Model):
     correction_request_id: Mapped[int] = mapped_column(ForeignKey("correction_requests.id"), index=True)
 
     correction_request: Mapped[CorrectionRequest] = relationship(back_populates="events")
+
+
+# --- Claiming a walk-in record ---------------------------------------------------------------------
+
+
+class ClaimKind(StrEnum):
+    CODE = "code"  # printed on the desk receipt, entered with the NIK
+    INVITATION = "invitation"  # a link e-mailed by the officer
+
+
+class PersonClaim(db.Model):
+    """A secret that lets an account take over a walk-in person (entered at the desk, no account).
+
+    Only a keyed hash of the secret is stored; it is single use (`used_at`) and expires. A new claim of
+    the same kind for the same person replaces the earlier one (`revoked_at`)."""
+
+    __tablename__ = "person_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[ClaimKind] = mapped_column(enum_column(ClaimKind, "kind"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sent_to: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,17 +26,26 @@ from sqlalchemy.orm import selectinload
 from app.core import audit, uploads
 from app.core.audit import record_regardless
 from app.core.errors import DomainError
-from app.core.forms import ActionForm, attach_error, max_length, optional
+from app.core.forms import ActionForm, attach_error, flash_error, max_length, optional
 from app.core.pagination import keyset_paginate
 from app.core.permissions import allow, deny, jurisdiction_scopes
 from app.core.roles import Role
 from app.documents.models import Document
-from app.extensions import db
-from app.people import corrections, services
-from app.people.forms import CorrectionDecisionForm, CorrectionForm, ProfileForm, WalkInForm
+from app.extensions import db, limiter
+from app.people import claims, corrections, services
+from app.people.forms import (
+    ClaimForm,
+    CorrectionDecisionForm,
+    CorrectionForm,
+    InvitationForm,
+    ProfileForm,
+    WalkInForm,
+)
 from app.people.models import IDENTITY_FIELDS, CorrectionRequest, Person
 from app.reference.models import EducationLevel, Religion
-from app.registration.permissions import can_register_for
+from app.registration.models import Registration
+from app.registration.permissions import can_register_for, can_view_registration
+from app.registration.states import Status
 
 bp = Blueprint("people", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
@@ -307,3 +327,130 @@ def correction_document(correction_id: int, document_id: int):
     )
     response.headers.update(FILE_HEADERS)
     return response
+
+
+# --- Proof of registration (receipt) and claiming a walk-in record -------------------------------
+
+
+def _receipt_registration(registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not can_view_registration(current_user, registration):
+        deny(404, "registration.access_denied", object_type="registration", object_id=registration_id)
+    if registration.tracking_number is None:
+        abort(404)  # a draft has no proof of registration yet
+    return registration
+
+
+def _render_receipt(
+    registration: Registration, claim_code: str | None = None, invitation_form=None, status=200
+):
+    person = registration.person
+    submitted = next((e for e in registration.events if e.to_status == Status.SUBMITTED), None)
+    may_invite = (
+        person.user_id is None and can_register_for(current_user, person) and current_user.has_role(*OFFICERS)
+    )
+    if invitation_form is None:
+        invitation_form = InvitationForm(data={"email": person.email})
+    return render_template(
+        "people/receipt.html",
+        registration=registration,
+        person=person,
+        officer_name=submitted.actor_name if submitted else "",
+        claim_code=claim_code,
+        claim_days=current_app.config["CLAIM_CODE_MAX_AGE"] // 86400,
+        may_invite=may_invite,
+        action_form=ActionForm(),
+        invitation_form=invitation_form,
+    ), status
+
+
+@bp.get("/pendaftaran/<int:registration_id>/tanda-terima")
+@allow(Role.APPLICANT, *OFFICERS)
+def receipt(registration_id: int):
+    return _render_receipt(_receipt_registration(registration_id))
+
+
+@bp.post("/pendaftaran/<int:registration_id>/tanda-terima")
+@allow(*OFFICERS)
+def receipt_with_code(registration_id: int):
+    """The receipt with a new claim code (shown once: only its hash is kept; an earlier code stops)."""
+    registration = _receipt_registration(registration_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        code, _claim = claims.issue_claim_code(registration.person, current_user)
+    except DomainError as error:
+        flash_error(error)
+        return redirect(url_for("people.receipt", registration_id=registration.id))
+    return _render_receipt(registration, claim_code=code)
+
+
+@bp.post("/pendaftaran/<int:registration_id>/undangan-klaim")
+@allow(*OFFICERS)
+@limiter.limit(lambda: current_app.config["ACCOUNT_EMAIL_LIMIT"], methods=["POST"])
+def send_claim_invitation(registration_id: int):
+    registration = _receipt_registration(registration_id)
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            claims.send_invitation(registration.person, form.email.data, current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Undangan dikirim ke %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("people.receipt", registration_id=registration.id))
+    return _render_receipt(registration, invitation_form=form, status=422)
+
+
+def _claim_failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _claim_key() -> str:
+    return f"claim:{current_user.get_id()}"
+
+
+@bp.route("/klaim", methods=["GET", "POST"])
+@allow(Role.APPLICANT)
+@limiter.limit(
+    lambda: current_app.config["CLAIM_LIMIT"],
+    key_func=_claim_key,
+    methods=["POST"],
+    deduct_when=_claim_failed,
+)
+def claim():
+    """Claim a walk-in record with the NIK and the claim code printed on the desk receipt."""
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            claims.claim_with_code(current_user, form.nik.data, form.code.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Data Anda dari Dinas Sosial sekarang terhubung dengan akun ini."), "success")
+            return redirect(url_for("people.profile"))
+    return render_template("people/claim.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/klaim/undangan/<token>", methods=["GET", "POST"])
+@allow(Role.APPLICANT)
+@limiter.limit(
+    lambda: current_app.config["CLAIM_LIMIT"],
+    key_func=_claim_key,
+    methods=["POST"],
+    deduct_when=_claim_failed,
+)
+def claim_invitation(token: str):
+    """An officer's invitation: after sign-up or login, link this account to the walk-in record."""
+    claim_row = claims.invitation(token)
+    form = ActionForm()
+    if claim_row is not None and form.validate_on_submit():
+        try:
+            claims.claim_with_invitation(current_user, token)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Data Anda dari Dinas Sosial sekarang terhubung dengan akun ini."), "success")
+            return redirect(url_for("people.profile"))
+    status = 404 if claim_row is None else (422 if form.errors else 200)
+    return render_template("people/claim_invitation.html", claim=claim_row, form=form), status

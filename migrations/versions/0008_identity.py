@@ -1,15 +1,20 @@
 """Identity: an optional landline beside the mobile number; correction requests of a verified identity
-(with their timeline) and documents owned by a correction request (evidence)
+(with their timeline) and documents owned by a correction request (evidence); tracking numbers given
+at submission; claims (code or invitation) by which a walk-in person takes over their record
 
 Carries existing data: nothing to convert (the new columns and tables start empty; existing documents
 keep their owner). The documents' one-owner and purpose CHECKs are recreated with the new owner column
 and purpose. The downgrade refuses while evidence documents exist (their owner would vanish), then
-drops what the upgrade added and puts the 0006 CHECKs back.
+drops what the upgrade added and puts the 0006 CHECKs back. Registrations already submitted get tracking
+numbers in the default pattern, counted per year of submission in submission order (the counters
+continue from there); the tracking pattern is seeded.
 
 Revision ID: 0008_identity
 Revises: 0007_people_roles_scope
 Create Date: 2026-11-24 07:00:00
 """
+
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from alembic import op
@@ -42,6 +47,8 @@ OLD_PURPOSES = (
 # The 0006 purposes plus the correction evidence, in the enum's order (app.documents.models.Purpose).
 NEW_PURPOSES = (*OLD_PURPOSES[:-1], "BUKTI_KOREKSI", "LAINNYA")
 CORRECTION_STATUSES = ("pending", "approved", "rejected")
+CLAIM_KINDS = ("code", "invitation")
+TRACKING_PATTERN = "{seq:07d}/TRK/{year}"
 
 
 def _values_in(column: str, values) -> str:
@@ -133,6 +140,76 @@ def upgrade():
             _one_owner(("registration_id", "person_id", "correction_request_id")),
         )
         batch_op.create_check_constraint(op.f("ck_documents_purpose"), _values_in("purpose", NEW_PURPOSES))
+    op.create_table(
+        "person_claims",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(*CLAIM_KINDS, name="kind", native_enum=False, create_constraint=True, length=20),
+            nullable=False,
+        ),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("sent_to", sa.String(length=255), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("used_at", sa.DateTime(), nullable=True),
+        sa.Column("used_by_id", sa.Integer(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_person_claims_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_person_claims_person_id_people")),
+        sa.ForeignKeyConstraint(["used_by_id"], ["users.id"], name=op.f("fk_person_claims_used_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_claims")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_person_claims_secret_hash")),
+    )
+    with op.batch_alter_table("person_claims", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_person_claims_person_id"), ["person_id"], unique=False)
+    op.add_column("registrations", sa.Column("tracking_number", sa.String(length=60), nullable=True))
+    _backfill_tracking_numbers()
+    _foreign_keys(False)  # SQLite rebuilds the (referenced) registrations table for the constraint
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.create_unique_constraint(op.f("uq_registrations_tracking_number"), ["tracking_number"])
+    _foreign_keys(True)
+
+
+def _backfill_tracking_numbers() -> None:
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(
+            "SELECT id, submitted_at FROM registrations WHERE submitted_at IS NOT NULL ORDER BY submitted_at, id"
+        )
+    ).fetchall()
+    last: dict[int, int] = {}
+    for registration_id, submitted_at in rows:
+        year = (
+            submitted_at if not isinstance(submitted_at, str) else datetime.fromisoformat(submitted_at)
+        ).year
+        last[year] = last.get(year, 0) + 1
+        bind.execute(
+            sa.text("UPDATE registrations SET tracking_number = :n WHERE id = :id"),
+            {"n": TRACKING_PATTERN.format(seq=last[year], year=year), "id": registration_id},
+        )
+    for year, value in last.items():
+        bind.execute(
+            sa.text("INSERT INTO number_series (key, last_value) VALUES (:key, :value)"),
+            {"key": f"tracking/{year}", "value": value},
+        )
+    exists = bind.execute(
+        sa.text(
+            "SELECT COUNT(*) FROM number_patterns WHERE series = 'tracking' AND scope_kind = '' AND scope_code = ''"
+        )
+    ).scalar()
+    if not exists:
+        bind.execute(
+            sa.text(
+                "INSERT INTO number_patterns (series, scope_kind, scope_code, pattern, updated_at) "
+                "VALUES ('tracking', '', '', :pattern, :now)"
+            ),
+            {"pattern": TRACKING_PATTERN, "now": datetime.now(timezone.utc).replace(tzinfo=None)},
+        )
 
 
 def downgrade():
@@ -146,6 +223,14 @@ def downgrade():
             "Export and delete them (or keep this version) before downgrading."
         )
     _foreign_keys(False)
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("uq_registrations_tracking_number"), type_="unique")
+        batch_op.drop_column("tracking_number")
+    op.execute("DELETE FROM number_series WHERE key LIKE 'tracking/%'")
+    op.execute("DELETE FROM number_patterns WHERE series = 'tracking'")
+    with op.batch_alter_table("person_claims", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_claims_person_id"))
+    op.drop_table("person_claims")
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_documents_purpose"), type_="check")
         batch_op.drop_constraint(op.f("ck_documents_one_owner"), type_="check")
