@@ -113,7 +113,10 @@ def test_a_new_code_replaces_the_old_and_codes_expire(app, client, logged_in):
     switch(client, logged_in)
     assert client.post("/klaim", data={"nik": nik, "code": old}).status_code == 422
     with app.app_context():
-        db.session.execute(update(PersonClaim).values(expires_at=utcnow() - timedelta(minutes=1)))
+        expired = utcnow() - timedelta(minutes=1)
+        db.session.execute(
+            update(PersonClaim).where(PersonClaim.person_id == person_id).values(expires_at=expired)
+        )
         db.session.commit()
     assert client.post("/klaim", data={"nik": nik, "code": new}).status_code == 422
 

@@ -45,6 +45,10 @@ def correction_data(**overrides):
     return data
 
 
+def of_person(person_id):
+    return select(CorrectionRequest.id).where(CorrectionRequest.person_id == person_id)
+
+
 def switch(client, logged_in, role=Role.APPLICANT, **kwargs):
     client.post("/akun/keluar")
     return logged_in(role, **kwargs)
@@ -105,7 +109,7 @@ def test_the_service_refuses_identity_changes_once_verified(app, client, logged_
 
 
 def test_a_correction_needs_a_reason_evidence_and_a_change(app, client, logged_in):
-    verified_applicant(app, client, logged_in)
+    _, person_id, _ = verified_applicant(app, client, logged_in)
     response = client.post(
         "/profil/koreksi",
         data=correction_data(reason="", evidence=None, full_name="Siti Rahma"),
@@ -122,7 +126,7 @@ def test_a_correction_needs_a_reason_evidence_and_a_change(app, client, logged_i
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "masa depan" in html and 'value="Siti Rahmawati"' in html
     with app.app_context():
-        assert db.session.scalar(select(CorrectionRequest.id)) is None
+        assert db.session.scalar(of_person(person_id)) is None
 
 
 def test_correction_requested_listed_approved_and_recorded_old_to_new(app, client, logged_in, outbox):
@@ -133,7 +137,7 @@ def test_correction_requested_listed_approved_and_recorded_old_to_new(app, clien
     )
     assert response.status_code == 302
     with app.app_context():
-        correction = db.session.scalar(select(CorrectionRequest))
+        correction = db.session.get(CorrectionRequest, db.session.scalar(of_person(person_id)))
         correction_id = correction.id
         assert correction.status == CorrectionStatus.PENDING
         assert correction.new_values["full_name"] == "Siti Rahmawati"
@@ -185,7 +189,7 @@ def test_a_rejected_correction_keeps_the_data_and_says_why(app, client, logged_i
     user, person_id, _ = verified_applicant(app, client, logged_in)
     client.post("/profil/koreksi", data=correction_data(), content_type="multipart/form-data")
     with app.app_context():
-        correction_id = db.session.scalar(select(CorrectionRequest.id))
+        correction_id = db.session.scalar(of_person(person_id))
     switch(client, logged_in, Role.AGENCY_OFFICER, region_code="32")
     response = client.post(
         f"/koreksi-data/{correction_id}/putuskan", data={"action": "reject", "reason": "Bukti tidak terbaca."}
@@ -202,10 +206,10 @@ def test_a_rejected_correction_keeps_the_data_and_says_why(app, client, logged_i
 
 
 def test_an_applicant_cannot_open_another_persons_correction(app, client, logged_in):
-    verified_applicant(app, client, logged_in)
+    _, person_id, _ = verified_applicant(app, client, logged_in)
     client.post("/profil/koreksi", data=correction_data(), content_type="multipart/form-data")
     with app.app_context():
-        correction_id = db.session.scalar(select(CorrectionRequest.id))
+        correction_id = db.session.scalar(of_person(person_id))
     switch(client, logged_in)
     assert client.get(f"/koreksi-data/{correction_id}").status_code == 404
 

@@ -561,6 +561,14 @@ def test_0008_gives_submitted_registrations_tracking_numbers_and_downgrades(migr
         with engine.begin() as connection:
             for statement in SEED_0003:
                 connection.execute(text(statement))
+            if connection.dialect.name == "postgresql":  # explicit ids do not move the sequences
+                for table in ("users", "people", "registrations"):
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))"
+                        )
+                    )
             connection.execute(
                 text("UPDATE registrations SET submitted_at = '2026-02-01 08:00:00' WHERE id = 2")
             )

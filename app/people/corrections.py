@@ -335,7 +335,7 @@ def person_history(person: Person, limit: int = 50) -> list[HistoryEntry]:
         changes = [
             (str(FIELD_LABELS[name]), before.get(name), after.get(name))
             for name in FIELD_LABELS
-            if name in after and before.get(name) != after.get(name)
+            if event.action != "person.created" and name in after and before.get(name) != after.get(name)
         ]
         history.append(
             HistoryEntry(
