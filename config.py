@@ -100,6 +100,15 @@ class Config:
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
     STAFF_INVITATION_MAX_AGE = _int("STAFF_INVITATION_MAX_AGE", 7 * 24 * 3600)
 
+    # Ages accepted for a person's birth date (inclusive), applicants and walk-ins alike.
+    PERSON_MIN_AGE = _int("PERSON_MIN_AGE", 15)
+    PERSON_MAX_AGE = _int("PERSON_MAX_AGE", 100)
+    # Claiming a walk-in record: lifetimes (seconds) of the receipt's code and of an invitation link,
+    # and attempts per account.
+    CLAIM_CODE_MAX_AGE = _int("CLAIM_CODE_MAX_AGE", 30 * 24 * 3600)
+    CLAIM_INVITATION_MAX_AGE = _int("CLAIM_INVITATION_MAX_AGE", 14 * 24 * 3600)
+    CLAIM_LIMIT = os.environ.get("CLAIM_LIMIT", "5 per hour")
+
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")

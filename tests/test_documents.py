@@ -53,7 +53,11 @@ def test_old_kind_codes_are_the_purpose_codes():
 
 def test_one_owner_condition_lists_every_owner_column():
     condition = one_owner_condition()
-    assert set(re.findall(r"WHEN (\w+) IS NULL", condition)) == {"registration_id", "person_id"}
+    assert set(re.findall(r"WHEN (\w+) IS NULL", condition)) == {
+        "registration_id",
+        "person_id",
+        "correction_request_id",
+    }
     assert condition.endswith("= 1")
 
 

@@ -505,9 +505,10 @@ def test_0007_carries_users_people_and_registrations_and_downgrades(migration_ap
                 (1, "32", "32.04"),
                 (2, "33", "33.74"),
             ]
-            assert rows(connection, "SELECT series, scope_kind, pattern FROM number_patterns") == [
-                ("registration", "", "{seq:06d}/REG/{province}/{roman_month}/{year}")
-            ]
+            assert rows(
+                connection,
+                "SELECT series, scope_kind, pattern FROM number_patterns WHERE series = 'registration'",
+            ) == [("registration", "", "{seq:06d}/REG/{province}/{roman_month}/{year}")]
             # The province counter goes on from the old yearly one: no number is handed out twice.
             assert rows(
                 connection, "SELECT last_value FROM number_series WHERE key = 'registration/32/2026'"
@@ -574,4 +575,72 @@ def test_0008_counts_existing_passwords_as_set_and_downgrades(migration_app):
         with engine.connect() as connection:
             assert "password_set_at" not in {c["name"] for c in inspect(connection).get_columns("users")}
             assert rows(connection, "SELECT count(*) FROM users") == [(2,)]
+        flask_migrate.downgrade(revision="base")
+
+
+# --- 0008 (identity) carries existing data ------------------------------------------------------------
+
+
+def test_0008_gives_submitted_registrations_tracking_numbers_and_downgrades(migration_app):
+    import flask_migrate
+
+    with migration_app.app_context():
+        engine = db.engine
+        flask_migrate.upgrade(revision=BEFORE_0007)
+        with engine.begin() as connection:
+            for statement in SEED_0003:
+                connection.execute(text(statement))
+            if connection.dialect.name == "postgresql":  # explicit ids do not move the sequences
+                for table in ("users", "people", "registrations"):
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))"
+                        )
+                    )
+            connection.execute(
+                text("UPDATE registrations SET submitted_at = '2026-02-01 08:00:00' WHERE id = 2")
+            )
+            connection.execute(
+                text("UPDATE registrations SET submitted_at = '2025-12-30 08:00:00' WHERE id = 1")
+            )
+        flask_migrate.upgrade(revision="0007_people_roles_scope")
+        with engine.begin() as connection:
+            before = rows(connection, "SELECT * FROM registrations ORDER BY id")
+            documents_before = rows(connection, "SELECT * FROM documents ORDER BY id")
+
+        flask_migrate.upgrade()
+
+        with engine.begin() as connection:
+            assert rows(connection, "SELECT id, tracking_number FROM registrations ORDER BY id") == [
+                (1, "0000001/TRK/2025"),
+                (2, "0000001/TRK/2026"),
+            ]
+            assert rows(
+                connection,
+                "SELECT key, last_value FROM number_series WHERE key LIKE 'tracking/%' ORDER BY key",
+            ) == [
+                ("tracking/2025", 1),
+                ("tracking/2026", 1),
+            ]
+            assert rows(connection, "SELECT pattern FROM number_patterns WHERE series = 'tracking'") == [
+                ("{seq:07d}/TRK/{year}",)
+            ]
+            assert rows(connection, "SELECT landline FROM people WHERE landline IS NOT NULL") == []
+        from sqlalchemy.exc import IntegrityError
+
+        with pytest.raises(IntegrityError), engine.begin() as connection:  # tracking numbers are unique
+            connection.execute(
+                text("UPDATE registrations SET tracking_number = '0000001/TRK/2025' WHERE id = 2")
+            )
+
+        flask_migrate.downgrade(revision="0007_people_roles_scope")
+
+        with engine.begin() as connection:
+            assert rows(connection, "SELECT * FROM registrations ORDER BY id") == before
+            assert rows(connection, "SELECT * FROM documents ORDER BY id") == documents_before
+            assert rows(connection, "SELECT key FROM number_series WHERE key LIKE 'tracking/%'") == []
+            tables = set(inspect(connection).get_table_names())
+            assert not {"correction_requests", "correction_request_events", "person_claims"} & tables
+            assert "landline" not in {c["name"] for c in inspect(connection).get_columns("people")}
         flask_migrate.downgrade(revision="base")

@@ -15,6 +15,7 @@ MENU = [
     ("registration.my_registrations", _l("Pendaftaran saya")),
     ("registration.queue", _l("Antrean verifikasi")),
     ("people.walk_in_person", _l("Input pendaftaran langsung")),
+    ("people.corrections_list", _l("Koreksi data")),
     ("admin.staff_list", _l("Akun staf")),
     ("admin.institutions", _l("Lembaga")),
     ("admin.number_patterns", _l("Pola nomor")),

@@ -62,9 +62,16 @@ def roman_month(month: int) -> str:
 
 DATE_PLACEHOLDERS = ("seq", "year", "month", "roman_month")
 # The parts each series hands to the formatter besides the date ones, with an example value.
-SERIES_PARTS: dict[str, dict[str, str]] = {"registration": {"province": "32", "regency": "32.04"}}
-SERIES_LABELS = {"registration": _l("Nomor registrasi")}
-DEFAULT_PATTERNS = {"registration": "{seq:06d}/REG/{province}/{roman_month}/{year}"}
+SERIES_PARTS: dict[str, dict[str, str]] = {
+    "registration": {"province": "32", "regency": "32.04"},
+    "tracking": {},
+}
+SERIES_LABELS = {"registration": _l("Nomor registrasi"), "tracking": _l("Nomor pelacakan")}
+DEFAULT_PATTERNS = {
+    "registration": "{seq:06d}/REG/{province}/{roman_month}/{year}",
+    # Given at submission (and at the desk), before any registration number: one national series.
+    "tracking": "{seq:07d}/TRK/{year}",
+}
 SCOPE_KINDS = {
     "certification_body": _l("Lembaga sertifikasi"),
     "training_provider": _l("Penyelenggara diklat"),

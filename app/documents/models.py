@@ -23,7 +23,7 @@ from app.core.models import enum_column, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
-    from app.people.models import Person
+    from app.people.models import CorrectionRequest, Person
     from app.registration.models import Registration
 
 
@@ -37,6 +37,7 @@ class Purpose(StrEnum):
     ATTENDANCE_SHEET = "DAFTAR_HADIR"
     STR_COPY = "STR"
     HEALTH_LETTER = "SURAT_SEHAT"
+    CORRECTION_EVIDENCE = "BUKTI_KOREKSI"  # evidence for a correction of identity data
     OTHER = "LAINNYA"
 
 
@@ -46,7 +47,7 @@ class Sensitivity(StrEnum):
 
 
 RESTRICTED_PURPOSES = frozenset({Purpose.HEALTH_LETTER})
-OWNER_COLUMNS = ("registration_id", "person_id")
+OWNER_COLUMNS = ("registration_id", "person_id", "correction_request_id")
 
 
 def sensitivity_of(purpose: Purpose) -> Sensitivity:
@@ -67,6 +68,9 @@ class Document(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    correction_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("correction_requests.id"), index=True
+    )
     purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, "purpose", 30))
     sensitivity: Mapped[Sensitivity] = mapped_column(
         enum_column(Sensitivity, "sensitivity"), default=Sensitivity.NORMAL
@@ -82,10 +86,11 @@ class Document(db.Model):
 
     registration: Mapped[Registration | None] = relationship(back_populates="documents")
     person: Mapped[Person | None] = relationship()
+    correction_request: Mapped[CorrectionRequest | None] = relationship(back_populates="documents")
 
     @property
     def owner_kind(self) -> str:
-        """Which owner column is set: "registration" or "person"."""
+        """Which owner column is set: "registration", "person" or "correction_request"."""
         for column in OWNER_COLUMNS:
             kind = column.removesuffix("_id")
             if getattr(self, column) is not None or getattr(self, kind) is not None:

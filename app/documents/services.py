@@ -31,16 +31,18 @@ def add_document(
     actor: Any,
     registration: Any = None,
     person: Any = None,
+    correction_request: Any = None,
     delete_after: date | None = None,
 ) -> Document:
     """Store a checked file for exactly one owner. The caller has authorised the actor and writes
     its own audit entry (it knows what the upload means for the owner)."""
-    if (registration is None) == (person is None):
+    if [registration, person, correction_request].count(None) != 2:
         raise ValueError("a document has exactly one owner")
     purpose = Purpose(purpose)
     document = Document(
         registration=registration,
         person=person,
+        correction_request=correction_request,
         purpose=purpose,
         sensitivity=sensitivity_of(purpose),
         delete_after=delete_after,

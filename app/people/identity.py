@@ -25,7 +25,9 @@ input must be rejected) from **warnings** (an officer may override them, domain 
       └ birth date
 
 * Phone numbers are parsed with ``phonenumbers`` (never a regex), stored as E.164 and shown in
-  Indonesian national format.
+  Indonesian national format; a mobile ("Nomor HP") must be of a mobile type.
+
+* Birth dates: never in the future, and the age on ``today`` within a configurable range.
 """
 
 from __future__ import annotations
@@ -466,6 +468,57 @@ def check_nip(
 
 
 # --------------------------------------------------------------------------------------------
+# Birth date and age
+
+DEFAULT_MIN_AGE = 15
+DEFAULT_MAX_AGE = 100
+
+
+def age_on(birth_date: date, today: date) -> int:
+    """Whole years of age on ``today`` (a 29 February birthday counts from 1 March in other years)."""
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def check_birth_date(
+    birth_date: date | None,
+    *,
+    min_age: int = DEFAULT_MIN_AGE,
+    max_age: int = DEFAULT_MAX_AGE,
+    today: date | None = None,
+) -> IdentityCheck:
+    """Hard errors for a birth date in the future, or an age on ``today`` below ``min_age`` or above
+    ``max_age`` (both inclusive bounds). ``value`` is the ISO date when it could be read."""
+    if birth_date is None:
+        return IdentityCheck(value=None, errors=[_l("Tanggal lahir wajib diisi.")])
+    today = today or _today()
+    result = IdentityCheck(value=birth_date.isoformat())
+    if birth_date > today:
+        result.errors.append(
+            _l("Tanggal lahir %(date)s berada di masa depan.", date=_fmt(birth_date)),
+        )
+        return result
+    age = age_on(birth_date, today)
+    if age < min_age:
+        result.errors.append(
+            _l(
+                "Menurut tanggal lahir ini usianya %(age)s tahun; usia minimal %(min_age)s tahun.",
+                age=age,
+                min_age=min_age,
+            )
+        )
+    elif age > max_age:
+        result.errors.append(
+            _l(
+                "Menurut tanggal lahir ini usianya %(age)s tahun; usia maksimal %(max_age)s tahun. "
+                "Periksa tahun lahir.",
+                age=age,
+                max_age=max_age,
+            )
+        )
+    return result
+
+
+# --------------------------------------------------------------------------------------------
 # Phone numbers
 
 _PHONE_EXAMPLE_LOCAL = "0812-3456-7890"
@@ -499,6 +552,31 @@ def parse_phone(raw: str, region: str = "ID") -> IdentityCheck:
             ],
         )
     return IdentityCheck(value=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+_MOBILE_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def parse_mobile_phone(raw: str, region: str = "ID") -> IdentityCheck:
+    """Like :func:`parse_phone`, but the number must be a mobile one (``phonenumbers`` says MOBILE or
+    FIXED_LINE_OR_MOBILE): a landline belongs in the separate landline field."""
+    result = parse_phone(raw, region)
+    if result.errors:
+        return result
+    if phonenumbers.number_type(phonenumbers.parse(result.value, None)) not in _MOBILE_TYPES:
+        return IdentityCheck(
+            value=None,
+            errors=[
+                _l(
+                    "Nomor ini nomor telepon rumah/kantor, bukan nomor HP. Isi nomor HP, misalnya "
+                    "%(local)s; nomor rumah/kantor dapat diisi di kolom Telepon rumah/kantor.",
+                    local=_PHONE_EXAMPLE_LOCAL,
+                )
+            ],
+        )
+    return result
 
 
 def format_phone_local(e164: str) -> str:

@@ -9,14 +9,18 @@ display (3204********0001).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.accounts.models import User
 from app.core import crypto
-from app.core.models import TimestampMixin
+from app.core.lifecycle import StatusEventMixin, status_type
+from app.core.models import TimestampMixin, enum_column, utcnow
+from app.documents.models import Document
 from app.extensions import db
 from app.reference.models import EducationLevel, Region, Religion, province_of, regency_of
 
@@ -40,7 +44,8 @@ class Person(TimestampMixin, db.Model):
     street: Mapped[str | None] = mapped_column(String(255))
     rt: Mapped[str | None] = mapped_column(String(3))
     rw: Mapped[str | None] = mapped_column(String(3))
-    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164, a mobile number
+    landline: Mapped[str | None] = mapped_column(String(20))  # E.164, optional
     email: Mapped[str | None] = mapped_column(String(255))
     education_level_code: Mapped[str | None] = mapped_column(ForeignKey("education_levels.code"))
     education_field: Mapped[str | None] = mapped_column(String(200))
@@ -83,6 +88,7 @@ class Person(TimestampMixin, db.Model):
             "rt": self.rt,
             "rw": self.rw,
             "phone": self.phone,
+            "landline": self.landline,
             "email": self.email,
             "education_level_code": self.education_level_code,
             "education_field": self.education_field,
@@ -93,3 +99,113 @@ class Person(TimestampMixin, db.Model):
             "agency_name": self.agency_name,
             "position": self.position,
         }
+
+
+# --- Corrections of a verified identity -----------------------------------------------------------
+
+# The identity fields that lock once any registration of the person is verified; changing them takes a
+# correction request decided by an officer. Contact and address fields stay editable by the person.
+IDENTITY_FIELDS = ("nik", "full_name", "birth_place", "birth_date", "sex")
+
+
+class CorrectionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return str(CORRECTION_STATUS_LABELS[self])
+
+
+CORRECTION_STATUS_LABELS = {
+    CorrectionStatus.PENDING: _l("Menunggu keputusan"),
+    CorrectionStatus.APPROVED: _l("Disetujui"),
+    CorrectionStatus.REJECTED: _l("Ditolak"),
+}
+
+
+class CorrectionRequest(db.Model):
+    """A person's request to change locked identity fields, with a reason and evidence documents.
+
+    `old_values`/`new_values` hold the changed fields only, as shown (NIK masked); the new NIK itself
+    is kept encrypted in `new_nik_encrypted` until the request is decided."""
+
+    __tablename__ = "correction_requests"
+    __table_args__ = (
+        # The officers' list: pending ones, oldest first.
+        db.Index("ix_correction_requests_status_created", "status", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    status: Mapped[CorrectionStatus] = mapped_column(
+        status_type(CorrectionStatus), default=CorrectionStatus.PENDING
+    )
+    old_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    new_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    new_nik_encrypted: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship()
+    events: Mapped[list[CorrectionRequestEvent]] = relationship(
+        order_by="CorrectionRequestEvent.id", back_populates="correction_request"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        order_by="Document.id", back_populates="correction_request"
+    )
+
+    def audit_view(self) -> dict:
+        return {
+            "person_id": self.person_id,
+            "status": str(self.status),
+            "old": self.old_values,
+            "new": self.new_values,
+            "reason": self.reason,
+            "decision_reason": self.decision_reason,
+        }
+
+
+class CorrectionRequestEvent(StatusEventMixin, db.Model):
+    __tablename__ = "correction_request_events"
+    __statuses__ = CorrectionStatus
+
+    correction_request_id: Mapped[int] = mapped_column(ForeignKey("correction_requests.id"), index=True)
+
+    correction_request: Mapped[CorrectionRequest] = relationship(back_populates="events")
+
+
+# --- Claiming a walk-in record ---------------------------------------------------------------------
+
+
+class ClaimKind(StrEnum):
+    CODE = "code"  # printed on the desk receipt, entered with the NIK
+    INVITATION = "invitation"  # a link e-mailed by the officer
+
+
+class PersonClaim(db.Model):
+    """A secret that lets an account take over a walk-in person (entered at the desk, no account).
+
+    Only a keyed hash of the secret is stored; it is single use (`used_at`) and expires. A new claim of
+    the same kind for the same person replaces the earlier one (`revoked_at`)."""
+
+    __tablename__ = "person_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[ClaimKind] = mapped_column(enum_column(ClaimKind, "kind"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sent_to: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()

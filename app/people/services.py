@@ -6,15 +6,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.core import audit, crypto
 from app.core.errors import DomainError
+from app.core.permissions import in_jurisdiction, jurisdiction_scopes
 from app.extensions import db
-from app.people.identity import check_nik, check_nip, mask_nik, normalize_nik, parse_phone
-from app.people.models import Person
+from app.people.identity import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_MIN_AGE,
+    check_birth_date,
+    check_nik,
+    check_nip,
+    mask_nik,
+    normalize_nik,
+    parse_mobile_phone,
+    parse_phone,
+)
+from app.people.models import IDENTITY_FIELDS, Person
 from app.reference.models import PROVINCE, VILLAGE, Region, province_of, regency_of
+from app.registration.models import Registration
+from app.registration.states import Status
 
 
 @dataclass
@@ -40,6 +54,7 @@ class ProfileData:
     asn_type: str | None = None
     agency_name: str | None = None
     position: str | None = None
+    landline: str | None = None
 
 
 class DuplicateNik(DomainError):
@@ -68,6 +83,18 @@ APPLICANT_PROFILE_FIELDS = (
 def profile_complete(person: Person | None) -> bool:
     """True when the person has the full applicant profile (identity, address, contact, education)."""
     return person is not None and all(getattr(person, name) is not None for name in APPLICANT_PROFILE_FIELDS)
+
+
+def default_service_region(person: Person, actor) -> str | None:
+    """Where a new registration's service-region picker starts: the district of the person's address
+    (for the person, or an officer whose jurisdiction covers it), else the officer's own region."""
+    district = ".".join(person.village_code.split(".")[:3]) if person.village_code else None
+    if actor is not None and person.user_id == actor.id:
+        return district
+    if district and in_jurisdiction(actor, district):
+        return district
+    scopes = jurisdiction_scopes(actor)
+    return scopes[0] if scopes else None
 
 
 def person_of_user(user_id: int) -> Person | None:
@@ -101,16 +128,71 @@ def _region_level(code: str) -> int | None:
     return region.level if region else None
 
 
+def identity_locked(person: Person | None) -> bool:
+    """True once any registration of the person is verified: the identity fields then change only
+    through a correction request (corrections.py)."""
+    if person is None or person.id is None:
+        return False
+    verified = exists().where(Registration.person_id == person.id, Registration.status == Status.VERIFIED)
+    return bool(db.session.scalar(select(verified)))
+
+
+def identity_errors(nik: str, birth_date: date | None, sex: str | None, *, today: date | None = None) -> dict:
+    """Hard errors of the identity fields alone (NIK, birth date), by field."""
+    errors: dict[str, list] = {}
+    result = check_nik(
+        nik,
+        birth_date=birth_date,
+        sex=sex,
+        province_exists=lambda code: _region_level(code) == PROVINCE,
+        today=today,
+    )
+    if result.errors:
+        errors["nik"] = result.errors
+    min_age, max_age = age_range()
+    born = check_birth_date(birth_date, min_age=min_age, max_age=max_age, today=today)
+    if born.errors:
+        errors["birth_date"] = born.errors
+    return errors
+
+
+def identity_warnings(person: Person) -> list[str]:
+    """The NIK/NIP warnings of a stored person (recomputed after a correction)."""
+    warnings = check_nik(
+        person.nik or "",
+        birth_date=person.birth_date,
+        sex=person.sex,
+        province_exists=lambda code: _region_level(code) == PROVINCE,
+        district_exists=lambda code: _region_level(code) is not None,
+    ).warnings
+    result = [str(w) for w in warnings]
+    if person.is_civil_servant and person.nip:
+        result += [
+            str(w) for w in check_nip(person.nip, birth_date=person.birth_date, sex=person.sex).warnings
+        ]
+    return result
+
+
 def find_by_nik(nik: str) -> Person | None:
     return db.session.scalar(select(Person).where(Person.nik_hash == crypto.keyed_hash(normalize_nik(nik))))
 
 
+def age_range() -> tuple[int, int]:
+    """The accepted ages (inclusive), from the PERSON_MIN_AGE / PERSON_MAX_AGE settings."""
+    config = current_app.config
+    return config.get("PERSON_MIN_AGE", DEFAULT_MIN_AGE), config.get("PERSON_MAX_AGE", DEFAULT_MAX_AGE)
+
+
 def _check(
-    data: ProfileData, region_level: Callable[[str], int | None] = _region_level
+    data: ProfileData,
+    region_level: Callable[[str], int | None] = _region_level,
+    *,
+    today: date | None = None,
 ) -> tuple[dict, list[str], str, str | None]:
     """Validate identity fields; returns (errors by field, warnings, E.164 phone, NIP).
 
-    `region_level(code)` answers a region's level (None if unknown); bulk imports pass a cached one."""
+    `region_level(code)` answers a region's level (None if unknown); bulk imports pass a cached one.
+    The E.164 landline, when given, replaces `data.landline`."""
     errors: dict[str, list] = {}
     warnings: list[str] = []
     nik = check_nik(
@@ -119,19 +201,31 @@ def _check(
         sex=data.sex,
         province_exists=lambda code: region_level(code) == PROVINCE,
         district_exists=lambda code: region_level(code) is not None,
+        today=today,
     )
     if nik.errors:
         errors["nik"] = nik.errors
     warnings += [str(w) for w in nik.warnings]
-    phone = parse_phone(data.phone)
+    min_age, max_age = age_range()
+    born = check_birth_date(data.birth_date, min_age=min_age, max_age=max_age, today=today)
+    if born.errors:
+        errors["birth_date"] = born.errors
+    phone = parse_mobile_phone(data.phone)
     if phone.errors:
         errors["phone"] = phone.errors
+    if (data.landline or "").strip():
+        landline = parse_phone(data.landline)
+        if landline.errors:
+            errors["landline"] = landline.errors
+        data.landline = landline.value
+    else:
+        data.landline = None
     nip_value = None
     if data.is_civil_servant:
         if not data.nip:
             errors["nip"] = [_l("NIP wajib diisi untuk ASN.")]
         else:
-            nip = check_nip(data.nip, birth_date=data.birth_date, sex=data.sex)
+            nip = check_nip(data.nip, birth_date=data.birth_date, sex=data.sex, today=today)
             if nip.errors:
                 errors["nip"] = nip.errors
             warnings += [str(w) for w in nip.warnings]
@@ -168,10 +262,18 @@ def _profile_values(data: ProfileData, nik: str, *, phone: str, nip: str | None,
 
 
 def save_profile(
-    data: ProfileData, *, person: Person | None = None, user_id: int | None = None, actor=None
+    data: ProfileData,
+    *,
+    person: Person | None = None,
+    user_id: int | None = None,
+    actor=None,
+    today: date | None = None,
 ) -> Person:
-    """Create or update a profile. Raises DomainError (all field errors at once) or DuplicateNik."""
-    errors, warnings, phone, nip = _check(data)
+    """Create or update a profile. Raises DomainError (all field errors at once) or DuplicateNik.
+
+    The saved person's `identity_warnings` are what the caller shows ("Profil disimpan, tetapi
+    periksa: …"); saving with warnings is allowed."""
+    errors, warnings, phone, nip = _check(data, today=today)
     if errors:
         raise DomainError(_l("Periksa kembali isian yang ditandai."), errors=errors)
     if person is None and user_id is not None:
@@ -182,6 +284,8 @@ def save_profile(
         raise DuplicateNik(
             _l("NIK ini sudah terdaftar. Hubungi Dinas Sosial setempat bila ini NIK Anda."), existing
         )
+    if person is not None and identity_locked(person):
+        _refuse_locked_changes(data, nik, person)
     before = person.audit_view() if person and profile_complete(person) else None
     if person is None:
         person = Person(user_id=user_id, created_by_id=getattr(actor, "id", None))
@@ -201,6 +305,21 @@ def save_profile(
             actor=actor,
         )
     return person
+
+
+def _refuse_locked_changes(data: ProfileData, nik: str, person: Person) -> None:
+    """A verified identity changes only through a correction request (corrections.py)."""
+    entered = {
+        "nik": nik,
+        "full_name": data.full_name.strip(),
+        "birth_place": data.birth_place,
+        "birth_date": data.birth_date,
+        "sex": data.sex,
+    }
+    changed = [name for name in IDENTITY_FIELDS if entered[name] != getattr(person, name)]
+    if changed:
+        message = _l("Data identitas sudah terverifikasi. Ajukan koreksi data untuk mengubahnya.")
+        raise DomainError(message, errors={name: [message] for name in changed})
 
 
 def reveal_nik(person: Person, actor) -> str:

@@ -56,6 +56,8 @@ class Registration(TimestampMixin, db.Model):
     regency_code: Mapped[str | None] = mapped_column(String(5))
     status: Mapped[Status] = mapped_column(status_type(Status), default=Status.DRAFT)
     registration_number: Mapped[str | None] = mapped_column(String(60), unique=True)
+    # Given at the first submission (kept on resubmission), distinct from the number issued on verification.
+    tracking_number: Mapped[str | None] = mapped_column(String(60), unique=True)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -87,6 +89,7 @@ class Registration(TimestampMixin, db.Model):
             "region_code": self.region_code,
             "status": str(self.status),
             "registration_number": self.registration_number,
+            "tracking_number": self.tracking_number,
             "decision_reason": self.decision_reason,
         }
 

@@ -30,9 +30,10 @@ from app.core.permissions import allow, deny, jurisdiction_scopes
 from app.core.roles import Role
 from app.documents.permissions import can_view_document
 from app.extensions import db
+from app.people.corrections import person_history
 from app.people.models import Person
 from app.people.routes import own_person
-from app.people.services import profile_complete, reveal_nik
+from app.people.services import default_service_region, profile_complete, reveal_nik
 from app.reference.models import Category, CategoryOption, Region
 from app.reference.regions import children_of
 from app.registration import services
@@ -142,8 +143,15 @@ def edit(registration_id: int):
 
 def _draft_form(person: Person, category_code: str, registration: Registration | None = None):
     """The category's form, for a new draft or an editable registration; saves through the service."""
-    data = {**registration.options, "region_code": registration.region_code} if registration else None
+    if registration is not None:
+        data = {**registration.options, "region_code": registration.region_code}
+    else:
+        data = {"region_code": default_service_region(person, current_user)}
     form = registration_form(category_code, _option_choices(category_code), data=data)
+    if person.user_id != current_user.id:
+        form.region_code.description = _(
+            "Tempat orang ini bertugas; Dinas Sosial wilayah ini yang memverifikasi."
+        )
     duplicate = None
     if form.validate_on_submit():
         options = {group: form[group].data for group in SPECS[category_code].groups}
@@ -205,6 +213,10 @@ def _render_detail(registration: Registration, status: int = 200, **extra):
         "submit_form": extra.pop("submit_form", None) or SubmitForm(),
         "upload_errors": extra.pop("upload_errors", None) or {},
         "agency": services.agency_name(registration),
+        # Officers see the person's history of changes (old → new), corrections included.
+        "person_history": (
+            person_history(registration.person) if is_officer_for(current_user, registration) else None
+        ),
     }
     return render_template("registration/detail.html", **context, **extra), status
 

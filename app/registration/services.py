@@ -284,6 +284,8 @@ def transition(registration: Registration, action: Action, actor, reason: str | 
     def issue_number(saved: Registration) -> None:
         if action == Action.VERIFY:
             saved.registration_number = _registration_number(saved)
+        elif action == Action.SUBMIT and saved.tracking_number is None:
+            saved.tracking_number = number_for("tracking", local_today())
 
     event = LIFECYCLE.transition(
         registration,
