@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -121,6 +121,8 @@ def walk_in_person():
     """An officer enters a person without an account; an existing NIK leads to the existing record."""
     form = profile_form()
     existing = None
+    if not form.is_submitted() and session.get("walk_in_nik"):
+        form.nik.data = session.pop("walk_in_nik")  # checked on "Cek NIK" and found unregistered
     if form.validate_on_submit():
         try:
             person = services.save_profile(profile_data(form, None), actor=current_user)

@@ -32,6 +32,13 @@ class Registration(TimestampMixin, db.Model):
         # The same for a province or a regency officer: "=" on the derived columns (jurisdiction_filter).
         db.Index("ix_registrations_province_queue", "province_code", "status", "submitted_at", "id"),
         db.Index("ix_registrations_regency_queue", "regency_code", "status", "submitted_at", "id"),
+        # The decided tabs (returned, verified, rejected), newest decision first, and the "all" tab
+        # (newest first by id): the same three scopes (national, province, regency) for each order.
+        db.Index("ix_registrations_decided", "status", "decided_at", "id"),
+        db.Index("ix_registrations_province_decided", "province_code", "status", "decided_at", "id"),
+        db.Index("ix_registrations_regency_decided", "regency_code", "status", "decided_at", "id"),
+        db.Index("ix_registrations_province_recent", "province_code", "id"),
+        db.Index("ix_registrations_regency_recent", "regency_code", "id"),
         # One open registration per person, category and subtype — enforced by the database too, so a
         # race between two requests cannot create a second one (states.OPEN lists these statuses).
         db.Index(
