@@ -142,7 +142,7 @@ def test_the_age_of_each_case_counts_days_since_submission(app, client, monkeypa
     monkeypatch.setattr(routes, "local_today", lambda: date(2031, 1, 4))
     login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
     html = queue(client)[1]
-    assert re.search(r'data-testid="age">\s*3 hari\s*<', html)
+    assert re.search(r"data-testid=\"age\">umur\s*3 hari\s*<", html)
     assert "1 Januari 2031 23:30 WIB" in html
 
 
