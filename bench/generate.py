@@ -167,9 +167,9 @@ PEOPLE_COLUMNS = [
     "education_level_code", "is_civil_servant", "identity_warnings", "created_at", "updated_at",
 ]  # fmt: skip
 REGISTRATION_COLUMNS = [
-    "id", "person_id", "category_code", "options", "subtype", "region_code", "province_code", "regency_code",
-    "status", "registration_number", "submitted_at", "decided_at", "decision_reason", "entered_by_officer",
-    "created_at", "updated_at",
+    "id", "person_id", "person_name", "category_code", "options", "subtype", "region_code", "province_code",
+    "regency_code", "status", "registration_number", "submitted_at", "decided_at", "decision_reason",
+    "entered_by_officer", "created_at", "updated_at",
 ]  # fmt: skip
 EVENT_COLUMNS = [
     "id",
@@ -276,7 +276,8 @@ def generate(app, people: int, seed: int = SEED, *, quiet: bool = False) -> dict
                             steps.append((decided, "submitted", status, reason))
                         registration_rows.append(
                             (
-                                registration_id, person_id, category, json.dumps(options), subtype, region,
+                                registration_id, person_id, search_name(name), category, json.dumps(options),
+                                subtype, region,
                                 region[:2], region[:5], status, number, submitted, decided, reason, False,
                                 opened, decided or submitted or opened,
                             )

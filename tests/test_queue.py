@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from datetime import date, datetime
+from urllib.parse import unquote_plus
 
 import pytest
 from sqlalchemy import event, select, update
@@ -218,16 +219,23 @@ def test_search_by_exact_nik_is_audited_and_finds_nothing_outside_the_jurisdicti
 
 def test_every_tab_pages_by_keyset_without_loss_or_repeat(app, client, monkeypatch):
     monkeypatch.setattr(routes, "PAGE_SIZE", 2)
-    verified = []
+    verified, everyone = [], []
     for n in range(5):
         rid = create_registration(app, create_person(app, full_name=f"Orang Ke{n}"))
+        everyone.append(rid)
         if n < 4:
             decide(app, rid, Action.VERIFY)
             verified.append(rid)
     login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
-    for tab, expected in (("terverifikasi", verified), ("semua", None)):
+    cases = [
+        ({"status": "terverifikasi"}, list(reversed(verified))),  # newest decision first
+        ({"status": "semua"}, list(reversed(everyone))),  # newest first
+        ({"status": "diajukan"}, [everyone[4]]),
+        ({"status": "terverifikasi", "q": "orang"}, verified),  # a search by name: in name order
+        ({"status": "semua", "q": "orang ke"}, everyone),
+    ]
+    for params, expected in cases:
         seen: list[int] = []
-        params = {"status": tab, "q": "orang"}
         while True:
             status, html = queue(client, **params)
             assert status == 200
@@ -237,13 +245,9 @@ def test_every_tab_pages_by_keyset_without_loss_or_repeat(app, client, monkeypat
             found = re.search(r'rel="next" href="[^"]*setelah=([^"&]+)', html)
             if not found:
                 break
-            assert "q=orang" in html and f"status={tab}" in html
-            params["setelah"] = found.group(1).replace("%7E", "~").replace("%3A", ":")
-        assert len(seen) == len(set(seen))
-        if expected is not None:
-            assert seen == list(reversed(expected))  # newest decision first
-        else:
-            assert len(seen) == 5 and seen == sorted(seen, reverse=True)
+            assert f"status={params['status']}" in html
+            params = {**params, "setelah": unquote_plus(found.group(1))}
+        assert seen == expected, params
 
 
 @contextmanager
@@ -365,6 +369,18 @@ def test_search_name_normalises_case_and_spaces():
     assert search_name("  DEWI   Sartika ") == "dewi sartika"
     assert search_name("Ömer Çelik") == "ömer çelik"
     assert search_name(None) == ""
+
+
+def test_a_new_name_reaches_the_search_of_every_registration_of_the_person(app, client):
+    person = create_person(app, full_name="Nama Lama")
+    rid = create_registration(app, person)
+    with app.app_context():
+        assert db.session.get(Registration, rid).person_name == "nama lama"
+        db.session.get(Person, person).full_name = "Nama  BARU"
+        db.session.commit()
+    login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
+    assert shown(queue(client, q="nama baru")[1]) == {rid}
+    assert shown(queue(client, q="nama lama")[1]) == set()
 
 
 # --- Migration 0008 ------------------------------------------------------------------------------

@@ -394,12 +394,12 @@ def parse_search(text: str | None) -> QueueSearch | None:
     return QueueSearch("name", name[:200])
 
 
-def name_prefix_filter(prefix: str):
-    """Names starting with `prefix` (already normalised) as one range of ix_people_name_search: the
-    column compares in byte order on both databases, so [prefix, prefix with its last character
+def name_prefix_filter(column, prefix: str):
+    """Search names starting with `prefix` (already normalised) as one index range: the column
+    compares in byte order on both databases, so [prefix, prefix with its last character
     incremented) holds exactly the names with that prefix."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(Person.name_search >= prefix, Person.name_search < upper)
+    return and_(column >= prefix, column < upper)
 
 
 def queue_query(
@@ -429,6 +429,8 @@ def queue_query(
         stmt = stmt.where(region_filter(Registration, region))
     if search is not None:
         stmt = stmt.where(_search_condition(search, user))
+    if search is not None and search.kind == "name":  # results in name order, whatever the tab
+        return QueueQuery(stmt, [Registration.person_name, Registration.id])
     if spec.order == "submitted":
         return QueueQuery(stmt, [Registration.submitted_at, Registration.id])
     if spec.order == "decided":
@@ -449,7 +451,7 @@ def _search_condition(search: QueueSearch, user):
         return Registration.person_id.in_(
             select(Person.id).where(Person.nik_hash == crypto.keyed_hash(search.value))
         )
-    return Registration.person_id.in_(select(Person.id).where(name_prefix_filter(search.value)))
+    return name_prefix_filter(Registration.person_name, search.value)
 
 
 # --- NIK check before a walk-in ----------------------------------------------------------------

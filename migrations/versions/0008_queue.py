@@ -1,8 +1,10 @@
-"""The officer's queue: a normalised name on people for the search by name, and the indexes that serve
-every tab (decided ones newest decision first, "all" newest first) within a province or a regency
+"""The officer's queue: a normalised name on people (copied onto their registrations) for the search by
+name, and the indexes that serve every tab (decided ones newest decision first, "all" newest first) and
+the search within a province or a regency
 
 Carries existing data: every person's search name is computed from their full name (the same
-function the model uses). The downgrade drops the column and the indexes.
+function the model uses) and copied to their registrations. The downgrade drops the columns and the
+indexes.
 
 Revision ID: 0008_queue
 Revises: 0007_people_roles_scope
@@ -25,6 +27,9 @@ REGISTRATION_INDEXES = {
     "ix_registrations_regency_decided": ["regency_code", "status", "decided_at", "id"],
     "ix_registrations_province_recent": ["province_code", "id"],
     "ix_registrations_regency_recent": ["regency_code", "id"],
+    "ix_registrations_name": ["person_name", "id"],
+    "ix_registrations_province_name": ["province_code", "person_name", "id"],
+    "ix_registrations_regency_name": ["regency_code", "person_name", "id"],
 }
 
 
@@ -75,6 +80,15 @@ def upgrade():
         batch_op.alter_column("name_search", existing_type=SEARCH_NAME_TYPE, nullable=False)
     _foreign_keys(True)
     op.create_index("ix_people_name_search", "people", ["name_search", "id"], unique=False)
+    # The person's search name copied onto each registration (a search within a jurisdiction is one
+    # index range); NOT NULL with a default, so SQLite adds it without rebuilding the table.
+    op.add_column(
+        "registrations", sa.Column("person_name", SEARCH_NAME_TYPE, nullable=False, server_default="")
+    )
+    op.execute(
+        "UPDATE registrations SET person_name = "
+        "(SELECT people.name_search FROM people WHERE people.id = registrations.person_id)"
+    )
     for name, columns in REGISTRATION_INDEXES.items():
         op.create_index(name, "registrations", columns, unique=False)
 
@@ -82,6 +96,7 @@ def upgrade():
 def downgrade():
     for name in REGISTRATION_INDEXES:
         op.drop_index(name, table_name="registrations")
+    op.drop_column("registrations", "person_name")
     op.drop_index("ix_people_name_search", table_name="people")
     _foreign_keys(False)
     with op.batch_alter_table("people") as batch_op:
