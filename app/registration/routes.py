@@ -374,15 +374,14 @@ def queue():
         except RegistrationError as error:
             attach_error(form, error)
     if not form.errors:
-        query = services.queue_query(current_user, tab=tab, category=category, region=region, search=search)
-        stmt = query.stmt.options(
+        stmt = services.queue_query(current_user, tab=tab, category=category, region=region, search=search)
+        stmt = stmt.options(
             joinedload(Registration.person),
             joinedload(Registration.region),
             joinedload(Registration.category),
         )
-        page = keyset_paginate(
-            stmt, query.keys, per_page=PAGE_SIZE, descending=query.descending, **cursor_args()
-        )
+        keys, descending = services.queue_order(tab, search)
+        page = keyset_paginate(stmt, keys, per_page=PAGE_SIZE, descending=descending, **cursor_args())
     return render_template(
         "registration/queue.html",
         page=page,

@@ -364,13 +364,6 @@ class QueueSearch:
     value: str
 
 
-@dataclass
-class QueueQuery:
-    stmt: Select
-    keys: list = field(default_factory=list)
-    descending: bool = False
-
-
 def parse_search(text: str | None) -> QueueSearch | None:
     """Recognise a search; raise RegistrationError (field "q") when it cannot be one."""
     text = " ".join((text or "").split())
@@ -409,8 +402,9 @@ def queue_query(
     category: str | None = None,
     region: str | None = None,
     search: QueueSearch | None = None,
-) -> QueueQuery:
-    """Registrations in the user's jurisdiction for one tab of the queue, with its keyset order.
+) -> Select:
+    """Registrations in the user's jurisdiction for one tab of the queue, in its keyset order
+    (queue_order).
 
     Officers see a registration from its submission on; drafts only when they entered them. A search
     by NIK compares the keyed hash (the NIK is never decrypted) and is audited, as the NIK is
@@ -429,13 +423,20 @@ def queue_query(
         stmt = stmt.where(region_filter(Registration, region))
     if search is not None:
         stmt = stmt.where(_search_condition(search, user))
+    keys, descending = queue_order(tab, search)
+    return stmt.order_by(*(k.desc() if descending else k for k in keys))
+
+
+def queue_order(tab: str = DEFAULT_TAB, search: QueueSearch | None = None) -> tuple[list, bool]:
+    """The keyset order of a queue tab (columns, descending?): served by the tab's indexes."""
+    spec = QUEUE_TABS.get(tab) or QUEUE_TABS[DEFAULT_TAB]
     if search is not None and search.kind == "name":  # results in name order, whatever the tab
-        return QueueQuery(stmt, [Registration.person_name, Registration.id])
+        return [Registration.person_name, Registration.id], False
     if spec.order == "submitted":
-        return QueueQuery(stmt, [Registration.submitted_at, Registration.id])
+        return [Registration.submitted_at, Registration.id], False
     if spec.order == "decided":
-        return QueueQuery(stmt, [Registration.decided_at, Registration.id], descending=True)
-    return QueueQuery(stmt, [Registration.id], descending=True)
+        return [Registration.decided_at, Registration.id], True
+    return [Registration.id], True
 
 
 def _search_condition(search: QueueSearch, user):
