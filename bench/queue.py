@@ -1,20 +1,17 @@
-"""The verification queue at national scale: ~1M people and ~2M registrations (BENCH_SCALE=1).
+"""The officer's queue and the registration page at national scale (issue target on PostgreSQL with
+1M people / 2M registrations: every queue page median ≤ 50 ms and p95 ≤ 150 ms, the detail ≤ 20 ms).
 
-For a regency officer (32.04) and a province officer (32) it times the queue's first page and the
-next page, side by side:
+The data set comes from bench/generate.py (seeded, reused when the database already holds it). For a
+regency officer (32.04), a province officer (32) and a ministry admin (national) it requests, through
+the whole app (login, access check, services, template; Flask's test client, no network), each tab's
+first page, a category filter, a region filter, a search by name prefix, by exact NIK and by
+registration number, a late keyset page, and one registration's page. For each it prints the median
+and p95 server time, the number of SQL statements, and the ratio to the bare SQL: the page's main
+SELECT, exactly as the app sent it, run on the driver's cursor and fetched.
 
-- old: `region_code = scope OR region_code LIKE 'scope.%'`, OFFSET paging with an exact COUNT(*)
-  (what db.paginate did);
-- new: `regency_code = …` / `province_code = …` (permissions.jurisdiction_filter) with keyset pages
-  after (submitted_at, id) and no count (core.pagination.keyset_paginate) — the code the app runs;
-- and the filters alone (both with keyset pages), to show what the "=" filter itself buys.
-
-It prints medians and ratios (old / new), and the plans (EXPLAIN) of both first pages to show which
-index each uses. Rows are generated with set-based INSERT … SELECT, so 3M rows load in minutes.
-
-SQLite (a temporary file, BENCH_SCALE default 0.02) always; PostgreSQL when BENCH_DATABASE_URL is set
-(a SCRATCH database: its tables are dropped; BENCH_SCALE default 1). Call `main()` from
-bench/__main__.py.
+SQLite (a temporary file; BENCH_SQLITE_PEOPLE, default 20,000) always; PostgreSQL when
+BENCH_DATABASE_URL is set (a SCRATCH database: its tables are dropped; BENCH_PEOPLE, default 1,000,000;
+BENCH_SCALE=0.1 is the same as BENCH_PEOPLE=100000). BENCH_RUNS (default 30) timed requests each.
 """
 
 from __future__ import annotations
@@ -24,265 +21,225 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import event, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-RUNS = 7
-PAGE = 50
-PEOPLE_AT_SCALE_1 = 1_000_000
-SECONDS_IN_TWO_YEARS = 2 * 365 * 24 * 3600
-OFFICERS = [("regency officer", "32.04"), ("province officer", "32")]
+from bench import generate  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+WARM_UP = 3
+PASSWORD = "bench-password-123"
+TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_DETAIL_MS = 50, 150, 20
+OFFICERS = [("regency officer 32.04", "32.04"), ("province officer 32", "32"), ("ministry admin", None)]
 
 
-def _app(url: str):
-    from app import create_app
-    from app.extensions import db
-    from config import TestingConfig
-
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    return app
-
-
-def _series(dialect: str, n: int) -> str:
-    """A row source of x = 1..n."""
-    if dialect == "postgresql":
-        return f"generate_series(1::bigint, {n}) AS g(x)"  # bigint: x * 104729 passes 2^31
-    return (
-        f"(WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) "
-        "SELECT x FROM s) AS g"
-    )
-
-
-def generate(app, people: int) -> dict[str, int]:
-    """Reference data, then `people` people spread over the real villages and two registrations
-    each (30 % waiting in the queue), with set-based inserts."""
-    from app.extensions import db
-    from app.reference.catalogues import seed_catalogues
-    from app.reference.regions import import_regions
-
-    with app.app_context():
-        seed_catalogues()
-        import_regions()
-        db.session.commit()
-        dialect = db.engine.dialect.name
-        pg = dialect == "postgresql"
-        json_empty = "'[]'::json" if pg else "'[]'"
-        json_object = "'{}'::json" if pg else "'{}'"
-        moment = (
-            "timestamp '2025-01-01' + ((x::bigint * 7919) % {s}) * interval '1 second'"
-            if pg
-            else "datetime('2025-01-01', '+' || ((x * 7919) % {s}) || ' seconds')"
-        ).format(s=SECONDS_IN_TWO_YEARS)
-        now = "now()" if pg else "CURRENT_TIMESTAMP"
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS bench_villages"))
-            connection.execute(
-                text(
-                    "CREATE TABLE bench_villages AS SELECT row_number() OVER (ORDER BY code) - 1 AS n, code "
-                    "FROM regions WHERE level = 4"
-                )
-            )
-            connection.execute(text("CREATE UNIQUE INDEX bench_villages_n ON bench_villages (n)"))
-            villages = connection.scalar(text("SELECT count(*) FROM bench_villages"))
-            started = time.perf_counter()
-            connection.execute(
-                text(
-                    "INSERT INTO people (full_name, village_code, province_code, regency_code, "
-                    "identity_warnings, is_civil_servant, created_at, updated_at) "
-                    "SELECT 'Orang ' || x, v.code, substr(v.code, 1, 2), substr(v.code, 1, 5), "
-                    f"{json_empty}, false, {now}, {now} FROM {_series(dialect, people)} "
-                    f"JOIN bench_villages v ON v.n = (x * 104729) % {villages}"
-                )
-            )
-            for k in (1, 2):
-                submitted = moment.replace("x", f"(p.id * 2 + {k})")
-                status = (
-                    f"CASE WHEN (p.id * {k} * 31) % 10 < 3 THEN 'submitted' "
-                    f"WHEN (p.id * {k} * 31) % 10 < 8 THEN 'verified' ELSE 'returned' END"
-                )
-                connection.execute(
-                    text(
-                        "INSERT INTO registrations (person_id, category_code, options, subtype, region_code, "
-                        "province_code, regency_code, status, submitted_at, entered_by_officer, created_at, "
-                        f"updated_at) SELECT p.id, 'RELAWAN', {json_object}, '', p.regency_code, "
-                        f"p.province_code, p.regency_code, {status}, {submitted}, false, "
-                        f"{now}, {now} FROM people p"
-                    )
-                )
-            connection.execute(text("DROP TABLE bench_villages"))
-            connection.execute(text("ANALYZE"))
-            loaded = time.perf_counter() - started
-        counts = {
-            "people": db.session.scalar(text("SELECT count(*) FROM people")),
-            "registrations": db.session.scalar(text("SELECT count(*) FROM registrations")),
-            "waiting": db.session.scalar(
-                text("SELECT count(*) FROM registrations WHERE status = 'submitted'")
-            ),
-        }
-        print(
-            f"  generated {counts['people']:,} people, {counts['registrations']:,} registrations "
-            f"({counts['waiting']:,} waiting) in {loaded:.1f} s"
-        )
-        return counts
-
-
-def _officer(scope: str):
+def _officer(scope: str | None):
     from app.accounts import services
     from app.core.roles import Role
     from app.extensions import db
 
-    user = services.find_by_email(f"bench-{scope}@bench.example.id")
+    email = f"bench-{scope or 'nasional'}@bench.example.id"
+    user = services.find_by_email(email)
     if user is None:
         user = services.create_staff(
-            email=f"bench-{scope}@bench.example.id",
-            full_name=f"Bench {scope}",
-            role=Role.AGENCY_OFFICER,
+            email=email,
+            full_name=f"Bench {scope or 'nasional'}",
+            role=Role.AGENCY_OFFICER if scope else Role.MINISTRY_ADMIN,
             region_code=scope,
-            password="bench-password-123",
+            password=PASSWORD,
         )
         db.session.commit()
-    return user
+    return email
 
 
-def _old_filter(scope: str):
-    from app.registration.models import Registration
+class _Statements:
+    """The SQL statements (and parameters) a request sends."""
 
-    return or_(Registration.region_code == scope, Registration.region_code.like(scope + ".%"))
+    def __init__(self, engine):
+        self.engine, self.items = engine, []
 
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._add)
+        return self
 
-def _old_queue(scope: str):
-    from app.registration.models import Registration
-    from app.registration.states import Status
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._add)
 
-    return (
-        select(Registration)
-        .where(Registration.status == str(Status.SUBMITTED))
-        .where(_old_filter(scope))
-        .order_by(Registration.submitted_at, Registration.id)
-    )
+    def _add(self, conn, cursor, statement, parameters, context, executemany):
+        self.items.append((statement, parameters))
 
-
-def _median(work: Callable[[], object]) -> tuple[float, object]:
-    result = work()  # warm-up (and the value shown)
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+    def main_select(self):
+        """The page's own query: the first SELECT from registrations."""
+        for statement, parameters in self.items:
+            if statement.lstrip().upper().startswith("SELECT") and "FROM registrations" in statement:
+                return statement, parameters
+        return None
 
 
-def _explain(connection, statement) -> list[str]:
-    sql = str(statement.compile(connection, compile_kwargs={"literal_binds": True}))
-    if connection.dialect.name == "postgresql":
-        rows = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) " + sql)
-        return [row[0] for row in rows]
-    return [
-        " ".join(str(c) for c in row[1:]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
-    ]
+def _stats(times: list[float]) -> tuple[float, float]:
+    return statistics.median(times) * 1000, statistics.quantiles(times, n=20)[18] * 1000
 
 
-def time_officer(app, label: str, scope: str) -> None:
-    from app.core.pagination import keyset_paginate
+def _time_bare(engine, statement: str, parameters) -> float:
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        times = []
+        for i in range(WARM_UP + RUNS):
+            started = time.perf_counter()
+            cursor.execute(statement, parameters)
+            cursor.fetchall()
+            if i >= WARM_UP:
+                times.append(time.perf_counter() - started)
+        raw.rollback()
+        return statistics.median(times) * 1000
+    finally:
+        raw.close()
+
+
+def _samples(app, scope: str | None) -> dict:
+    """A NIK, a registration number and a late cursor inside the scope, read directly (bench only)."""
+    from app.core import crypto
     from app.extensions import db
-    from app.registration.models import Registration
-    from app.registration.services import queue_query
 
-    keys = [Registration.submitted_at, Registration.id]
+    column = "province_code" if scope and len(scope) == 2 else "regency_code"
+    where = "1 = 1" if scope is None else f"{column} = :s"
     with app.app_context():
-        officer = _officer(scope)
-        new_stmt = queue_query(officer)
-
-        def new_first():
-            return keyset_paginate(new_stmt, keys, per_page=PAGE)
-
-        first = new_first()
-
-        def new_next():
-            return keyset_paginate(new_stmt, keys, per_page=PAGE, after=first.next_cursor)
-
-        def old_first():  # db.paginate: COUNT(*) over the whole filter, then LIMIT/OFFSET
-            count = db.session.scalar(
-                select(func.count()).select_from(_old_queue(scope).order_by(None).subquery())
-            )
-            return count, list(db.session.scalars(_old_queue(scope).limit(PAGE).offset(0)))
-
-        def old_next():
-            count = db.session.scalar(
-                select(func.count()).select_from(_old_queue(scope).order_by(None).subquery())
-            )
-            return count, list(db.session.scalars(_old_queue(scope).limit(PAGE).offset(PAGE)))
-
-        def like_keyset_first():
-            return keyset_paginate(_old_queue(scope), keys, per_page=PAGE)
-
-        results = {
-            name: _median(work)
-            for name, work in [
-                ("new_first", new_first),
-                ("new_next", new_next),
-                ("old_first", old_first),
-                ("old_next", old_next),
-                ("like_first", like_keyset_first),
-            ]
-        }
-        total = results["old_first"][1][0]
-        same = [r.id for r in results["old_first"][1][1]] == [r.id for r in results["new_first"][1].items]
-        same_next = (
-            [r.id for r in results["old_next"][1][1]] == [r.id for r in results["new_next"][1].items]
-            if first.has_next
-            else "n/a (one page)"
-        )
-        print(f"  {label} ({scope}): {total:,} waiting; same rows old/new: first {same}, next {same_next}")
-
-        def line(what, old, new):
-            o, n = results[old][0], results[new][0]
-            print(f"    {what:<44} old {o * 1000:9.2f} ms   new {n * 1000:8.2f} ms   ratio {o / n:8.1f}x")
-
-        line("first page (LIKE+OFFSET+COUNT vs =+keyset)", "old_first", "new_first")
-        line("next page  (LIKE+OFFSET+COUNT vs =+keyset)", "old_next", "new_next")
-        line("filter only, first page (LIKE vs =, keyset)", "like_first", "new_first")
-        connection = db.session.connection()  # SQLite: the session holds the (immediate) lock
-        print("    EXPLAIN new first page:")
-        for row in _explain(connection, new_stmt.limit(PAGE + 1)):
-            print("      " + row)
-        print("    EXPLAIN old first page:")
-        for row in _explain(connection, _old_queue(scope).limit(PAGE)):
-            print("      " + row)
+        params = {"s": scope}
+        row = db.session.execute(
+            text(
+                f"SELECT p.nik_encrypted FROM registrations r JOIN people p ON p.id = r.person_id "
+                f"WHERE {where.replace(column, 'r.' + column)} "
+                "AND r.status = 'submitted' ORDER BY r.id LIMIT 1"
+            ),
+            params,
+        ).first()
+        number = db.session.execute(
+            text(
+                f"SELECT registration_number FROM registrations WHERE {where} AND status = 'verified' LIMIT 1"
+            ),
+            params,
+        ).scalar()
+        waiting = db.session.execute(
+            text(f"SELECT count(*) FROM registrations WHERE {where} AND status = 'submitted'"), params
+        ).scalar()
+        late = db.session.execute(
+            text(
+                f"SELECT submitted_at, id FROM registrations WHERE {where} AND status = 'submitted' "
+                "ORDER BY submitted_at, id LIMIT 1 OFFSET :o"
+            ),
+            {**params, "o": max(0, int(waiting * 0.8))},
+        ).first()
+        detail = db.session.execute(
+            text(
+                f"SELECT id FROM registrations WHERE {where} AND status = 'submitted' "
+                "ORDER BY id DESC LIMIT 1"
+            ),
+            params,
+        ).scalar()
         db.session.rollback()
+        cursor = (
+            f"{late[0].isoformat() if hasattr(late[0], 'isoformat') else late[0]}~{late[1]}" if late else ""
+        )
+        return {
+            "nik": crypto.decrypt(row[0]) if row else "",
+            "number": number or "",
+            "cursor": cursor.replace(" ", "T"),
+            "waiting": waiting,
+            "detail": detail,
+        }
 
 
-def bench(label: str, url: str, scale: float) -> None:
-    people = max(1000, int(PEOPLE_AT_SCALE_1 * scale))
-    print(f"[{label}] verification queue, scale {scale:g} ({people:,} people), median of {RUNS}")
-    app = _app(url)
-    generate(app, people)
+def _pages(scope: str | None, sample: dict) -> list[tuple[str, str]]:
+    region = {None: "32", "32": "32.04"}.get(scope)
+    pages = [
+        ("tab diajukan (submitted), first page", "/verifikasi"),
+        ("tab dikembalikan (returned)", "/verifikasi?status=dikembalikan"),
+        ("tab terverifikasi (verified)", "/verifikasi?status=terverifikasi"),
+        ("tab ditolak (rejected)", "/verifikasi?status=ditolak"),
+        ("tab semua (all)", "/verifikasi?status=semua"),
+        ("filter kategori=PEKSOS", "/verifikasi?kategori=PEKSOS"),
+    ]
+    if region:
+        pages.append((f"filter wilayah={region}", f"/verifikasi?wilayah={region}"))
+    pages += [
+        ("search name 'siti' (semua)", "/verifikasi?status=semua&q=siti"),
+        ("search name 'kurniawan' (semua)", "/verifikasi?status=semua&q=kurniawan"),
+        ("search exact NIK (semua)", f"/verifikasi?status=semua&q={sample['nik']}"),
+        ("search registration number (semua)", f"/verifikasi?status=semua&q={sample['number']}"),
+        ("late keyset page (80 % in)", f"/verifikasi?setelah={sample['cursor']}"),
+        ("registration detail", f"/pendaftaran/{sample['detail']}"),
+    ]
+    return pages
+
+
+def time_officer(app, label: str, scope: str | None) -> list[tuple]:
+    from app.extensions import db
+
+    with app.app_context():
+        email = _officer(scope)
+        engine = db.engine
+    sample = _samples(app, scope)
+    client = app.test_client()
+    response = client.post("/akun/masuk", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    print(f"  {label}: {sample['waiting']:,} waiting in the jurisdiction")
+    print(f"    {'page':<40} {'median':>9} {'p95':>9} {'bare SQL':>9} {'ratio':>7} {'stmts':>5}  target")
+    results = []
+    for name, url in _pages(scope, sample):
+        times = []
+        for i in range(WARM_UP + RUNS):
+            with _Statements(engine) as statements:
+                started = time.perf_counter()
+                response = client.get(url)
+                elapsed = time.perf_counter() - started
+            assert response.status_code == 200, (url, response.status_code)
+            if i >= WARM_UP:
+                times.append(elapsed)
+        median, p95 = _stats(times)
+        main = statements.main_select()
+        bare = _time_bare(engine, *main) if main else float("nan")
+        detail = name == "registration detail"
+        ok = median <= TARGET_DETAIL_MS if detail else (median <= TARGET_MEDIAN_MS and p95 <= TARGET_P95_MS)
+        print(
+            f"    {name:<40} {median:7.1f}ms {p95:7.1f}ms {bare:7.2f}ms {median / bare:6.1f}x "
+            f"{len(statements.items):>5}  {'ok' if ok else 'MISSED'}"
+        )
+        results.append((label, name, median, p95, bare, ok))
+    return results
+
+
+def bench(label: str, url: str, people: int) -> list[tuple]:
+    print(f"[{label}] officer's queue and registration page, {people:,} people, {RUNS} requests each")
+    app = generate.make_app(url)
+    generate.prepare(app, people)
+    results = []
     for officer_label, scope in OFFICERS:
-        time_officer(app, officer_label, scope)
+        results += time_officer(app, officer_label, scope)
+    missed = [r for r in results if not r[5]]
+    worst = max(r[3] for r in results)
+    print(f"  {len(results) - len(missed)}/{len(results)} pages within target; worst p95 {worst:.1f} ms")
+    return results
 
 
-def _scale(default: float) -> float:
-    value = os.environ.get("BENCH_SCALE")
-    return float(value) if value else default
+def _people(variable: str, default: int) -> int:
+    if os.environ.get(variable):
+        return int(os.environ[variable])
+    if os.environ.get("BENCH_SCALE"):
+        return max(1000, int(1_000_000 * float(os.environ["BENCH_SCALE"])))
+    return default
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        bench("sqlite", f"sqlite:///{tmp}/bench-queue.sqlite3", _scale(0.02))
+        bench("sqlite", f"sqlite:///{tmp}/bench-queue.sqlite3", _people("BENCH_SQLITE_PEOPLE", 20_000))
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
-        bench("postgresql", url, _scale(1.0))
+        bench("postgresql", url, _people("BENCH_PEOPLE", 1_000_000))
     else:
         print("[postgresql] skipped: set BENCH_DATABASE_URL (a scratch database) to include it")
 

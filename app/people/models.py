@@ -25,8 +25,25 @@ from app.extensions import db
 from app.reference.models import EducationLevel, Region, Religion, province_of, regency_of
 
 
+def search_name(name: str | None) -> str:
+    """The name as the officer's search compares it: case-folded, inner whitespace collapsed."""
+    return " ".join((name or "").casefold().split())
+
+
+def _search_name_default(context) -> str:
+    """Rows inserted without the ORM (bulk imports) get their search name from their full name."""
+    return search_name(context.get_current_parameters().get("full_name"))
+
+
+# Byte order ("C") on PostgreSQL, so a prefix is one contiguous range of the index whatever the
+# database's collation; SQLite's default (BINARY) is byte order already.
+SEARCH_NAME_TYPE = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
 class Person(TimestampMixin, db.Model):
     __tablename__ = "people"
+    # The queue's search by name: a prefix range on the normalised name (services.name_prefix_filter).
+    __table_args__ = (db.Index("ix_people_name_search", "name_search", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
@@ -34,6 +51,8 @@ class Person(TimestampMixin, db.Model):
     nik_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     nik_masked: Mapped[str | None] = mapped_column(String(16))
     full_name: Mapped[str] = mapped_column(String(200))
+    # search_name(full_name), kept in step by _derive_search_name (and the default for bulk inserts).
+    name_search: Mapped[str] = mapped_column(SEARCH_NAME_TYPE, default=_search_name_default)
     birth_place: Mapped[str | None] = mapped_column(String(120))
     birth_date: Mapped[date | None]
     sex: Mapped[str | None] = mapped_column(String(1))  # L / P
@@ -64,6 +83,11 @@ class Person(TimestampMixin, db.Model):
     village: Mapped[Region | None] = relationship()
     education_level: Mapped[EducationLevel | None] = relationship()
     religion: Mapped[Religion | None] = relationship()
+
+    @validates("full_name")
+    def _derive_search_name(self, _key: str, name: str) -> str:
+        self.name_search = search_name(name)
+        return name
 
     @validates("village_code")
     def _derive_region(self, _key: str, code: str | None) -> str | None:

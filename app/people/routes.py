@@ -15,6 +15,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -219,6 +220,8 @@ def walk_in_person():
     scopes = jurisdiction_scopes(current_user)
     if scopes and not form.is_submitted():
         form.village_code.data = scopes[0]  # start the picker at the officer's own region
+    if not form.is_submitted() and session.get("walk_in_nik"):
+        form.nik.data = session.pop("walk_in_nik")  # checked on "Cek NIK" and found unregistered
     if form.validate_on_submit():
         try:
             person = services.save_profile(profile_data(form, None), actor=current_user)

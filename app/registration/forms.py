@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
-from app.core.forms import AppForm, max_length, optional
+from app.core.forms import AppForm, max_length, optional, required
 from app.reference.fields import RegionField
 from app.reference.models import DISTRICT, REGENCY
 from app.registration.categories import GROUP_LABELS, SPECS
@@ -52,4 +52,22 @@ class SubmitForm(AppForm):
         _l("Catatan untuk petugas (tidak wajib)"),
         validators=[optional(), max_length(1000)],
         description=_l("Misalnya apa yang sudah Anda perbaiki."),
+    )
+
+
+class QueueSearchForm(AppForm):
+    """The queue's search (a GET form: filters stay in the URL)."""
+
+    q = StringField(
+        _l("Cari"),
+        validators=[optional(), max_length(200)],
+        description=_l("Awal nama (sekurang-kurangnya 3 huruf), nomor registrasi, atau NIK lengkap."),
+    )
+
+
+class NikCheckForm(AppForm):
+    nik = StringField(
+        _l("NIK"),
+        validators=[required(), max_length(40)],
+        description=_l("16 angka, seperti tertulis di KTP."),
     )

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, event, text, update
+from sqlalchemy.orm import Mapped, Session, attributes, mapped_column, relationship, validates
 
 from app.core.lifecycle import StatusEventMixin, status_type
 from app.core.models import TimestampMixin
 from app.documents.models import Document
 from app.extensions import db
-from app.people.models import Person
+from app.people.models import SEARCH_NAME_TYPE, Person
 from app.reference.models import Category, Region, province_of, regency_of
 from app.registration.states import OPEN_SUBTYPE_CONDITION, Status
 
@@ -32,6 +32,17 @@ class Registration(TimestampMixin, db.Model):
         # The same for a province or a regency officer: "=" on the derived columns (jurisdiction_filter).
         db.Index("ix_registrations_province_queue", "province_code", "status", "submitted_at", "id"),
         db.Index("ix_registrations_regency_queue", "regency_code", "status", "submitted_at", "id"),
+        # The decided tabs (returned, verified, rejected), newest decision first, and the "all" tab
+        # (newest first by id): the same three scopes (national, province, regency) for each order.
+        db.Index("ix_registrations_decided", "status", "decided_at", "id"),
+        db.Index("ix_registrations_province_decided", "province_code", "status", "decided_at", "id"),
+        db.Index("ix_registrations_regency_decided", "regency_code", "status", "decided_at", "id"),
+        db.Index("ix_registrations_province_recent", "province_code", "id"),
+        db.Index("ix_registrations_regency_recent", "regency_code", "id"),
+        # The search by name: a prefix range of the person's search name within the scope, in name order.
+        db.Index("ix_registrations_name", "person_name", "id"),
+        db.Index("ix_registrations_province_name", "province_code", "person_name", "id"),
+        db.Index("ix_registrations_regency_name", "regency_code", "person_name", "id"),
         # One open registration per person, category and subtype — enforced by the database too, so a
         # race between two requests cannot create a second one (states.OPEN lists these statuses).
         db.Index(
@@ -54,6 +65,9 @@ class Registration(TimestampMixin, db.Model):
     # Derived from region_code whenever it is set (see _derive_region).
     province_code: Mapped[str | None] = mapped_column(String(2))
     regency_code: Mapped[str | None] = mapped_column(String(5))
+    # The person's search name (Person.name_search), copied so that a search by name within a
+    # jurisdiction is one index range; kept in step by _copy_person_names below.
+    person_name: Mapped[str] = mapped_column(SEARCH_NAME_TYPE, default="", server_default="")
     status: Mapped[Status] = mapped_column(status_type(Status), default=Status.DRAFT)
     registration_number: Mapped[str | None] = mapped_column(String(60), unique=True)
     # Given at the first submission (kept on resubmission), distinct from the number issued on verification.
@@ -103,3 +117,22 @@ class RegistrationEvent(StatusEventMixin, db.Model):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
 
     registration: Mapped[Registration] = relationship(back_populates="events")
+
+
+@event.listens_for(Session, "before_flush")
+def _copy_person_names(session: Session, _context, _instances) -> None:
+    """A new registration takes its person's search name; a person's new name reaches every one of
+    their registrations in the same flush."""
+    for obj in session.new:
+        if isinstance(obj, Registration) and not obj.person_name:
+            person = obj.person if "person" in obj.__dict__ else session.get(Person, obj.person_id)
+            obj.person_name = person.name_search if person is not None else ""
+    for obj in session.dirty:
+        if isinstance(obj, Person) and obj.id and attributes.get_history(obj, "full_name").has_changes():
+            table = Registration.__table__
+            session.connection().execute(
+                update(table).where(table.c.person_id == obj.id).values(person_name=obj.name_search)
+            )
+            for loaded in session.identity_map.values():
+                if isinstance(loaded, Registration) and loaded.person_id == obj.id:
+                    attributes.set_committed_value(loaded, "person_name", obj.name_search)

@@ -6,30 +6,36 @@ outside the user's reach answers 404 (its existence is not revealed) and the att
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import audit, unit_of_work, uploads
 from app.core.errors import error_page
 from app.core.forms import ActionForm, attach_error, flash_error
+from app.core.models import local_today
 from app.core.pagination import cursor_args, keyset_paginate
 from app.core.permissions import allow, deny, jurisdiction_scopes
 from app.core.roles import Role
 from app.documents.permissions import can_view_document
-from app.extensions import db
+from app.extensions import db, limiter
 from app.people.corrections import person_history
 from app.people.models import Person
 from app.people.routes import own_person
@@ -38,7 +44,14 @@ from app.reference.models import Category, CategoryOption, Region
 from app.reference.regions import children_of
 from app.registration import services
 from app.registration.categories import CATEGORY_DESCRIPTIONS, DOCUMENT_LABELS, GROUP_LABELS, SPECS
-from app.registration.forms import DecisionForm, DocumentForm, SubmitForm, registration_form
+from app.registration.forms import (
+    DecisionForm,
+    DocumentForm,
+    NikCheckForm,
+    QueueSearchForm,
+    SubmitForm,
+    registration_form,
+)
 from app.registration.models import Document, Registration
 from app.registration.permissions import (
     can_edit_registration,
@@ -54,6 +67,8 @@ OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
 TOO_LARGE = "terlalu-besar"  # ?berkas= after an upload over the request limit
 DECISIONS = {str(Action.VERIFY), str(Action.RETURN), str(Action.REJECT)}
 PAGE_SIZE = 25
+JAKARTA = ZoneInfo("Asia/Jakarta")
+WALK_IN_NIK = "walk_in_nik"  # session key: a checked, unregistered NIK the walk-in form starts with
 # Files are never rendered by the browser as a page: no scripts, no plugins, no framing.
 FILE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -62,8 +77,8 @@ FILE_HEADERS = {
 }
 
 
-def _load(registration_id: int, check=can_view_registration) -> Registration:
-    registration = db.session.get(Registration, registration_id)
+def _load(registration_id: int, check=can_view_registration, options=()) -> Registration:
+    registration = db.session.get(Registration, registration_id, options=options)
     if registration is None:
         abort(404)
     if not check(current_user, registration):
@@ -222,19 +237,36 @@ def _render_detail(registration: Registration, status: int = 200, **extra):
 
 
 def _option_names(registration: Registration) -> dict[str, str]:
-    names = {}
-    for group, code in registration.options.items():
-        option = db.session.scalar(
-            select(CategoryOption).filter_by(category_code=registration.category_code, group=group, code=code)
-        )
-        names[group] = option.name if option else code
-    return names
+    """The names of the chosen options, in one query for all groups."""
+    chosen = registration.options or {}
+    if not chosen:
+        return {}
+    stmt = select(CategoryOption.group, CategoryOption.code, CategoryOption.name).where(
+        CategoryOption.category_code == registration.category_code,
+        CategoryOption.code.in_(set(chosen.values())),
+    )
+    found = {(group, code): name for group, code, name in db.session.execute(stmt)}
+    return {group: found.get((group, code), code) for group, code in chosen.items()}
+
+
+# What the detail page shows, loaded with the registration: one query for it with its person,
+# category and region, one each for its documents and its timeline (no lazy load per item).
+DETAIL_LOADING = (
+    joinedload(Registration.person),
+    joinedload(Registration.category),
+    joinedload(Registration.region),
+    selectinload(Registration.documents),
+    selectinload(Registration.events),
+)
 
 
 @bp.get("/pendaftaran/<int:registration_id>")
 @allow(Role.APPLICANT, *OFFICERS)
 def detail(registration_id: int):
-    return _render_detail(_load(registration_id), upload_too_large=request.args.get("berkas") == TOO_LARGE)
+    return _render_detail(
+        _load(registration_id, options=DETAIL_LOADING),
+        upload_too_large=request.args.get("berkas") == TOO_LARGE,
+    )
 
 
 @bp.post("/pendaftaran/<int:registration_id>/dokumen")
@@ -409,7 +441,12 @@ def submit(registration_id: int):
 @bp.get("/verifikasi")
 @allow(*OFFICERS)
 def queue():
+    tab = request.args.get("status") or services.DEFAULT_TAB
+    tab = tab if tab in services.QUEUE_TABS else services.DEFAULT_TAB
     category = request.args.get("kategori") or None
+    categories = list(db.session.scalars(select(Category).order_by(Category.sort_order)))
+    if category not in {c.code for c in categories}:
+        category = None
     codes = jurisdiction_scopes(current_user)
     scopes = [db.session.get(Region, code) for code in codes] if codes is not None else []
     # The region filter offers the regions one level below each of the officer's scopes (all
@@ -418,21 +455,66 @@ def queue():
     region = request.args.get("wilayah") or None
     if region not in {r.code for r in regions}:
         region = None
-    stmt = services.queue_query(current_user, category=category, region=region).options(
-        joinedload(Registration.person), joinedload(Registration.region), joinedload(Registration.category)
-    )
-    columns = [Registration.submitted_at, Registration.id]
-    page = keyset_paginate(stmt, columns, per_page=PAGE_SIZE, **cursor_args())
-    categories = db.session.scalars(select(Category).order_by(Category.sort_order))
+    form = QueueSearchForm(request.args, meta={"csrf": False})
+    search, page = None, None
+    if form.validate():
+        try:
+            search = services.parse_search(form.q.data)
+        except RegistrationError as error:
+            attach_error(form, error)
+    if not form.errors:
+        stmt = services.queue_query(current_user, tab=tab, category=category, region=region, search=search)
+        stmt = stmt.options(
+            joinedload(Registration.person),
+            joinedload(Registration.region),
+            joinedload(Registration.category),
+        )
+        keys, descending = services.queue_order(tab, search)
+        page = keyset_paginate(stmt, keys, per_page=PAGE_SIZE, descending=descending, **cursor_args())
     return render_template(
         "registration/queue.html",
         page=page,
-        categories=list(categories),
+        tabs=services.QUEUE_TABS.values(),
+        tab=services.QUEUE_TABS[tab],
+        categories=categories,
         category=category,
         region=region,
         regions=regions,
         scopes=scopes,
-    )
+        form=form,
+        search=search,
+        today=local_today(),
+        local_date=local_date,
+    ), 422 if form.errors else 200
+
+
+def local_date(value):
+    """The WIB calendar date of a stored (naive UTC) timestamp: what "age in days" counts."""
+    return value.replace(tzinfo=UTC).astimezone(JAKARTA).date() if value else None
+
+
+@bp.route("/verifikasi/cek-nik", methods=["GET", "POST"])
+@allow(*OFFICERS)
+@limiter.limit(
+    lambda: current_app.config["OFFICER_NIK_CHECK_LIMIT"],
+    key_func=lambda: f"nik-check:{current_user.get_id()}",
+    methods=["POST"],
+)
+def check_nik():
+    """Is this NIK on the register? Asked before typing a whole walk-in form (rate-limited, audited)."""
+    form = NikCheckForm()
+    answer = None
+    if form.validate_on_submit():
+        try:
+            answer = services.check_nik_before_walk_in(form.nik.data, current_user)
+        except RegistrationError as error:  # PermissionDenied escapes: 403, audited
+            attach_error(form, error)
+        else:
+            if answer.outcome == "new":
+                session[WALK_IN_NIK] = answer.nik  # the walk-in form starts with it (not in any URL)
+    return render_template(
+        "registration/check_nik.html", form=form, answer=answer
+    ), 422 if form.errors else 200
 
 
 @bp.post("/pendaftaran/<int:registration_id>/putusan")

@@ -12,25 +12,28 @@ Every state-changing service takes the actor and checks the same named predicate
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.core import audit, mail, uploads
+from app.core import audit, crypto, mail, uploads
 from app.core.actors import is_system
 from app.core.display import region_title
 from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
 from app.core.numbering import number_for
 from app.core.permissions import in_jurisdiction, jurisdiction_filter, region_filter
+from app.core.roles import Role
 from app.core.urls import external_url
 from app.documents import services as documents
 from app.documents.models import Purpose
 from app.extensions import db
-from app.people.models import Person
-from app.reference.models import DISTRICT, REGENCY, Category, CategoryOption, Region
+from app.people.identity import check_nik, mask_nik, normalize_nik
+from app.people.models import Person, search_name
+from app.reference.models import DISTRICT, PROVINCE, REGENCY, Category, CategoryOption, Region
 from app.registration.categories import DOCUMENT_LABELS, GROUP_LABELS, SPECS
 from app.registration.models import Document, Registration
 from app.registration.permissions import (
@@ -351,19 +354,187 @@ def _notify(registration: Registration, status: Status) -> None:
 # --- Queries ------------------------------------------------------------------------------------
 
 
-def queue_query(user, *, category: str | None = None, region: str | None = None) -> Select:
-    """Submitted registrations in the user's jurisdiction, oldest first."""
-    stmt = (
-        select(Registration)
-        .where(Registration.status == Status.SUBMITTED)
-        .where(jurisdiction_filter(user, Registration))
-        .order_by(Registration.submitted_at, Registration.id)
+@dataclass(frozen=True)
+class QueueTab:
+    """One tab of the officer's queue: its statuses (None: every status, drafts only the officer's
+    own) and the order its index serves."""
+
+    slug: str
+    label: object
+    status: Status | None
+    order: str  # "submitted" (oldest first), "decided" (newest decision first), "recent" (newest first)
+
+
+QUEUE_TABS = {
+    tab.slug: tab
+    for tab in (
+        QueueTab("diajukan", _l("Diajukan"), Status.SUBMITTED, "submitted"),
+        QueueTab("dikembalikan", _l("Dikembalikan"), Status.RETURNED, "decided"),
+        QueueTab("terverifikasi", _l("Terverifikasi"), Status.VERIFIED, "decided"),
+        QueueTab("ditolak", _l("Ditolak"), Status.REJECTED, "decided"),
+        QueueTab("semua", _l("Semua"), None, "recent"),
     )
+}
+DEFAULT_TAB = "diajukan"
+MIN_NAME_PREFIX = 3
+
+
+@dataclass(frozen=True)
+class QueueSearch:
+    """What the officer typed, recognised: an exact NIK, an exact registration number, or the start
+    of a name."""
+
+    kind: str  # "nik", "number" or "name"
+    value: str
+
+
+def parse_search(text: str | None) -> QueueSearch | None:
+    """Recognise a search; raise RegistrationError (field "q") when it cannot be one."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    digits = normalize_nik(text)
+    if digits.isdigit():
+        if len(digits) != 16:
+            raise RegistrationError(
+                _l("NIK terdiri atas 16 angka; yang Anda ketik %(count)s angka.", count=len(digits)),
+                field="q",
+            )
+        return QueueSearch("nik", digits)
+    if "/" in text:
+        return QueueSearch("number", text.replace(" ", "").upper())
+    name = search_name(text)
+    if len(name) < MIN_NAME_PREFIX:
+        raise RegistrationError(
+            _l("Ketik sekurang-kurangnya %(count)s huruf awal nama.", count=MIN_NAME_PREFIX), field="q"
+        )
+    return QueueSearch("name", name[:200])
+
+
+def name_prefix_filter(column, prefix: str):
+    """Search names starting with `prefix` (already normalised) as one index range: the column
+    compares in byte order on both databases, so [prefix, prefix with its last character
+    incremented) holds exactly the names with that prefix."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)
+
+
+def queue_query(
+    user,
+    *,
+    tab: str = DEFAULT_TAB,
+    category: str | None = None,
+    region: str | None = None,
+    search: QueueSearch | None = None,
+) -> Select:
+    """Registrations in the user's jurisdiction for one tab of the queue, in its keyset order
+    (queue_order).
+
+    Officers see a registration from its submission on; drafts only when they entered them. A search
+    by NIK compares the keyed hash (the NIK is never decrypted) and is audited, as the NIK is
+    personal data; it finds nothing outside the jurisdiction, like every other search."""
+    spec = QUEUE_TABS.get(tab) or QUEUE_TABS[DEFAULT_TAB]
+    stmt = select(Registration).where(jurisdiction_filter(user, Registration))
+    if spec.status is not None:
+        stmt = stmt.where(Registration.status == spec.status)
+    else:
+        stmt = stmt.where(
+            or_(Registration.status != Status.DRAFT, Registration.created_by_id == getattr(user, "id", None))
+        )
     if category:
         stmt = stmt.where(Registration.category_code == category)
     if region:
         stmt = stmt.where(region_filter(Registration, region))
-    return stmt
+    if search is not None:
+        stmt = stmt.where(_search_condition(search, user))
+    keys, descending = queue_order(tab, search)
+    return stmt.order_by(*(k.desc() if descending else k for k in keys))
+
+
+def queue_order(tab: str = DEFAULT_TAB, search: QueueSearch | None = None) -> tuple[list, bool]:
+    """The keyset order of a queue tab (columns, descending?): served by the tab's indexes."""
+    spec = QUEUE_TABS.get(tab) or QUEUE_TABS[DEFAULT_TAB]
+    if search is not None and search.kind == "name":  # results in name order, whatever the tab
+        return [Registration.person_name, Registration.id], False
+    if spec.order == "submitted":
+        return [Registration.submitted_at, Registration.id], False
+    if spec.order == "decided":
+        return [Registration.decided_at, Registration.id], True
+    return [Registration.id], True
+
+
+def _search_condition(search: QueueSearch, user):
+    if search.kind == "number":
+        return Registration.registration_number == search.value
+    if search.kind == "nik":
+        audit.record(
+            "registration.searched_by_nik",
+            object_type="person",
+            after={"nik": mask_nik(search.value)},
+            actor=user,
+        )
+        return Registration.person_id.in_(
+            select(Person.id).where(Person.nik_hash == crypto.keyed_hash(search.value))
+        )
+    return name_prefix_filter(Registration.person_name, search.value)
+
+
+# --- NIK check before a walk-in ----------------------------------------------------------------
+
+
+@dataclass
+class NikCheck:
+    """The answer to "is this NIK registered?", saying no more than the officer may know."""
+
+    outcome: str  # "new", "here" (a person the officer may act for) or "elsewhere"
+    nik: str
+    person: Person | None = None
+    registrations: list[Registration] = field(default_factory=list)
+    may_register: bool = False  # the officer may start a registration for this person (a walk-in)
+
+
+def check_nik_before_walk_in(nik: str, actor) -> NikCheck:
+    """Answer whether a NIK is on the register, for an officer about to enter a walk-in person.
+
+    A person in the officer's reach (a walk-in they may register for, or one with a registration in
+    their jurisdiction) is shown with their registrations; anyone else is only said to exist, never
+    named. Every check is audited (a NIK is personal data), the result included."""
+    if not actor.has_role(Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN):
+        raise PermissionDenied(object_type="person")
+    result = check_nik(normalize_nik(nik or ""), province_exists=_is_province)
+    if result.errors:
+        raise RegistrationError(result.errors[0], field="nik")
+    value = normalize_nik(nik)
+    person = db.session.scalar(select(Person).where(Person.nik_hash == crypto.keyed_hash(value)))
+    answer = NikCheck("new", value)
+    if person is not None:
+        registrations = list(
+            db.session.scalars(
+                select(Registration)
+                .where(Registration.person_id == person.id, jurisdiction_filter(actor, Registration))
+                .where(or_(Registration.status != Status.DRAFT, Registration.created_by_id == actor.id))
+                .options(joinedload(Registration.category))
+                .order_by(Registration.id.desc())
+            )
+        )
+        may_register = can_register_for(actor, person)
+        if registrations or may_register:
+            answer = NikCheck("here", value, person, registrations, may_register)
+        else:
+            answer = NikCheck("elsewhere", value)
+    audit.record(
+        "person.nik_checked",
+        object_type="person",
+        object_id=answer.person.id if answer.person else None,
+        after={"nik": mask_nik(value), "outcome": answer.outcome},
+        actor=actor,
+    )
+    return answer
+
+
+def _is_province(code: str) -> bool:
+    region = db.session.get(Region, code)
+    return region is not None and region.level == PROVINCE
 
 
 def agency_name(registration: Registration) -> str:
