@@ -68,7 +68,9 @@ def test_locked_identity_and_correction_request_on_a_phone(app, new_page, screen
     page.get_by_role("link", name="Ajukan koreksi data").click()
     page.get_by_label("Nama lengkap").fill("Siti Rahmawati")
     page.get_by_role("button", name="Kirim permintaan koreksi").click()  # no reason, no evidence
-    expect(page.get_by_text("Unggah minimal satu dokumen bukti")).to_be_visible()
+    # Beside the field, and linked from the error summary at the top.
+    expect(page.locator(".invalid-feedback", has_text="Unggah minimal satu dokumen bukti")).to_be_visible()
+    expect(page.get_by_role("link", name="Dokumen bukti: Unggah minimal")).to_be_visible()
     expect(page.get_by_label("Nama lengkap")).to_have_value("Siti Rahmawati")
     no_sideways_scroll(page)
     screenshots(page, "correction-errors")
