@@ -44,7 +44,7 @@ class SignUpForm(AppForm):
     full_name = StringField(
         _l("Nama lengkap"),
         validators=[required(), max_length(200)],
-        description=_l("Satu nama saja juga boleh."),
+        description=_l("Nama tunggal (satu kata) dapat diterima."),
     )
     email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
     password = PasswordField(

@@ -23,7 +23,7 @@ class ProfileForm(AppForm):
     full_name = StringField(
         _l("Nama lengkap"),
         validators=[required(), max_length(200)],
-        description=_l("Sesuai KTP. Satu nama saja juga boleh."),
+        description=_l("Sesuai KTP. Nama tunggal (satu kata) dapat diterima."),
     )
     birth_place = StringField(_l("Tempat lahir"), validators=[required(), max_length(120)])
     birth_date = DateField(

@@ -104,7 +104,7 @@ def _target_person() -> Person:
     if "orang" not in request.args and current_user.has_role(Role.APPLICANT):
         person = own_person()
         if not profile_complete(person):
-            flash(_("Lengkapi profil Anda dulu; profil dipakai untuk semua pendaftaran."), "info")
+            flash(_("Lengkapi profil Anda terlebih dahulu; profil dipakai untuk semua pendaftaran."), "info")
             abort(redirect(url_for("people.edit_profile")))
         return person
     person_id = request.args.get("orang", type=int) or 0
@@ -431,7 +431,7 @@ def submit(registration_id: int):
             "success",
         )
     else:
-        flash(_("Pendaftaran diajukan. Dinas Sosial akan memeriksanya; kami kabari lewat e-mail."), "success")
+        flash(_("Pendaftaran diajukan. Dinas Sosial akan memeriksanya, dan hasilnya dikirim ke e-mail Anda."), "success")
     return redirect(url_for("registration.detail", registration_id=registration.id))
 
 
