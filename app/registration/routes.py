@@ -431,7 +431,10 @@ def submit(registration_id: int):
             "success",
         )
     else:
-        flash(_("Pendaftaran diajukan. Dinas Sosial akan memeriksanya, dan hasilnya dikirim ke e-mail Anda."), "success")
+        flash(
+            _("Pendaftaran diajukan. Dinas Sosial akan memeriksanya, dan hasilnya dikirim ke e-mail Anda."),
+            "success",
+        )
     return redirect(url_for("registration.detail", registration_id=registration.id))
 
 
