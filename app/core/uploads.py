@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 from sqlalchemy import event
@@ -256,6 +256,29 @@ def remove_after_commit(session: Session, stored_name: str) -> None:
 
 def path_of(stored_name: str) -> Path:
     return _path(stored_name)
+
+
+# Stored files are never rendered by the browser as a page: no scripts, no plugins, no framing.
+PRIVATE_FILE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+}
+
+
+def private_file(response: Response) -> Response:
+    """A response carrying an uploaded file (or its preview), with the headers above."""
+    response.headers.update(PRIVATE_FILE_HEADERS)
+    return response
+
+
+def download(stored_name: str, content_type: str, download_name: str) -> Response:
+    """An uploaded file as an attachment (never shown inline)."""
+    return private_file(
+        send_file(
+            path_of(stored_name), mimetype=content_type, as_attachment=True, download_name=download_name
+        )
+    )
 
 
 _WRITTEN, _TO_REMOVE = "uploads_written", "uploads_to_remove"

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -51,12 +50,6 @@ from app.registration.states import Status
 
 bp = Blueprint("people", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
-# Evidence files are never rendered by the browser as a page (as registration documents).
-FILE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-store",
-}
 
 
 def own_person() -> Person | None:
@@ -350,14 +343,7 @@ def correction_document(correction_id: int, document_id: int):
         object_id=correction.id,
         after={"document_id": document.id},
     )
-    response = send_file(
-        uploads.path_of(document.stored_name),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.original_name,
-    )
-    response.headers.update(FILE_HEADERS)
-    return response
+    return uploads.download(document.stored_name, document.content_type, document.original_name)
 
 
 # --- Proof of registration (receipt) and claiming a walk-in record -------------------------------

@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -69,12 +68,6 @@ DECISIONS = {str(Action.VERIFY), str(Action.RETURN), str(Action.REJECT)}
 PAGE_SIZE = 25
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WALK_IN_NIK = "walk_in_nik"  # session key: a checked, unregistered NIK the walk-in form starts with
-# Files are never rendered by the browser as a page: no scripts, no plugins, no framing.
-FILE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-store",
-}
 
 
 def _load(registration_id: int, check=can_view_registration, options=()) -> Registration:
@@ -379,23 +372,11 @@ def _opened_document(registration_id: int, document_id: int, action: str) -> Doc
     return document
 
 
-def _private_file(response: Response) -> Response:
-    response.headers.update(FILE_HEADERS)
-    return response
-
-
 @bp.get("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/unduh")
 @allow(Role.APPLICANT, *OFFICERS)
 def download_document(registration_id: int, document_id: int):
     document = _opened_document(registration_id, document_id, "registration.document_downloaded")
-    return _private_file(
-        send_file(
-            uploads.path_of(document.stored_name),
-            mimetype=document.content_type,
-            as_attachment=True,
-            download_name=document.original_name,
-        )
-    )
+    return uploads.download(document.stored_name, document.content_type, document.original_name)
 
 
 @bp.get("/pendaftaran/<int:registration_id>/dokumen/<int:document_id>/pratinjau")
@@ -403,7 +384,7 @@ def download_document(registration_id: int, document_id: int):
 def preview_document(registration_id: int, document_id: int):
     document = _opened_document(registration_id, document_id, "registration.document_previewed")
     png = uploads.render_preview(document.stored_name, document.content_type)
-    return _private_file(Response(png, mimetype="image/png"))
+    return uploads.private_file(Response(png, mimetype="image/png"))
 
 
 @bp.post("/pendaftaran/<int:registration_id>/ajukan")
