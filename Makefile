@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 TEST_DATABASE_URL ?=
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint format bench translations translations-update chromium install clean
+.PHONY: run test pdf-libraries test-sqlite test-postgres lint format bench translations translations-update chromium install clean
 
 # Virtual environment with the app and its dev tools; re-installed when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -16,7 +16,13 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -qq --disable-pip-version-check --no-warn-script-location -e ".[dev]"
 	touch $@
 
-install: $(BIN)/.installed translations
+install: $(BIN)/.installed translations pdf-libraries
+
+# WeasyPrint (PDF documents) needs Debian's Pango; installed when missing.
+pdf-libraries:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { \
+	  echo "installing Debian's Pango for WeasyPrint"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations 2>&1 | grep -v "^compiling" || true

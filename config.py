@@ -111,6 +111,14 @@ class Config:
     CLAIM_INVITATION_MAX_AGE = _int("CLAIM_INVITATION_MAX_AGE", 14 * 24 * 3600)
     CLAIM_LIMIT = os.environ.get("CLAIM_LIMIT", "5 per hour")
 
+    # Training (diklat): minutes in one JP (jam pelajaran), the default attendance a participant needs to
+    # complete (percent of session days; each programme may set its own), the yearly JP minimum of a civil
+    # servant, and where issued PDFs (STTPs, later certificates) are stored.
+    TRAINING_MINUTES_PER_JP = _int("TRAINING_MINUTES_PER_JP", 45)
+    TRAINING_ATTENDANCE_THRESHOLD = _int("TRAINING_ATTENDANCE_THRESHOLD", 90)
+    ASN_YEARLY_MIN_JP = _int("ASN_YEARLY_MIN_JP", 20)
+    CERTIFICATES_DIR = os.environ.get("CERTIFICATES_DIR", str(BASE_DIR / "certificates"))
+
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")

@@ -105,8 +105,26 @@ def _register_blueprints(app: Flask) -> None:
     from app.people.routes import bp as people_bp
     from app.reference.routes import bp as reference_bp
     from app.registration.routes import bp as registration_bp
+    from app.training.catalogue.routes import bp as catalogue_bp
+    from app.training.enrolment.routes import bp as enrolment_bp
+    from app.training.ledger.routes import bp as ledger_bp
+    from app.training.sttp.routes import bp as sttp_bp
+    from app.verification.routes import bp as verification_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, reference_bp, people_bp, registration_bp, jobs_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        admin_bp,
+        reference_bp,
+        people_bp,
+        registration_bp,
+        jobs_bp,
+        catalogue_bp,
+        enrolment_bp,
+        ledger_bp,
+        sttp_bp,
+        verification_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -178,6 +196,7 @@ def _register_template_helpers(app: Flask) -> None:
     from app.core.permissions import TEMPLATE_CHECKS
     from app.reference.regions import region_path
     from app.registration.permissions import TEMPLATE_CHECKS as REGISTRATION_CHECKS
+    from app.training.permissions import TEMPLATE_CHECKS as TRAINING_CHECKS
 
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
 
@@ -186,6 +205,7 @@ def _register_template_helpers(app: Flask) -> None:
         return {
             **TEMPLATE_CHECKS,
             **REGISTRATION_CHECKS,
+            **TRAINING_CHECKS,
             "nav_items": nav_items,
             "page_url": page_url,
             "keyset_url": keyset_url,

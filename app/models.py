@@ -5,6 +5,7 @@ from app.core.audit import AuditEvent  # noqa: F401
 from app.core.jobs import Job  # noqa: F401
 from app.core.mail import OutgoingMail  # noqa: F401
 from app.core.numbering import NumberPattern, NumberSeries  # noqa: F401
+from app.documents.models import IssuedDocument  # noqa: F401
 from app.institutions.models import Institution, PersonInstitution  # noqa: F401
 from app.people.models import Person  # noqa: F401
 from app.reference.models import (  # noqa: F401
@@ -17,3 +18,15 @@ from app.reference.models import (  # noqa: F401
     TrainingProvider,
 )
 from app.registration.models import Document, Registration, RegistrationEvent  # noqa: F401
+from app.training.models import (  # noqa: F401
+    AttendanceMark,
+    Enrolment,
+    EnrolmentEvent,
+    Facilitator,
+    Programme,
+    ProgrammeTarget,
+    TrainingRecord,
+    TrainingRecordEvent,
+    TrainingSession,
+    TrainingSessionEvent,
+)

@@ -46,6 +46,7 @@ def app(database_url, tmp_path_factory):
         MAIL_OUTBOX_DIR = str(files / "outbox")
         UPLOAD_DIR = str(files / "uploads")
         EXPORT_DIR = str(files / "exports")
+        CERTIFICATES_DIR = str(files / "certificates")
         BASE_URL = "http://127.0.0.1"
 
     app = create_app(Config)

@@ -16,7 +16,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import enum_column, utcnow
@@ -25,6 +26,7 @@ from app.extensions import db
 if TYPE_CHECKING:
     from app.people.models import CorrectionRequest, Person
     from app.registration.models import Registration
+    from app.training.models import TrainingRecord
 
 
 class Purpose(StrEnum):
@@ -47,7 +49,7 @@ class Sensitivity(StrEnum):
 
 
 RESTRICTED_PURPOSES = frozenset({Purpose.HEALTH_LETTER})
-OWNER_COLUMNS = ("registration_id", "person_id", "correction_request_id")
+OWNER_COLUMNS = ("registration_id", "person_id", "correction_request_id", "training_record_id")
 
 
 def sensitivity_of(purpose: Purpose) -> Sensitivity:
@@ -71,6 +73,8 @@ class Document(db.Model):
     correction_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("correction_requests.id"), index=True
     )
+    # Evidence of external training (another institution's certificate) in the JP ledger.
+    training_record_id: Mapped[int | None] = mapped_column(ForeignKey("training_records.id"), index=True)
     purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, "purpose", 30))
     sensitivity: Mapped[Sensitivity] = mapped_column(
         enum_column(Sensitivity, "sensitivity"), default=Sensitivity.NORMAL
@@ -87,10 +91,11 @@ class Document(db.Model):
     registration: Mapped[Registration | None] = relationship(back_populates="documents")
     person: Mapped[Person | None] = relationship()
     correction_request: Mapped[CorrectionRequest | None] = relationship(back_populates="documents")
+    training_record: Mapped[TrainingRecord | None] = relationship(back_populates="documents")
 
     @property
     def owner_kind(self) -> str:
-        """Which owner column is set: "registration", "person" or "correction_request"."""
+        """Which owner column is set: "registration", "person", "correction_request" or "training_record"."""
         for column in OWNER_COLUMNS:
             kind = column.removesuffix("_id")
             if getattr(self, column) is not None or getattr(self, kind) is not None:
@@ -115,4 +120,60 @@ class Document(db.Model):
             "size": self.size,
             "type": self.content_type,
             "delete_after": self.delete_after.isoformat() if self.delete_after else None,
+        }
+
+
+# --- Documents this system issues (STTP now; decrees, certificates and licences later) -------------
+
+
+class IssuedKind(StrEnum):
+    STTP = "sttp"  # Surat Tanda Tamat Pelatihan (training certificate)
+
+    @property
+    def label(self) -> str:
+        return str(ISSUED_KIND_LABELS[self])
+
+
+ISSUED_KIND_LABELS = {IssuedKind.STTP: _l("Surat Tanda Tamat Pelatihan (STTP)")}
+
+
+class IssuedDocument(db.Model):
+    """A PDF this system issued: its number, an unguessable public token for the verification page
+    (never the number, never an id), the frozen `snapshot` of what it states (a reprint re-renders
+    from it, so it shows what was issued even after the person or the programme changed), the
+    template it was rendered with, and the SHA-256 of the PDF as issued. The file lives under
+    CERTIFICATES_DIR at `stored_name`.
+
+    Its owner (an enrolment for an STTP) points here; `person_id` is the holder, for their dashboard.
+    `revoked_at` / `revoked_reason`: withdrawn by the issuer (the public page says so).
+    """
+
+    __tablename__ = "issued_documents"
+    __table_args__ = (db.Index("ix_issued_documents_person", "person_id", "kind", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[IssuedKind] = mapped_column(enum_column(IssuedKind, "kind"))
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    template: Mapped[str] = mapped_column(String(120))
+    stored_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person | None] = relationship()
+
+    def audit_view(self) -> dict:
+        return {
+            "kind": str(self.kind),
+            "number": self.number,
+            "person_id": self.person_id,
+            "template": self.template,
+            "sha256": self.sha256,
+            "revoked_at": self.revoked_at,
+            "revoked_reason": self.revoked_reason,
         }

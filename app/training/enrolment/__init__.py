@@ -1,0 +1,1 @@
+"""Enrolment in a session: applications, nominations, decisions, the wait list, attendance, completion."""
