@@ -196,6 +196,7 @@ def _register_template_helpers(app: Flask) -> None:
     from app.core.permissions import TEMPLATE_CHECKS
     from app.reference.regions import region_path
     from app.registration.permissions import TEMPLATE_CHECKS as REGISTRATION_CHECKS
+    from app.training.navigation import SESSION_TABS
     from app.training.permissions import TEMPLATE_CHECKS as TRAINING_CHECKS
 
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
@@ -206,6 +207,7 @@ def _register_template_helpers(app: Flask) -> None:
             **TEMPLATE_CHECKS,
             **REGISTRATION_CHECKS,
             **TRAINING_CHECKS,
+            "session_tabs": SESSION_TABS,
             "nav_items": nav_items,
             "page_url": page_url,
             "keyset_url": keyset_url,
