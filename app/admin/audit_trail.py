@@ -7,8 +7,6 @@ Pure helpers plus queries; the views in admin/routes.py stay thin.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -21,7 +19,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.core import audit, jobs, mail, reference_codes
+from app.core import audit, exports, jobs, mail, reference_codes
 from app.core.audit import AuditEvent
 from app.core.display import local_datetime
 from app.core.jobs import enqueue_after_commit, job
@@ -30,8 +28,8 @@ from app.extensions import db
 from app.people.models import Person
 from app.registration.models import Registration
 
-EXPORT_INLINE_LIMIT = 5000  # more rows than this go to the job queue
-EXPORT_BATCH = 1000
+EXPORT_INLINE_LIMIT = exports.EXPORT_INLINE_LIMIT  # more rows than this go to the job queue
+EXPORT_BATCH = exports.EXPORT_BATCH
 JOB_KIND = "audit_export"
 
 ACTION_LABELS = {
@@ -329,10 +327,7 @@ class Names:
 CSV_HEADER = (_l("No."), _l("Waktu"), _l("Pelaku"), _l("Aksi"), _l("Kode aksi"), _l("Objek"), _l("IP"))
 
 
-def _cell(value) -> str:
-    """A spreadsheet never runs a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_cell = exports.cell  # a spreadsheet never runs a cell as a formula (app/core/exports.py)
 
 
 def csv_rows(events: list[AuditEvent]) -> Iterator[list[str]]:
@@ -368,33 +363,24 @@ def _batches(filters: AuditFilters) -> Iterator[list[AuditEvent]]:
 
 
 def write_csv(out, filters: AuditFilters, progress=None) -> int:
-    writer = csv.writer(out)
-    writer.writerow([str(h) for h in CSV_HEADER])
-    count = 0
-    for batch in _batches(filters):
-        writer.writerows(csv_rows(batch))
-        count += len(batch)
-        if progress is not None:
-            progress(count)
-    return count
+    batches = (list(csv_rows(batch)) for batch in _batches(filters))
+    return exports.write_csv(out, CSV_HEADER, batches, progress)
 
 
 def is_small(filters: AuditFilters) -> bool:
     """At most EXPORT_INLINE_LIMIT rows (counted no further than that)."""
-    ids = filtered_events(filters).with_only_columns(AuditEvent.id).limit(EXPORT_INLINE_LIMIT + 1)
-    return db.session.scalar(select(func.count()).select_from(ids.subquery())) <= EXPORT_INLINE_LIMIT
+    return exports.at_most(filtered_events(filters).with_only_columns(AuditEvent.id), EXPORT_INLINE_LIMIT)
 
 
 def inline_csv(filters: AuditFilters, actor) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")  # spreadsheet programs read UTF-8 with a BOM
-    rows = write_csv(out, filters)
+    content, rows = exports.inline_file(
+        exports.CSV, CSV_HEADER, (list(csv_rows(batch)) for batch in _batches(filters))
+    )
     audit.record("audit.exported", after={**filters.as_job_args(), "rows": rows}, actor=actor)
-    return out.getvalue()
+    return content.decode("utf-8")
 
 
-def export_dir() -> Path:
-    return Path(current_app.config["EXPORT_DIR"])
+export_dir = exports.export_dir
 
 
 def export_path(job_id: int) -> Path:
@@ -419,20 +405,14 @@ def start_export(filters: AuditFilters, actor) -> jobs.Job:
 @job()
 def export_audit_csv(job_id: int, filter_args: dict) -> None:
     filters = AuditFilters.from_job_args(filter_args)
-    jobs.mark_running(job_id)
-    path = export_path(job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            out.write("\ufeff")
-            rows = write_csv(out, filters, progress=lambda done: jobs.report_progress(job_id, done))
-    except Exception as error:
-        partial.unlink(missing_ok=True)
-        jobs.fail_job(job_id, str(_l("Ekspor gagal; silakan coba lagi.")))
-        raise error
-    partial.replace(path)
-    jobs.finish_job(job_id, result={"rows": rows, "file": path.name})
+    rows = exports.run_file_export(
+        job_id,
+        export_path(job_id),
+        exports.CSV,
+        CSV_HEADER,
+        (list(csv_rows(batch)) for batch in _batches(filters)),
+        str(_l("Ekspor gagal; silakan coba lagi.")),
+    )
     record = db.session.get(jobs.Job, job_id)
     owner = db.session.get(User, record.created_by_id) if record and record.created_by_id else None
     if owner is not None:  # the file waits; an e-mail says it is ready
