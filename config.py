@@ -118,6 +118,10 @@ class Config:
     TRAINING_ATTENDANCE_THRESHOLD = _int("TRAINING_ATTENDANCE_THRESHOLD", 90)
     ASN_YEARLY_MIN_JP = _int("ASN_YEARLY_MIN_JP", 20)
     CERTIFICATES_DIR = os.environ.get("CERTIFICATES_DIR", str(BASE_DIR / "certificates"))
+    # JP ledger: the most JP one external training may claim (a bound on typing errors; the officer
+    # still checks the certificate) and the rows per page of the person's ledger and the officers' lists.
+    LEDGER_MAX_JP_PER_RECORD = _int("LEDGER_MAX_JP_PER_RECORD", 500)
+    LEDGER_PAGE_SIZE = _int("LEDGER_PAGE_SIZE", 50)
 
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -135,3 +135,47 @@ def create_enrolment(
             session.seats_taken += 1
         db.session.commit()
         return enrolment.id
+
+
+def create_training_record(
+    app,
+    person_id: int,
+    *,
+    kind=None,
+    status=None,
+    jp: int = 10,
+    ended_on: date | None = None,
+    days: int = 2,
+    title: str = "Pelatihan Manajemen Kasus",
+    provider_name: str = "Pusdiklat Kesejahteraan Sosial",
+    certificate_number: str = "",
+    region: str | None = "32.04",
+    enrolment_id: int | None = None,
+) -> int:
+    """A line of the person's JP ledger arranged directly (accepted external training by default;
+    an internal one needs `enrolment_id`). `region` is a regency code (or a province code)."""
+    from app.training.models import TrainingRecord
+    from app.training.states import RECORD_LIFECYCLE, RecordKind, RecordStatus
+
+    ended_on = ended_on or date.today() - timedelta(days=30)
+    with app.app_context():
+        record = TrainingRecord(
+            person_id=person_id,
+            kind=kind or RecordKind.EXTERNAL,
+            enrolment_id=enrolment_id,
+            title=title,
+            provider_name=provider_name,
+            certificate_number=certificate_number,
+            jp=jp,
+            started_on=ended_on - timedelta(days=days - 1),
+            ended_on=ended_on,
+            status=status or RecordStatus.ACCEPTED,
+            province_code=region[:2] if region else None,
+            regency_code=region if region and len(region) == 5 else None,
+        )
+        record.events = []
+        db.session.add(record)
+        db.session.flush()
+        RECORD_LIFECYCLE.add_event(record, None, record.status, SYSTEM)
+        db.session.commit()
+        return record.id

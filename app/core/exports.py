@@ -103,7 +103,9 @@ def write_xlsx(
     return written
 
 
-def inline_file(kind: str, header: Sequence[Any], batches: Iterable[list[Sequence[Any]]]) -> tuple[bytes, int]:
+def inline_file(
+    kind: str, header: Sequence[Any], batches: Iterable[list[Sequence[Any]]]
+) -> tuple[bytes, int]:
     """A small export built in the request: (content, rows). Bounded by EXPORT_INLINE_LIMIT rows."""
     if kind == XLSX:
         buffer = io.BytesIO()
