@@ -80,7 +80,12 @@ def rows_query(user: Any, filters: RecordFilters):
     )
 
 
-def _row(values: tuple, kind: str) -> list:
+def labels() -> dict:
+    """The translated kind and status names, looked up once per export (not once per row)."""
+    return {member: member.label for member in (*RecordKind, *RecordStatus)}
+
+
+def _row(values: tuple, kind: str, names: dict) -> list:
     (
         record_id,
         name,
@@ -103,14 +108,14 @@ def _row(values: tuple, kind: str) -> list:
         name,
         nik_masked or "",
         nip or "",
-        RecordKind(record_kind).label,
+        names[RecordKind(record_kind)],
         title,
         provider_name,
         sttp_number or certificate_number or "",
         started_on,
         ended_on,
         jp,
-        RecordStatus(status).label,
+        names[RecordStatus(status)],
         province or "",
         regency or "",
     ]
@@ -122,13 +127,14 @@ def _row(values: tuple, kind: str) -> list:
 def batches(user: Any, filters: RecordFilters, kind: str, size: int = exports.EXPORT_BATCH) -> Iterator[list]:
     """The rows in keyset batches of `size` (bounded memory, one indexed query per batch)."""
     stmt = rows_query(user, filters)
+    names = labels()
     last = None
     while True:
         batch_stmt = stmt if last is None else stmt.where(TrainingRecord.id < last)
         rows = db.session.execute(batch_stmt.limit(size)).all()
         if not rows:
             return
-        yield [_row(tuple(r), kind) for r in rows]
+        yield [_row(tuple(r), kind, names) for r in rows]
         last = rows[-1][0]
 
 
