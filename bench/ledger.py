@@ -276,7 +276,8 @@ def bench(label: str, url: str, files: Path) -> None:
     started = time.perf_counter()
     ids = generate(app)
     print(
-        f"  data: {EXPORT_RECORDS:,} records + {LEDGER_RECORDS} of one person in {time.perf_counter() - started:.1f} s"
+        f"  data: {EXPORT_RECORDS:,} records + {LEDGER_RECORDS} of one person"
+        f" in {time.perf_counter() - started:.1f} s"
     )
     with app.app_context():
         from app.extensions import db
@@ -287,7 +288,8 @@ def bench(label: str, url: str, files: Path) -> None:
     base = page["all 200 rows"][0]
     for name, (median, p90, rows) in page.items():
         print(
-            f"    {name:<20} median {median:7.1f} ms   p90 {p90:7.1f} ms   rows shown {rows:>3}   ({median / base:.2f}x)"
+            f"    {name:<20} median {median:7.1f} ms   p90 {p90:7.1f} ms"
+            f"   rows shown {rows:>3}   ({median / base:.2f}x)"
         )
     with app.app_context():
         db.engine.dispose()
@@ -297,7 +299,8 @@ def bench(label: str, url: str, files: Path) -> None:
         streamed, baseline = results[f"streamed-{kind}"], results[f"baseline-{kind}"]
         for name, r in (("streamed (app)", streamed), ("all rows in a list", baseline)):
             print(
-                f"    {kind.upper():<4} {name:<20} {r['seconds']:6.2f} s   peak RSS growth {r['growth_mb']:7.1f} MB"
+                f"    {kind.upper():<4} {name:<20} {r['seconds']:6.2f} s"
+                f"   peak RSS growth {r['growth_mb']:7.1f} MB"
                 f"   (peak {r['peak_mb']:6.1f} MB, file {r['bytes'] / 1e6:5.1f} MB, {r['rows']:,} rows)"
             )
         ratio = baseline["growth_mb"] / max(streamed["growth_mb"], 0.1)

@@ -123,7 +123,7 @@ def export_rows(app, client, kind: str, **filters) -> list[list]:
         return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)  # no formula cell
-    return [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
