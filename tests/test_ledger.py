@@ -209,6 +209,15 @@ def test_report_without_a_verified_registration_takes_the_address_region(app, cl
         assert (record.province_code, record.regency_code) == ("33", "33.74")
 
 
+def test_a_person_without_any_region_is_asked_for_their_address_first(app, client):
+    user = create_user(app, Role.APPLICANT)  # an account person with an empty profile
+    login(client, user)
+    response = client.post("/riwayat-pelatihan/lapor", data=report_data())
+    assert response.status_code == 422
+    assert "Lengkapi alamat pada profil Anda" in response.get_data(as_text=True)
+    assert 'data-testid="held-evidence"' in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [

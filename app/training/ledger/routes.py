@@ -171,7 +171,7 @@ def decide(record_id: int):
             attach_error(form, error)
         else:
             flash(_("Keputusan tersimpan; pelapor diberi tahu lewat e-mail."), "success")
-            return redirect(url_for("ledger.reports_queue"))
+            return redirect(url_for("ledger.record_detail", record_id=record.id))
     return _render_record(record, form, 422)
 
 

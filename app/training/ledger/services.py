@@ -265,6 +265,8 @@ def report_external(
     if errors:
         raise LedgerError(_l("Periksa kembali isian yang ditandai."), errors=errors)
     province_code, regency_code = region_of(person)
+    if not (province_code or regency_code):  # nobody's jurisdiction: no agency officer would see it
+        raise LedgerError(_l("Lengkapi alamat pada profil Anda sebelum melaporkan pelatihan."))
     record = TrainingRecord(
         person_id=person.id,
         kind=RecordKind.EXTERNAL,
