@@ -55,9 +55,14 @@ EXPORTERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
 TOO_LARGE = "terlalu-besar"
 
 
+def record_labels() -> dict:
+    """The kind and status names, translated once per page (not once per row)."""
+    return {member: member.label for member in (*RecordKind, *RecordStatus)}
+
+
 @bp.context_processor
 def _checks():
-    return TEMPLATE_CHECKS
+    return {**TEMPLATE_CHECKS, "record_labels": record_labels}
 
 
 def _page_size() -> int:
