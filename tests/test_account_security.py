@@ -88,7 +88,7 @@ def test_passwords_module_accepts_strong_and_refuses_weak(ctx):
     for password, why in WEAK.items():
         assert why in str(passwords.weakness(password)), password
     assert passwords.weakness("kuda-pelangi-tropis-42") is None
-    assert "sama dengan e-mail atau nama" in str(passwords.weakness("Siti Aminah", ("", "siti aminah")))
+    assert "sama dengan alamat surel atau nama" in str(passwords.weakness("Siti Aminah", ("", "siti aminah")))
     assert "mudah ditebak" in str(passwords.weakness("sitiaminah1990", ("siti@contoh.id", "Siti Aminah")))
 
 

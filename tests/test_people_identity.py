@@ -83,7 +83,7 @@ def test_identity_warnings_are_shown_to_the_applicant_on_saving(app, client, log
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Profil disimpan. Namun, periksa:" in html
+    assert "Profil disimpan. Namun, mohon periksa:" in html
     assert "Tanggal lahir pada NIK (12-08-1990) berbeda dengan tanggal lahir yang diisi (13-08-1990)" in html
     assert "alert-warning" in html
     assert person_of(app, user.id).identity_warnings  # saved all the same

@@ -42,7 +42,7 @@ def weakness(password: str, user_inputs: tuple[str, ...] = ()):
     inputs = [value.strip().lower() for value in user_inputs if value and value.strip()]
     lowered = password.strip().lower()
     if any(lowered == value for value in inputs):
-        return _l("Kata sandi tidak boleh sama dengan e-mail atau nama Anda.")
+        return _l("Kata sandi tidak boleh sama dengan alamat surel atau nama Anda.")
     if is_common(password):
         return _l(
             "Kata sandi ini termasuk yang paling sering dipakai dan mudah ditebak. "

@@ -38,13 +38,13 @@ ACTION_LABELS = {
     "access.denied": _l("Akses ditolak"),
     "permission.denied": _l("Izin ditolak"),
     "account.signed_up": _l("Akun pemohon dibuat"),
-    "account.email_verified": _l("E-mail diverifikasi"),
+    "account.email_verified": _l("Alamat surel diverifikasi"),
     "account.logged_in": _l("Masuk"),
     "account.login_failed": _l("Gagal masuk"),
     "account.logged_out": _l("Keluar"),
     "account.logged_out_everywhere": _l("Keluar dari semua perangkat"),
     "account.password_changed": _l("Kata sandi diubah"),
-    "account.password_reset_requested": _l("Atur ulang kata sandi diminta"),
+    "account.password_reset_requested": _l("Permintaan atur ulang kata sandi"),
     "account.password_reset": _l("Kata sandi diatur ulang"),
     "account.invitation_accepted": _l("Undangan staf diterima"),
     "staff.created": _l("Akun staf dibuat"),
@@ -172,7 +172,7 @@ class AuditFilters:
         if code:  # a reference code read out by an applicant: find its event whatever type was chosen
             filters.object_type, filters.object_id = "nik_check", code
         if filters.object_id and not filters.object_type:
-            filters.errors["object_type"] = _l("Pilih jenis objek untuk mencari menurut id objek.")
+            filters.errors["object_type"] = _l("Pilih jenis objek untuk mencari menurut ID objek.")
         return filters
 
     def as_args(self) -> dict[str, str]:
