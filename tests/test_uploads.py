@@ -219,7 +219,7 @@ BROKEN_PDF = "Berkas PDF rusak atau terkunci kata sandi."
 BROKEN_IMAGE = "Berkas gambar rusak atau tidak dapat dibaca."
 EMPTY = "Berkas kosong atau belum dipilih."
 TOO_BIG = "Ukuran berkas melebihi batas 5 MB."
-TOO_MANY_PIXELS = "Gambar terlalu besar (resolusinya berlebihan)."
+TOO_MANY_PIXELS = "Gambar terlalu besar (resolusinya terlalu tinggi)."
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ def check_pattern(series: str, pattern: str) -> str:
     if unknown:
         raise DomainError(
             _l(
-                "Penanda {%(name)s} tidak dikenal. Penanda yang dapat dipakai: %(allowed)s.",
+                "Penanda {%(name)s} tidak dikenal. Penanda yang dapat digunakan: %(allowed)s.",
                 name=unknown[0],
                 allowed=shown,
             ),

@@ -163,7 +163,7 @@ def _open_image(data: bytes) -> Image.Image:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
-            raise UploadError(_l("Gambar terlalu besar (resolusinya berlebihan)."))
+            raise UploadError(_l("Gambar terlalu besar (resolusinya terlalu tinggi)."))
         image.load()
     return image
 

@@ -269,7 +269,7 @@ def _apply(correction: CorrectionRequest, person: Person) -> None:
         existing = db.session.scalar(select(Person).where(Person.nik_hash == crypto.keyed_hash(nik)))
         if existing is not None and existing.id != person.id:
             raise CorrectionError(
-                _l("NIK baru sudah dipakai oleh orang lain; permintaan ini tidak dapat disetujui.")
+                _l("NIK baru sudah digunakan oleh orang lain; permintaan ini tidak dapat disetujui.")
             )
         person.nik_encrypted, person.nik_hash, person.nik_masked = (
             crypto.encrypt(nik),

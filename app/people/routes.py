@@ -225,7 +225,7 @@ def walk_in_person():
             )
             if can_register_for(current_user, error.existing):
                 existing = error.existing
-                message = _l("NIK ini sudah terdaftar; lanjutkan dengan data yang ada.")
+                message = _l("NIK ini sudah terdaftar; silakan lanjutkan dengan data yang ada.")
             else:
                 message = _l(
                     "NIK ini sudah terdaftar sebagai pemohon dengan akun sendiri atau di wilayah lain. "

@@ -318,7 +318,7 @@ def _refuse_locked_changes(data: ProfileData, nik: str, person: Person) -> None:
     }
     changed = [name for name in IDENTITY_FIELDS if entered[name] != getattr(person, name)]
     if changed:
-        message = _l("Data identitas sudah terverifikasi. Ajukan koreksi data untuk mengubahnya.")
+        message = _l("Data identitas sudah terverifikasi. Silakan ajukan koreksi data untuk mengubahnya.")
         raise DomainError(message, errors={name: [message] for name in changed})
 
 

@@ -53,7 +53,7 @@ class SubmitForm(AppForm):
     note = TextAreaField(
         _l("Catatan untuk petugas (tidak wajib)"),
         validators=[optional(), max_length(1000)],
-        description=_l("Misalnya apa yang sudah Anda perbaiki."),
+        description=_l("Misalnya, apa yang sudah Anda perbaiki."),
     )
 
 

@@ -153,7 +153,7 @@ def save_draft(
             message = (
                 _l(
                     "Anda sudah memiliki pendaftaran %(category)s dengan jenis yang sama yang masih "
-                    "berjalan. Buka pendaftaran itu untuk melanjutkannya.",
+                    "berjalan. Silakan buka pendaftaran tersebut untuk melanjutkannya.",
                     category=duplicate.category.name,
                 )
                 if own
