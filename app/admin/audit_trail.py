@@ -165,7 +165,7 @@ class AuditFilters:
                 try:
                     setattr(filters, name, date.fromisoformat(raw))
                 except ValueError:
-                    filters.errors[name] = _l("Tanggal tidak valid; gunakan format TTTT-BB-HH.")
+                    filters.errors[name] = _l("Tanggal tidak valid. Gunakan format TTTT-BB-HH.")
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             filters.errors["date_to"] = _l("Tanggal akhir tidak boleh sebelum tanggal awal.")
         code = reference_codes.normalize(filters.object_id)
