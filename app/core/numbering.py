@@ -143,7 +143,7 @@ def check_pattern(series: str, pattern: str) -> str:
     if unknown:
         raise DomainError(
             _l(
-                "Penanda {%(name)s} tidak dikenal. Penanda yang dapat dipakai: %(allowed)s.",
+                "Penanda {%(name)s} tidak dikenal. Penanda yang dapat digunakan: %(allowed)s.",
                 name=unknown[0],
                 allowed=shown,
             ),
@@ -158,7 +158,7 @@ def check_pattern(series: str, pattern: str) -> str:
         example = render_example(series, pattern)
     except (ValueError, TypeError, IndexError, KeyError):
         raise DomainError(
-            _l("Format penanda tidak valid, mis. tulis {seq:06d} untuk nomor urut enam digit."),
+            _l("Format penanda tidak valid. Contoh: tulis {seq:06d} untuk nomor urut enam digit."),
             field="pattern",
         ) from None
     if len(example) > MAX_NUMBER_LENGTH:
