@@ -3,7 +3,9 @@ app/static/fonts (DejaVu Sans and Serif, regular and bold) so a document looks t
 machine, and QR codes drawn by segno as inline SVG.
 
 - `render_pdf(template_name, **context)` renders `templates/<template_name>` and returns the PDF bytes.
-  The template extends `pdf/base.html`, which declares the fonts with @font-face and sets the
+  The fonts are declared with @font-face in app/static/fonts/fonts.css; the styles are in
+  templates/pdf/base.css and templates/pdf/<name>.css (parsed once per thread, like the fonts). The
+  template extends `pdf/base.html`, which uses the fonts by family name ("Doc Sans") and sets the
   metadata WeasyPrint writes into the PDF: the title (block `title`) and the creation and
   modification dates (`document_date`, an ISO date the caller fixes, e.g. the issue date). The PDF
   has no random identifier, so rendering the same context twice gives the same bytes (a reprint of a
@@ -16,6 +18,7 @@ machine, and QR codes drawn by segno as inline SVG.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from datetime import date, datetime
 from pathlib import Path
@@ -26,8 +29,15 @@ from flask import render_template
 from markupsafe import Markup
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+PDF_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "pdf"
 _BASE_URL = FONTS_DIR.as_uri() + "/"
-_local = threading.local()  # one FontConfiguration per thread (fontconfig objects are not shared)
+_local = threading.local()  # the fonts, once per thread (fontconfig objects are not shared)
+
+
+@atexit.register
+def _forget_fonts() -> None:
+    """Release the fonts before the interpreter tears WeasyPrint down (its finaliser needs it)."""
+    _local.__dict__.clear()
 
 
 class PdfFetchRefused(ValueError):
@@ -43,12 +53,37 @@ def _fetch_fonts_only(url: str, *args: Any, **kwargs: Any) -> dict:
 
 
 def _font_config():
+    """The FontConfiguration holding the shipped fonts, built once per thread with the stylesheets:
+    loading the fonts for every document would cost more than laying it out, and a configuration
+    that saw the same @font-face twice could pick another instance of a face (different bytes)."""
     from weasyprint.text.fonts import FontConfiguration
 
-    config = getattr(_local, "font_config", None)
-    if config is None:
-        config = _local.font_config = FontConfiguration()
-    return config
+    if getattr(_local, "font_config", None) is None:
+        _local.font_config = FontConfiguration()
+        _local.stylesheets = {}
+    return _local.font_config
+
+
+def _stylesheet(path: Path):
+    """A parsed stylesheet (fonts.css, base.css, or a document's own), once per thread."""
+    from weasyprint import CSS
+
+    font_config = _font_config()
+    css = _local.stylesheets.get(path)
+    if css is None:
+        css = _local.stylesheets[path] = CSS(
+            filename=str(path), base_url=_BASE_URL, url_fetcher=_fetch_fonts_only, font_config=font_config
+        )
+    return css
+
+
+def stylesheets_for(template_name: str) -> list:
+    """fonts.css, base.css, then templates/pdf/<name>.css when the template has one."""
+    paths = [FONTS_DIR / "fonts.css", PDF_TEMPLATES / "base.css"]
+    own = PDF_TEMPLATES / (Path(template_name).stem + ".css")
+    if own.exists():
+        paths.append(own)
+    return [_stylesheet(path) for path in paths]
 
 
 def iso_date(value: date | datetime | str | None) -> str | None:
@@ -71,8 +106,9 @@ def render_pdf(template_name: str, **context: Any) -> bytes:
 
     context["document_date"] = iso_date(context.get("document_date"))
     html = render_html(template_name, **context)
+    stylesheets = stylesheets_for(template_name)
     document = HTML(string=html, base_url=_BASE_URL, url_fetcher=_fetch_fonts_only)
-    return document.write_pdf(font_config=_font_config())
+    return document.write_pdf(stylesheets=stylesheets, font_config=_font_config())
 
 
 def qr_svg(data: str, *, scale: int = 4, border: int = 2) -> Markup:

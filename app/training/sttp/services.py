@@ -268,7 +268,8 @@ def complete_session(job_id: int) -> None:
     run_completion(job_id)
 
 
-def run_completion(job_id: int, batch_size: int = BATCH_SIZE) -> None:
+def run_completion(job_id: int, batch_size: int | None = None) -> None:
+    batch_size = batch_size or BATCH_SIZE
     record = db.session.get(Job, job_id)
     if record is None or record.kind != JOB_KIND or record.status == JobStatus.DONE:
         return
