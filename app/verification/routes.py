@@ -26,8 +26,12 @@ def _public(response_and_status):
     return response
 
 
+# One budget for both pages: a client looking documents up by number and by token counts once.
+public_lookups = limiter.shared_limit(_lookup_limit, scope="public-lookup")
+
+
 @bp.get("/verifikasi-dokumen")
-@limiter.limit(_lookup_limit)
+@public_lookups
 def lookup():
     """The form: type a document number. With `nomor`, the result (or "not found")."""
     raw = request.args.get("nomor")
@@ -41,7 +45,7 @@ def lookup():
 
 
 @bp.get("/verifikasi-dokumen/<token>")
-@limiter.limit(_lookup_limit)
+@public_lookups
 def show(token: str):
     """What the QR code on a document opens."""
     document = services.find_by_token(token)
