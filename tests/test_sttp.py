@@ -499,7 +499,12 @@ def test_no_second_completion_while_one_is_queued(app):
     officer = officer_of(app)
     with app.app_context():
         db.session.add(
-            Job(kind=services.JOB_KIND, total=1, status=JobStatus.QUEUED, result={"session_id": session_id})
+            Job(
+                kind=f"{services.JOB_KIND}:{session_id}",
+                total=1,
+                status=JobStatus.QUEUED,
+                result={"session_id": session_id},
+            )
         )
         db.session.commit()
     with pytest.raises(TrainingError, match="sedang diproses"):

@@ -50,6 +50,7 @@ from app.documents import issuing
 from app.documents.models import IssuedDocument, IssuedKind
 from app.extensions import db
 from app.people.identity import mask_nik
+from app.people.models import Person
 from app.reference.models import Region
 from app.training.models import Enrolment, TrainingRecord, TrainingSession
 from app.training.permissions import acts_for_provider, can_manage_session
@@ -68,7 +69,7 @@ from app.training.states import (
 
 logger = logging.getLogger(__name__)
 
-JOB_KIND = "sttp_completion"
+JOB_KIND = "sttp_completion"  # the Job's kind is "sttp_completion:<session id>" (job_kind())
 BATCH_SIZE = 25
 TEMPLATE = "pdf/sttp.html"
 MINISTRY = "Kementerian Sosial Republik Indonesia"
@@ -115,6 +116,15 @@ def completion_blocker(session: TrainingSession, today: date | None = None) -> s
     return None
 
 
+def job_kind(session: TrainingSession) -> str:
+    """The kind of a session's completion jobs: the session is found by "=", no JSON to read."""
+    return f"{JOB_KIND}:{session.id}"
+
+
+def is_completion_job(record: Job) -> bool:
+    return record.kind.startswith(JOB_KIND + ":")
+
+
 def running_completion(session: TrainingSession) -> Job | None:
     """The completion job of this session that is queued or running, if any."""
     for record in completion_jobs(session, statuses=(JobStatus.QUEUED, JobStatus.RUNNING)):
@@ -124,10 +134,10 @@ def running_completion(session: TrainingSession) -> Job | None:
 
 def completion_jobs(session: TrainingSession, statuses: tuple[JobStatus, ...] | None = None) -> list[Job]:
     """The completion jobs of a session, newest first (few: one per attempt)."""
-    stmt = select(Job).where(Job.kind == JOB_KIND).order_by(Job.id.desc())
+    stmt = select(Job).where(Job.kind == job_kind(session)).order_by(Job.id.desc())
     if statuses:
         stmt = stmt.where(Job.status.in_(statuses))
-    return [r for r in db.session.scalars(stmt) if (r.result or {}).get("session_id") == session.id]
+    return list(db.session.scalars(stmt))
 
 
 def _score(value: Any) -> Decimal | None:
@@ -143,14 +153,14 @@ def _score(value: Any) -> Decimal | None:
 def _check_decisions(session: TrainingSession, decisions: list[CompletionDecision]) -> dict[int, str]:
     """Every decision is for one accepted enrolment of the session, each accepted enrolment has one,
     and its values are sound. Raises TrainingError (all problems at once, keyed by enrolment id)."""
-    accepted = {
-        e.id: e
-        for e in db.session.scalars(
-            select(Enrolment).where(
-                Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.ACCEPTED
-            )
-        )
-    }
+    # One query for the accepted enrolments and their people's names (300 participants: no lazy loads).
+    accepted: dict[int, str] = dict(
+        db.session.execute(
+            select(Enrolment.id, Person.full_name)
+            .join(Person, Person.id == Enrolment.person_id)
+            .where(Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.ACCEPTED)
+        ).all()
+    )
     if not accepted:
         raise TrainingError(_l("Tidak ada peserta yang diterima di angkatan ini."))
     errors: dict[int, str] = {}
@@ -161,10 +171,9 @@ def _check_decisions(session: TrainingSession, decisions: list[CompletionDecisio
         if enrolment_id in seen:
             raise TrainingError(_l("Setiap peserta hanya boleh diputuskan satu kali."))
         seen.add(enrolment_id)
-        enrolment = accepted.get(enrolment_id)
-        if enrolment is None:
+        name = accepted.get(enrolment_id)
+        if name is None:
             raise TrainingError(_l("Keputusan untuk peserta yang tidak diterima di angkatan ini."))
-        name = enrolment.person.full_name
         percent = decision.attendance_percent
         score = _score(decision.final_score)
         if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
@@ -195,7 +204,7 @@ def _check_decisions(session: TrainingSession, decisions: list[CompletionDecisio
             errors[enrolment_id] = str(
                 _l("%(name)s: alasan terlalu panjang (maksimal %(n)s karakter).", name=name, n=MAX_REASON)
             )
-    missing = [accepted[i].person.full_name for i in sorted(set(accepted) - seen)]
+    missing = [accepted[i] for i in sorted(set(accepted) - seen)]
     if missing:
         raise TrainingError(
             _l("Belum ada keputusan untuk: %(names)s.", names=", ".join(missing)),
@@ -216,7 +225,7 @@ def start_completion(session: TrainingSession, actor: Any, decisions: list[Compl
     _check_decisions(session, list(decisions))
     if session.status != SessionStatus.RUNNING:  # its last day has come: it runs while the job works
         SESSION_LIFECYCLE.transition(session, SessionAction.START, actor)
-    record = jobs.start_job(JOB_KIND, total=len(decisions), actor=actor)
+    record = jobs.start_job(job_kind(session), total=len(decisions), actor=actor)
     record.result = {
         "session_id": session.id,
         "decisions": [
@@ -242,7 +251,7 @@ def start_completion(session: TrainingSession, actor: Any, decisions: list[Compl
 def resume_completion(record: Job, actor: Any) -> None:
     """Run a failed (or stalled) completion job again; it finishes what is missing."""
     session = db.session.get(TrainingSession, (record.result or {}).get("session_id"))
-    if record.kind != JOB_KIND or session is None:
+    if not is_completion_job(record) or session is None:
         raise TrainingError(_l("Pekerjaan ini bukan penyelesaian angkatan."))
     if actor is None or not can_manage_session(actor, session):
         raise PermissionDenied(object_type="training_session", object_id=session.id)
@@ -271,7 +280,7 @@ def complete_session(job_id: int) -> None:
 def run_completion(job_id: int, batch_size: int | None = None) -> None:
     batch_size = batch_size or BATCH_SIZE
     record = db.session.get(Job, job_id)
-    if record is None or record.kind != JOB_KIND or record.status == JobStatus.DONE:
+    if record is None or not is_completion_job(record) or record.status == JobStatus.DONE:
         return
     plan = dict(record.result or {})
     session_id = plan["session_id"]
