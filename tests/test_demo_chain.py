@@ -74,3 +74,31 @@ def test_refused_in_production(app, monkeypatch):
     monkeypatch.setitem(app.config, "DEMO_ACCOUNTS_ALLOWED", False)
     result = app.test_cli_runner().invoke(args=["demo", "chain"])
     assert result.exit_code != 0 and "refused" in result.output
+
+
+def test_a_draft_left_by_the_applicant_is_completed_not_duplicated(app, demo_accounts):
+    from sqlalchemy import func, select
+
+    from app.accounts.services import find_by_email
+    from app.demo import chain
+    from app.extensions import db
+    from app.people import services as people
+    from app.registration import services as registration_services
+    from app.registration.models import Registration
+
+    with app.app_context():
+        user = find_by_email(chain.APPLICANT_EMAIL)
+        person = people.save_profile(
+            people.ProfileData(full_name=user.full_name, email=user.email, **chain.DEMO_PROFILE),
+            person=people.person_of_user(user.id),
+            actor=user,
+        )
+        registration_services.save_draft(
+            person, chain.CATEGORY, chain.OPTIONS, chain.SERVICE_REGION, actor=user
+        )
+        db.session.commit()
+    result = invoke(app, "demo", "chain")
+    assert result.exit_code == 0, result.output
+    assert set(lines_of(result.output)) == {"REGISTRATION", "STTP"}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 1

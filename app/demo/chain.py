@@ -44,7 +44,7 @@ from app.people.models import Person
 from app.registration import services as registration_services
 from app.registration.categories import SPECS
 from app.registration.models import Registration
-from app.registration.states import Action, Status
+from app.registration.states import EDITABLE, OPEN, Action, Status
 from app.training.models import AttendanceMark, Enrolment, Programme, ProgrammeTarget, TrainingSession
 from app.training.states import (
     ENROLMENT_LIFECYCLE,
@@ -148,29 +148,34 @@ def _sample_png() -> io.BytesIO:
 
 
 def verified_registration(applicant: User) -> Registration:
-    """The applicant's verified RELAWAN registration: reused, or made through the registration services
-    (profile, draft, documents, submit) and verified by the regency officer."""
+    """The applicant's verified RELAWAN registration: reused, or taken from where an earlier run (or the
+    applicant in the browser) left it, through the registration services (profile, draft, documents,
+    submit), and verified by the regency officer."""
     person = people.person_of_user(applicant.id)
-    existing = db.session.scalar(
+    latest = db.session.scalar(
         select(Registration)
         .where(
             Registration.person_id == person.id,
             Registration.category_code == CATEGORY,
-            Registration.status == Status.VERIFIED,
+            Registration.status.in_(OPEN),
         )
-        .order_by(Registration.id)
+        .order_by(Registration.id.desc())
     )
-    if existing is not None:
-        return existing
+    if latest is not None and latest.status == Status.VERIFIED:
+        return latest
     if not people.profile_complete(person):
         data = people.ProfileData(full_name=applicant.full_name, email=applicant.email, **DEMO_PROFILE)
         person = people.save_profile(data, person=person, actor=applicant)
-    registration = registration_services.save_draft(
+    registration = latest or registration_services.save_draft(
         person, CATEGORY, OPTIONS, SERVICE_REGION, actor=applicant
     )
-    for kind in SPECS[CATEGORY].required_documents(registration.options):
-        registration_services.upload_document(registration, kind, f"{kind}.png", _sample_png(), applicant)
-    registration_services.submit(registration, applicant)
+    if registration.status in EDITABLE:
+        for kind in SPECS[registration.category_code].required_documents(registration.options):
+            if registration.document(kind) is None:
+                registration_services.upload_document(
+                    registration, kind, f"{kind}.png", _sample_png(), applicant
+                )
+        registration_services.submit(registration, applicant)
     officer = _user(AGENCY_OFFICER_EMAIL, "demo agency officer")
     registration_services.decide(registration, Action.VERIFY, officer)
     return registration
