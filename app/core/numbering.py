@@ -65,12 +65,19 @@ DATE_PLACEHOLDERS = ("seq", "year", "month", "roman_month")
 SERIES_PARTS: dict[str, dict[str, str]] = {
     "registration": {"province": "32", "regency": "32.04"},
     "tracking": {},
+    "sttp": {"provider": "BBPPKS-BANDUNG"},  # the training provider's code
 }
-SERIES_LABELS = {"registration": _l("Nomor registrasi"), "tracking": _l("Nomor pelacakan")}
+SERIES_LABELS = {
+    "registration": _l("Nomor registrasi"),
+    "tracking": _l("Nomor pelacakan"),
+    "sttp": _l("Nomor STTP (Surat Tanda Tamat Pelatihan)"),
+}
 DEFAULT_PATTERNS = {
     "registration": "{seq:06d}/REG/{province}/{roman_month}/{year}",
     # Given at submission (and at the desk), before any registration number: one national series.
     "tracking": "{seq:07d}/TRK/{year}",
+    # Training certificates, counted per training provider (scope "training_provider") and year.
+    "sttp": "{seq:06d}/STTP/{provider}/{roman_month}/{year}",
 }
 SCOPE_KINDS = {
     "certification_body": _l("Lembaga sertifikasi"),
