@@ -64,10 +64,10 @@ def test_log_out_everywhere_needs_a_signed_in_post(client):
 # --- Item 11: weak passwords are refused -----------------------------------------------------------
 
 WEAK = {
-    "1234567890": "paling sering dipakai",
-    "qwertyuiop": "paling sering dipakai",
-    "Password2024!": "paling sering dipakai",
-    "bismillah123": "paling sering dipakai",
+    "1234567890": "paling sering digunakan",
+    "qwertyuiop": "paling sering digunakan",
+    "Password2024!": "paling sering digunakan",
+    "bismillah123": "paling sering digunakan",
     "aaaaaaaaaaaa": "mudah ditebak",
     "abcdefghijkl": "mudah ditebak",
 }
@@ -88,7 +88,7 @@ def test_passwords_module_accepts_strong_and_refuses_weak(ctx):
     for password, why in WEAK.items():
         assert why in str(passwords.weakness(password)), password
     assert passwords.weakness("kuda-pelangi-tropis-42") is None
-    assert "sama dengan e-mail atau nama" in str(passwords.weakness("Siti Aminah", ("", "siti aminah")))
+    assert "sama dengan alamat surel atau nama" in str(passwords.weakness("Siti Aminah", ("", "siti aminah")))
     assert "mudah ditebak" in str(passwords.weakness("sitiaminah1990", ("siti@contoh.id", "Siti Aminah")))
 
 
@@ -99,7 +99,7 @@ def test_sign_up_refuses_a_common_password_beside_the_field_and_keeps_the_input(
     response = _sign_up(client, email, "1234567890")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "paling sering dipakai" in page
+    assert "paling sering digunakan" in page
     assert email in page and "Siti Aminah" in page  # nothing typed is lost (passwords are never echoed)
     assert outbox.to(email) == []
 
@@ -114,7 +114,7 @@ def test_reset_and_change_refuse_weak_passwords(app, client, make_user, outbox):
         data={"current_password": PASSWORD, "password": "qwertyuiop", "password_confirm": "qwertyuiop"},
     )
     assert response.status_code == 200
-    assert "paling sering dipakai" in response.get_data(as_text=True)
+    assert "paling sering digunakan" in response.get_data(as_text=True)
     client.post("/akun/keluar")
 
     client.post("/akun/lupa-sandi", data={"email": user.email})

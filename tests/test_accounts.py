@@ -28,7 +28,7 @@ def test_sign_up_verify_login_logout(client, outbox):
 
     # Not verified yet: the right password still does not open the account.
     response = login(client, email, "sandi-rahasia-123")
-    assert "E-mail belum diverifikasi" in response.get_data(as_text=True)
+    assert "Alamat surel Anda belum diverifikasi" in response.get_data(as_text=True)
 
     link = outbox.link_to(email, "/akun/verifikasi/")
     assert client.get(link).status_code == 302
@@ -54,7 +54,7 @@ def test_sign_up_keeps_input_and_explains_errors(client):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Alamat e-mail tidak valid." in html
+    assert "Alamat surel tidak valid." in html
     assert "Kedua isian tidak sama." in html
     assert 'value="Budi"' in html and 'value="bukan-email"' in html
 
@@ -82,8 +82,8 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, make_user)
     a = login(client, user.email, "salah-sandi-000")
     b = login(client, unique_email("tidak-ada"), "salah-sandi-000")
     assert a.status_code == b.status_code == 422
-    assert "E-mail atau kata sandi salah." in a.get_data(as_text=True)
-    assert "E-mail atau kata sandi salah." in b.get_data(as_text=True)
+    assert "Alamat surel atau kata sandi salah." in a.get_data(as_text=True)
+    assert "Alamat surel atau kata sandi salah." in b.get_data(as_text=True)
 
 
 def test_login_redirects_only_to_local_next(client, make_user):

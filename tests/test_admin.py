@@ -204,7 +204,7 @@ def test_board_staff_need_a_body(app, client, admin, role):
 def test_scope_that_does_not_fit_the_role_is_refused(app, client, admin):
     data = staff_data(role=str(Role.TRAINING_OFFICER), **{"region_code-1": "32"})
     response = client.post("/admin/staf/baru", data=data)
-    html = assert_refused(app, response, data, "Hanya petugas Dinas Sosial yang memiliki wilayah.")
+    html = assert_refused(app, response, data, "Hanya petugas Dinas Sosial yang memiliki wilayah kerja.")
     assert selected(html, "32")  # the chosen province is still chosen
     data = staff_data(role=str(Role.AGENCY_OFFICER), body_code="LSPS", **{"region_code-1": "32"})
     response = client.post("/admin/staf/baru", data=data)
@@ -217,7 +217,7 @@ def test_duplicate_email_is_refused(app, client, admin, make_user):
     existing = make_user(Role.TRAINING_OFFICER)
     data = staff_data(email=existing.email.upper(), full_name="Orang Kedua")
     response = client.post("/admin/staf/baru", data=data)
-    assert_refused(app, response, data, "E-mail ini sudah dipakai akun lain.")
+    assert_refused(app, response, data, "Alamat surel ini sudah digunakan oleh akun lain.")
     assert user_by_id(app, existing.id).full_name != "Orang Kedua"
 
 
@@ -225,7 +225,7 @@ def test_required_fields_and_email_format(app, client, admin):
     response = client.post("/admin/staf/baru", data=staff_data(full_name="", email="bukan-email"))
     html = response.get_data(as_text=True)
     assert "Wajib diisi." in html
-    assert "Alamat e-mail tidak valid." in html
+    assert "Alamat surel tidak valid." in html
     assert kept(html, "bukan-email")
 
 
@@ -236,14 +236,14 @@ def test_district_level_region_is_refused(app, client, admin):
     response = client.post("/admin/staf/baru", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Pilihan wilayah tidak saling cocok. Pilih ulang." in html
+    assert "Pilihan wilayah tidak saling sesuai. Silakan pilih ulang." in html
     assert kept(html, data["full_name"]) and kept(html, data["email"])
     assert selected(html, "32") and '<option value="32.04">' in html  # pick the regency again
     assert user_by_email(app, data["email"]) is None
     # A regency that is not inside the chosen province is refused the same way.
     data = staff_data(role=str(Role.AGENCY_OFFICER), **{"region_code-1": "32", "region_code-2": "33.74"})
     html = client.post("/admin/staf/baru", data=data).get_data(as_text=True)
-    assert "Pilihan wilayah tidak saling cocok. Pilih ulang." in html
+    assert "Pilihan wilayah tidak saling sesuai. Silakan pilih ulang." in html
     assert user_by_email(app, data["email"]) is None
 
     # The service refuses a district however it is reached (CLI, import, a future form).

@@ -140,7 +140,7 @@ def test_users_create_duplicate_email_fails(app, flask_cli):
     existing = create_user(app, Role.TRAINING_OFFICER)
     result = flask_cli("users", "create", "--email", existing.email.upper(), "--role", "training_officer")
     assert result.exit_code == 1
-    assert "E-mail ini sudah dipakai akun lain." in result.output
+    assert "Alamat surel ini sudah digunakan oleh akun lain." in result.output
 
 
 def test_users_create_short_password_fails(app, flask_cli):

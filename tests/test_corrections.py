@@ -104,7 +104,7 @@ def test_the_service_refuses_identity_changes_once_verified(app, client, logged_
         data.nik, data.full_name = found.nik, "Nama Lain"
         with pytest.raises(DomainError) as refused:
             save_profile(data, person=found)
-        assert "Ajukan koreksi data" in str(refused.value.errors["full_name"][0])
+        assert "Silakan ajukan koreksi data" in str(refused.value.errors["full_name"][0])
         db.session.rollback()
 
 
@@ -118,7 +118,7 @@ def test_a_correction_needs_a_reason_evidence_and_a_change(app, client, logged_i
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Unggah minimal satu dokumen bukti" in html
-    assert "wajib diisi" in html.lower() or "Tuliskan alasan" in html
+    assert "wajib diisi" in html.lower() or "Mohon tuliskan alasan" in html
     # A future birth date is refused like on the profile; what was typed stays.
     response = client.post(
         "/profil/koreksi", data=correction_data(birth_date="2999-01-01"), content_type="multipart/form-data"
@@ -167,7 +167,7 @@ def test_correction_requested_listed_approved_and_recorded_old_to_new(app, clien
 
     # Rejecting needs a reason; approving writes the new values.
     refused = client.post(f"/koreksi-data/{correction_id}/putuskan", data={"action": "reject", "reason": ""})
-    assert refused.status_code == 422 and "Tuliskan alasan penolakan" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Mohon tuliskan alasan penolakan" in refused.get_data(as_text=True)
     approved = client.post(f"/koreksi-data/{correction_id}/putuskan", data={"action": "approve"})
     assert approved.status_code == 302
     saved = person(app, person_id)

@@ -214,7 +214,7 @@ def test_illegal_reasonless_and_actorless_transitions_write_nothing(app, ctx):
     events, audits = _count(RegistrationEvent), _count(AuditEvent)
     with pytest.raises(RegistrationError, match="sudah berstatus Diajukan"):
         LIFECYCLE.transition(registration, Action.SUBMIT, SYSTEM)
-    with pytest.raises(RegistrationError, match="Tuliskan alasannya") as error:
+    with pytest.raises(RegistrationError, match="Mohon tuliskan alasannya") as error:
         LIFECYCLE.transition(registration, Action.REJECT, SYSTEM, reason="   ")
     assert error.value.field == "reason"
     with pytest.raises(PermissionDenied):

@@ -63,7 +63,7 @@ def test_mail_goes_through_smtp_when_configured(app, smtp_server, outbox):
     [message] = smtp_server.messages
     assert message["To"] == "penerima@uji.example.id"
     assert message["Subject"] == "Subjek uji"
-    assert "Halo Budi," in message.get_content()
+    assert "Yth. Budi," in message.get_content()
     assert "http://x/verifikasi/abc" in message.get_content()
     assert outbox.messages() == []  # nothing fell back to the file outbox
 

@@ -115,7 +115,7 @@ def test_address_must_reach_the_village(client, logged_in):
     data = profile_form_data()
     del data["village_code-4"]
     html = client.post("/profil/ubah", data=data).get_data(as_text=True)
-    assert "Pilih sampai tingkat Desa/Kelurahan" in html
+    assert "Pilih wilayah sampai tingkat desa/kelurahan" in html
 
 
 def test_region_picker_refresh_without_javascript_keeps_input(app, client, logged_in):
@@ -245,6 +245,6 @@ def test_applicant_downloads_everything_held_about_them(app, client, logged_in):
 def test_a_missing_address_is_reported_with_the_other_missing_fields(client, logged_in):
     logged_in()
     html = client.post("/profil/ubah", data={"full_name": "Hanya Nama"}).get_data(as_text=True)
-    assert "Pilih sampai tingkat Desa/Kelurahan." in html
+    assert "Pilih wilayah sampai tingkat desa/kelurahan." in html
     assert html.count("Wajib diisi.") >= 5
     assert 'value="Hanya Nama"' in html

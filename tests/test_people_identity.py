@@ -83,7 +83,7 @@ def test_identity_warnings_are_shown_to_the_applicant_on_saving(app, client, log
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Profil disimpan. Namun, periksa:" in html
+    assert "Profil disimpan. Namun, mohon periksa:" in html
     assert "Tanggal lahir pada NIK (12-08-1990) berbeda dengan tanggal lahir yang diisi (13-08-1990)" in html
     assert "alert-warning" in html
     assert person_of(app, user.id).identity_warnings  # saved all the same
@@ -120,8 +120,8 @@ def test_the_optional_landline_is_checked_stored_and_shown(app, client, logged_i
 def test_walk_in_form_is_worded_for_the_officer_and_starts_at_their_region(client, logged_in):
     logged_in(Role.AGENCY_OFFICER, region_code="32.04")
     html = client.get("/orang/baru").get_data(as_text=True)
-    assert "Orang ini Aparatur Sipil Negara" in html and "bila orang ini ASN" in html
-    assert "Saya Aparatur" not in html and "bila Anda ASN" not in html
+    assert "Orang ini Aparatur Sipil Negara" in html and "jika orang ini ASN" in html
+    assert "Saya Aparatur" not in html and "jika Anda ASN" not in html
     assert '<option value="32" selected' in html and '<option value="32.04" selected' in html
 
 
@@ -136,5 +136,5 @@ def test_officer_registration_for_a_walk_in_is_worded_for_the_officer(app, clien
     person_id = create_person(app)
     logged_in(Role.AGENCY_OFFICER, region_code="32.04")
     html = client.get(f"/pendaftaran/baru/RELAWAN?orang={person_id}").get_data(as_text=True)
-    assert "Tempat orang ini bertugas" in html
+    assert "Wilayah tempat orang ini bertugas" in html
     assert '<option value="32.04.12" selected' in html  # the address is inside the officer's regency

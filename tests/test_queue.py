@@ -173,7 +173,7 @@ def test_a_too_short_name_or_a_wrong_length_nik_gets_a_message_and_is_kept(app, 
     login(client, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
     status, html = queue(client, q="de")
     assert status == 422
-    assert "Ketik sekurang-kurangnya 3 huruf awal nama." in html and 'value="de"' in html
+    assert "Ketik minimal 3 huruf awal nama." in html and 'value="de"' in html
     status, html = queue(client, q="3204 1208 9000 001")
     assert status == 422
     assert "NIK terdiri atas 16 angka; yang Anda ketik 15 angka." in html

@@ -211,7 +211,7 @@ def test_submit_return_resubmit_verify(app, client, outbox):
     login(officer, create_user(app, Role.AGENCY_OFFICER, region_code="32.04"))
     # A return needs a reason, and the reason reaches the applicant.
     html = officer.post(f"/pendaftaran/{rid}/putusan", data={"action": "return"}).get_data(as_text=True)
-    assert "Tuliskan alasannya untuk pemohon." in html
+    assert "Mohon tuliskan alasannya untuk pemohon." in html
     officer.post(
         f"/pendaftaran/{rid}/putusan", data={"action": "return", "reason": "Foto buram, unggah ulang."}
     )

@@ -227,7 +227,7 @@ def test_valid_files_are_kept_when_another_file_of_the_submission_is_refused(app
     assert {d["kind"] for d in documents(app, draft.id)} == {"KTP", "IJAZAH"}
     summary = re.search(r'data-testid="error-summary">(.*?)</ul>', html, re.DOTALL).group(1)
     assert "Dokumen diunggah: Pindaian KTP, Ijazah terakhir." in summary
-    assert "pilih berkas itu lagi" in summary
+    assert "silakan pilih berkas tersebut lagi" in summary
     assert 'href="#file-FOTO"' in summary
     assert "Jenis berkas tidak diterima." in row(html, "FOTO")
     assert "Jenis berkas tidak diterima." not in row(html, "KTP")

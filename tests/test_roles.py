@@ -67,7 +67,7 @@ WRONG_SCOPES = {
         Role.APPLICANT,
         {"region_code": "32"},
         "region_code",
-        "Hanya petugas Dinas Sosial yang memiliki wilayah.",
+        "Hanya petugas Dinas Sosial yang memiliki wilayah kerja.",
     ),
     "ministry-with-body": (
         Role.MINISTRY_ADMIN,

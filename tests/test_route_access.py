@@ -162,9 +162,9 @@ def test_two_grants_show_both_menus(app):
     user = create_user(app, Role.TRAINING_OFFICER, also=(Role.APPLICANT,))
     login(client, user)
     html = client.get("/dasbor").get_data(as_text=True)
-    for label in ("Profil saya", "Pendaftaran saya", "Penyelenggara Diklat", "Pemohon"):
+    for label in ("Profil saya", "Pendaftaran saya", "Penyelenggara diklat", "Pemohon"):
         assert label in html, label
-    for label in ("Antrean verifikasi", "Akun staf", "Input pendaftaran langsung"):
+    for label in ("Antrean verifikasi", "Akun staf", "Pendaftaran langsung"):
         assert label not in html, label
     # The union really is wider than either role alone, and no wider.
     with app.test_request_context():

@@ -213,13 +213,13 @@ def bomb_png() -> bytes:
 
 # --- Helpers --------------------------------------------------------------------------------------
 
-REJECTED_TYPE = "Jenis berkas tidak diterima. Unggah PDF, JPEG atau PNG."
+REJECTED_TYPE = "Jenis berkas tidak diterima. Silakan unggah PDF, JPEG, atau PNG."
 ACTIVE_PDF = "PDF berisi skrip atau aksi otomatis dan tidak dapat diterima."
 BROKEN_PDF = "Berkas PDF rusak atau terkunci kata sandi."
 BROKEN_IMAGE = "Berkas gambar rusak atau tidak dapat dibaca."
 EMPTY = "Berkas kosong atau belum dipilih."
 TOO_BIG = "Ukuran berkas melebihi batas 5 MB."
-TOO_MANY_PIXELS = "Gambar terlalu besar (resolusinya berlebihan)."
+TOO_MANY_PIXELS = "Gambar terlalu besar (resolusinya terlalu tinggi)."
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`flask users create|set-active|list` and `flask demo accounts`."""
+"""`flask users create|set-active|list`, `flask demo accounts` and `flask demo chain` (app/demo)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from app.core.display import region_title
 from app.core.errors import DomainError
 from app.core.roles import Role
 from app.core.unit_of_work import UnitOfWorkGroup
+from app.demo.cli import demo_chain
 from app.extensions import db
 
 users_cli = UnitOfWorkGroup("users", help="Staff and applicant accounts.")
 demo_cli = UnitOfWorkGroup("demo", help="Demo data for development (refused in production).")
+demo_cli.add_command(demo_chain)
 
 
 @users_cli.command("create")

@@ -35,7 +35,7 @@ def strong_password(*other_fields: str):
 
 
 class LoginForm(AppForm):
-    email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
+    email = EmailField(_l("Surel"), validators=[required(), valid_email(), max_length(255)])
     password = PasswordField(_l("Kata sandi"), validators=[required()])
     next = HiddenField()
 
@@ -46,7 +46,7 @@ class SignUpForm(AppForm):
         validators=[required(), max_length(200)],
         description=_l("Nama tunggal (satu kata) dapat diterima."),
     )
-    email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
+    email = EmailField(_l("Surel"), validators=[required(), valid_email(), max_length(255)])
     password = PasswordField(
         _l("Kata sandi"),
         validators=[required(), min_password(), strong_password("email", "full_name")],
@@ -56,7 +56,7 @@ class SignUpForm(AppForm):
 
 
 class EmailOnlyForm(AppForm):
-    email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
+    email = EmailField(_l("Surel"), validators=[required(), valid_email(), max_length(255)])
 
 
 class ResetPasswordForm(AppForm):
@@ -100,7 +100,7 @@ class GrantForm(AppForm):
 
 class StaffForm(GrantForm):
     full_name = StringField(_l("Nama lengkap"), validators=[required(), max_length(200)])
-    email = EmailField(_l("E-mail"), validators=[required(), valid_email(), max_length(255)])
+    email = EmailField(_l("Surel"), validators=[required(), valid_email(), max_length(255)])
 
 
 class StaffEditForm(AppForm):
@@ -112,7 +112,7 @@ class MembershipForm(AppForm):
     position = StringField(_l("Jabatan"), validators=[optional(), max_length(200)])
     started_on = DateField(_l("Mulai"), validators=[required()])
     ended_on = DateField(
-        _l("Selesai"), validators=[optional()], description=_l("Kosongkan bila masih bekerja di sana.")
+        _l("Selesai"), validators=[optional()], description=_l("Kosongkan jika masih bekerja di sana.")
     )
 
 

@@ -42,11 +42,11 @@ def weakness(password: str, user_inputs: tuple[str, ...] = ()):
     inputs = [value.strip().lower() for value in user_inputs if value and value.strip()]
     lowered = password.strip().lower()
     if any(lowered == value for value in inputs):
-        return _l("Kata sandi tidak boleh sama dengan e-mail atau nama Anda.")
+        return _l("Kata sandi tidak boleh sama dengan alamat surel atau nama Anda.")
     if is_common(password):
         return _l(
-            "Kata sandi ini termasuk yang paling sering dipakai dan mudah ditebak. "
-            "Pilih kata sandi lain, misalnya beberapa kata yang tidak berhubungan."
+            "Kata sandi ini termasuk yang paling sering digunakan dan mudah ditebak. Silakan pilih "
+            "kata sandi lain, misalnya beberapa kata yang tidak berhubungan."
         )
     parts = [part for value in inputs for part in re.split(r"[@.\s_-]+", value) if len(part) >= 3]
     words = inputs + parts + [re.sub(r"\s+", "", value) for value in inputs]

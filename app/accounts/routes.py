@@ -148,7 +148,7 @@ def verify_email(token: str):
         services.verify_email(token)
     except DomainError as error:
         return render_template("accounts/link_invalid.html", message=error.message), 400
-    flash(_("E-mail Anda sudah terverifikasi. Silakan masuk."), "success")
+    flash(_("Alamat surel Anda sudah terverifikasi. Silakan masuk."), "success")
     return redirect(url_for("accounts.login"))
 
 
@@ -159,7 +159,7 @@ def resend_verification():
     if form.validate_on_submit():
         services.resend_verification(form.email.data)
         flash(
-            _("Jika alamat itu terdaftar dan belum diverifikasi, kami telah mengirim tautan baru."),
+            _("Jika alamat tersebut terdaftar dan belum diverifikasi, kami telah mengirimkan tautan baru."),
             "info",
         )
         return redirect(url_for("accounts.login"))
@@ -174,8 +174,8 @@ def forgot_password():
         services.request_password_reset(form.email.data)
         flash(
             _(
-                "Jika alamat itu terdaftar, kami telah mengirim tautan untuk mengatur ulang kata "
-                "sandi. Periksa kotak masuk e-mail Anda."
+                "Jika alamat tersebut terdaftar, kami telah mengirimkan tautan untuk mengatur ulang "
+                "kata sandi. Silakan periksa kotak masuk surel Anda."
             ),
             "info",
         )

@@ -88,7 +88,7 @@ def mail_account_exists(email: str) -> None:
         return
     mail.send(
         user.email,
-        _l("Percobaan pendaftaran dengan e-mail Anda"),
+        _l("Percobaan membuat akun dengan alamat surel Anda"),
         "account_exists",
         user=user,
         login_url=external_url("accounts.login"),
@@ -109,7 +109,7 @@ def send_verification(user: User) -> None:
         tokens.VERIFY_SALT,
         user.email,
         "accounts.verify_email",
-        _l("Verifikasi e-mail akun SDM Kesos Anda"),
+        _l("Verifikasi alamat surel akun SDM Kesos Anda"),
         "verify_email",
         "verify_url",
     )
@@ -146,7 +146,7 @@ def verify_email(token: str) -> User:
 
 # --- Login --------------------------------------------------------------------------------------
 
-INVALID_LOGIN = _l("E-mail atau kata sandi salah.")
+INVALID_LOGIN = _l("Alamat surel atau kata sandi salah.")
 
 
 # Hashed against when the address is unknown, so a wrong e-mail costs as long as a wrong password.
@@ -166,9 +166,14 @@ def authenticate(email: str, password: str) -> User:
         )
         raise AccountError(INVALID_LOGIN)
     if not user.active:
-        raise AccountError(_l("Akun ini dinonaktifkan. Hubungi admin Kemensos."))
+        raise AccountError(_l("Akun ini dinonaktifkan. Silakan hubungi admin Kemensos."))
     if user.email_verified_at is None:
-        raise AccountError(_l("E-mail belum diverifikasi. Buka tautan di e-mail verifikasi yang kami kirim."))
+        raise AccountError(
+            _l(
+                "Alamat surel Anda belum diverifikasi. Silakan buka tautan pada surel verifikasi yang "
+                "kami kirimkan."
+            )
+        )
     user.last_login_at = utcnow()
     audit.record("account.logged_in", object_type="user", object_id=user.id, actor=user)
     return user
@@ -255,7 +260,7 @@ def check_grant_scope(
                 field="region_code",
             )
     elif region_code:
-        raise AccountError(_l("Hanya petugas Dinas Sosial yang memiliki wilayah."), field="region_code")
+        raise AccountError(_l("Hanya petugas Dinas Sosial yang memiliki wilayah kerja."), field="region_code")
     if role.needs_body:
         if not body_code or db.session.get(CertificationBody, body_code) is None:
             raise AccountError(
@@ -373,7 +378,7 @@ def create_staff(
     if role not in STAFF_ROLES:
         raise AccountError(_l("Pilih peran staf."), field="role")
     if find_by_email(email) is not None:
-        raise AccountError(_l("E-mail ini sudah dipakai akun lain."), field="email")
+        raise AccountError(_l("Alamat surel ini sudah digunakan oleh akun lain."), field="email")
     region_code, body_code, provider_code = region_code or None, body_code or None, provider_code or None
     check_grant_scope(role, region_code, body_code, provider_code)
     user = User(email=email, full_name=full_name.strip(), email_verified_at=utcnow())
@@ -405,7 +410,7 @@ def create_staff(
 def update_staff(user: User, *, full_name: str, actor: User | None = None) -> None:
     """Edit a staff account's name (roles change through grant_role / revoke_grant)."""
     if not user.is_staff:
-        raise AccountError(_l("Akun pemohon tidak diubah dari sini."))
+        raise AccountError(_l("Akun pemohon tidak dapat diubah di sini."))
     before = user.audit_view()
     user.full_name = full_name.strip()
     person = person_of_user(user.id)

@@ -36,13 +36,13 @@ ACTION_LABELS = {
     "access.denied": _l("Akses ditolak"),
     "permission.denied": _l("Izin ditolak"),
     "account.signed_up": _l("Akun pemohon dibuat"),
-    "account.email_verified": _l("E-mail diverifikasi"),
+    "account.email_verified": _l("Alamat surel diverifikasi"),
     "account.logged_in": _l("Masuk"),
     "account.login_failed": _l("Gagal masuk"),
     "account.logged_out": _l("Keluar"),
     "account.logged_out_everywhere": _l("Keluar dari semua perangkat"),
     "account.password_changed": _l("Kata sandi diubah"),
-    "account.password_reset_requested": _l("Atur ulang kata sandi diminta"),
+    "account.password_reset_requested": _l("Permintaan atur ulang kata sandi"),
     "account.password_reset": _l("Kata sandi diatur ulang"),
     "account.invitation_accepted": _l("Undangan staf diterima"),
     "staff.created": _l("Akun staf dibuat"),
@@ -51,12 +51,12 @@ ACTION_LABELS = {
     "staff.deactivated": _l("Akun staf dinonaktifkan"),
     "role.granted": _l("Peran diberikan"),
     "role.revoked": _l("Peran dicabut"),
-    "person.created": _l("Data orang dibuat"),
-    "person.updated": _l("Data orang diubah"),
-    "person.viewed": _l("Data orang dibuka"),
+    "person.created": _l("Data diri dibuat"),
+    "person.updated": _l("Data diri diubah"),
+    "person.viewed": _l("Data diri dibuka"),
     "person.exported": _l("Data pribadi diunduh"),
     "person.nik_revealed": _l("NIK lengkap ditampilkan"),
-    "person.access_denied": _l("Akses ke data orang ditolak"),
+    "person.access_denied": _l("Akses ke data diri ditolak"),
     "person.duplicate_nik_entered": _l("NIK yang sudah terdaftar dimasukkan petugas"),
     "person.nik_in_use": _l("NIK yang sudah terdaftar dimasukkan pemohon (kode rujukan)"),
     "person.nik_check_limited": _l("Percobaan NIK terdaftar dibatasi"),
@@ -163,14 +163,14 @@ class AuditFilters:
                 try:
                     setattr(filters, name, date.fromisoformat(raw))
                 except ValueError:
-                    filters.errors[name] = _l("Tanggal tidak valid; gunakan format TTTT-BB-HH.")
+                    filters.errors[name] = _l("Tanggal tidak valid. Gunakan format TTTT-BB-HH.")
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             filters.errors["date_to"] = _l("Tanggal akhir tidak boleh sebelum tanggal awal.")
         code = reference_codes.normalize(filters.object_id)
         if code:  # a reference code read out by an applicant: find its event whatever type was chosen
             filters.object_type, filters.object_id = "nik_check", code
         if filters.object_id and not filters.object_type:
-            filters.errors["object_type"] = _l("Pilih jenis objek untuk mencari menurut id objek.")
+            filters.errors["object_type"] = _l("Pilih jenis objek untuk mencari menurut ID objek.")
         return filters
 
     def as_args(self) -> dict[str, str]:

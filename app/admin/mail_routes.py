@@ -61,7 +61,7 @@ def mail_send_again(mail_id: int):
     if record is None:
         abort(404)
     if record.status == MailStatus.SENT:
-        flash(_("Surel ke %(to)s sudah terkirim; tidak dikirim ulang.", to=record.to), "info")
+        flash(_("Surel ke %(to)s sudah terkirim; surel tidak dikirim ulang.", to=record.to), "info")
     else:
         mail.send_again(record, actor=current_user)
         flash(_("Surel ke %(to)s dimasukkan kembali ke antrean pengiriman.", to=record.to), "success")

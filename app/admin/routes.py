@@ -362,7 +362,7 @@ def audit_export():
     """CSV of the filtered trail: at once when small, else a job with a progress page."""
     filters = audit_trail.AuditFilters.from_args(request.form)
     if filters.errors:
-        flash(_("Perbaiki saringan sebelum mengekspor."), "danger")
+        flash(_("Mohon perbaiki saringan sebelum mengekspor."), "danger")
         return redirect(url_for("admin.audit_log", **filters.as_args()))
     if audit_trail.is_small(filters):
         return Response(

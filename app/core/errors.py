@@ -48,7 +48,8 @@ ERROR_PAGES = {
     400: ErrorPage(
         _l("Permintaan tidak valid"),
         _l(
-            "Permintaan tidak dapat diproses. Jika Anda mengirim formulir, muat ulang halaman lalu coba lagi."
+            "Permintaan tidak dapat diproses. Jika Anda mengirim formulir, silakan muat ulang "
+            "halaman, lalu coba lagi."
         ),
     ),
     403: ErrorPage(_l("Akses ditolak"), _l("Anda tidak memiliki hak untuk membuka halaman ini.")),
@@ -59,17 +60,17 @@ ERROR_PAGES = {
     409: ErrorPage(
         _l("Data bentrok"),
         _l(
-            "Data yang sama baru saja disimpan oleh permintaan lain. "  # one message on two lines
-            "Muat ulang halaman, lalu periksa kembali."
+            "Data yang sama baru saja disimpan oleh permintaan lain. Silakan muat ulang halaman, "
+            "lalu periksa kembali."
         ),
     ),
     413: ErrorPage(
         _l("Berkas terlalu besar"),
-        _l("Berkas yang Anda kirim melebihi batas ukuran. Perkecil berkas lalu coba lagi."),
+        _l("Berkas yang Anda kirim melebihi batas ukuran. Silakan perkecil ukuran berkas, lalu coba lagi."),
     ),
     429: ErrorPage(
         _l("Terlalu banyak percobaan"),
-        _l("Anda terlalu sering mencoba dalam waktu singkat. Tunggu beberapa menit, lalu coba lagi."),
+        _l("Anda terlalu sering mencoba dalam waktu singkat. Silakan tunggu beberapa menit, lalu coba lagi."),
     ),
     500: ErrorPage(
         _l("Terjadi kesalahan"),

@@ -26,7 +26,7 @@ def max_length(n: int):
 
 
 def valid_email():
-    return validators.Email(message=_l("Alamat e-mail tidak valid."), check_deliverability=False)
+    return validators.Email(message=_l("Alamat surel tidak valid."), check_deliverability=False)
 
 
 def same_as(field: str):

@@ -86,10 +86,10 @@ class Lifecycle:
     allows_scheduling: bool = False
     error: type[DomainError] = TransitionError
     conflict: Any = _l(
-        "Data ini baru saja diproses oleh orang lain. Muat ulang halaman untuk melihat statusnya."
+        "Data ini baru saja diproses oleh orang lain. Silakan muat ulang halaman untuk melihat statusnya."
     )
     illegal: Callable[[str], Any] = field(default=lambda status: _default_illegal(status))
-    reason_required: Any = _l("Tuliskan alasannya.")
+    reason_required: Any = _l("Mohon tuliskan alasannya.")
     events_attr: str = "events"
     rules: dict = field(init=False, repr=False)
 

@@ -14,7 +14,7 @@ MENU = [
     ("people.profile", _l("Profil saya")),
     ("registration.my_registrations", _l("Pendaftaran saya")),
     ("registration.queue", _l("Antrean verifikasi")),
-    ("people.walk_in_person", _l("Input pendaftaran langsung")),
+    ("people.walk_in_person", _l("Pendaftaran langsung")),
     ("people.corrections_list", _l("Koreksi data")),
     ("enrolment.my_enrolments", _l("Pelatihan saya")),
     ("ledger.my_ledger", _l("Riwayat pelatihan (JP)")),

@@ -65,12 +65,19 @@ DATE_PLACEHOLDERS = ("seq", "year", "month", "roman_month")
 SERIES_PARTS: dict[str, dict[str, str]] = {
     "registration": {"province": "32", "regency": "32.04"},
     "tracking": {},
+    "sttp": {"provider": "BBPPKS-BANDUNG"},  # the training provider's code
 }
-SERIES_LABELS = {"registration": _l("Nomor registrasi"), "tracking": _l("Nomor pelacakan")}
+SERIES_LABELS = {
+    "registration": _l("Nomor registrasi"),
+    "tracking": _l("Nomor pelacakan"),
+    "sttp": _l("Nomor STTP (Surat Tanda Tamat Pelatihan)"),
+}
 DEFAULT_PATTERNS = {
     "registration": "{seq:06d}/REG/{province}/{roman_month}/{year}",
     # Given at submission (and at the desk), before any registration number: one national series.
     "tracking": "{seq:07d}/TRK/{year}",
+    # Training certificates, counted per training provider (scope "training_provider") and year.
+    "sttp": "{seq:06d}/STTP/{provider}/{roman_month}/{year}",
 }
 SCOPE_KINDS = {
     "certification_body": _l("Lembaga sertifikasi"),
@@ -143,7 +150,7 @@ def check_pattern(series: str, pattern: str) -> str:
     if unknown:
         raise DomainError(
             _l(
-                "Penanda {%(name)s} tidak dikenal. Penanda yang dapat dipakai: %(allowed)s.",
+                "Penanda {%(name)s} tidak dikenal. Penanda yang dapat digunakan: %(allowed)s.",
                 name=unknown[0],
                 allowed=shown,
             ),
@@ -158,7 +165,7 @@ def check_pattern(series: str, pattern: str) -> str:
         example = render_example(series, pattern)
     except (ValueError, TypeError, IndexError, KeyError):
         raise DomainError(
-            _l("Format penanda tidak valid, mis. tulis {seq:06d} untuk nomor urut enam digit."),
+            _l("Format penanda tidak valid. Contoh: tulis {seq:06d} untuk nomor urut enam digit."),
             field="pattern",
         ) from None
     if len(example) > MAX_NUMBER_LENGTH:

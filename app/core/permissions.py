@@ -44,6 +44,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "accounts.resend_verification",
         "accounts.forgot_password",
         "accounts.reset_password",
+        # Public verification of issued documents (rate-limited, no personal data beyond the name).
+        "verification.lookup",
+        "verification.show",
     }
 )
 

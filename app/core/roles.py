@@ -46,8 +46,8 @@ class Role(StrEnum):
 ROLE_LABELS = {
     Role.APPLICANT: _l("Pemohon"),
     Role.AGENCY_OFFICER: _l("Petugas Dinas Sosial"),
-    Role.TRAINING_OFFICER: _l("Penyelenggara Diklat"),
-    Role.BOARD_ADMIN: _l("Admin Lembaga Sertifikasi"),
+    Role.TRAINING_OFFICER: _l("Penyelenggara diklat"),
+    Role.BOARD_ADMIN: _l("Admin lembaga sertifikasi"),
     Role.ASSESSOR: _l("Asesor"),
     Role.MINISTRY_ADMIN: _l("Admin Kemensos"),
 }

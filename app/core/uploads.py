@@ -163,7 +163,7 @@ def _open_image(data: bytes) -> Image.Image:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
-            raise UploadError(_l("Gambar terlalu besar (resolusinya berlebihan)."))
+            raise UploadError(_l("Gambar terlalu besar (resolusinya terlalu tinggi)."))
         image.load()
     return image
 
@@ -215,7 +215,7 @@ def check_upload(filename: str | None, stream: BinaryIO) -> CheckedFile:
     if content_type in (JPEG, PNG) and len(data) > max_image_bytes():
         raise UploadError(_l("Ukuran foto melebihi batas %(mb)s MB.", mb=image_mb))
     if content_type is None:
-        raise UploadError(_l("Jenis berkas tidak diterima. Unggah PDF, JPEG atau PNG."))
+        raise UploadError(_l("Jenis berkas tidak diterima. Silakan unggah PDF, JPEG, atau PNG."))
     if content_type == PDF:
         _check_pdf(data)
     else:

@@ -123,7 +123,7 @@ def _check_registered(valid: list, failures: list[RowError]) -> None:
     taken = set(db.session.scalars(select(Person.nik_hash).where(Person.nik_hash.in_(hashes))))
     if not taken:
         return
-    message = _l("NIK ini sudah terdaftar. Hubungi Dinas Sosial setempat bila ini NIK Anda.")
+    message = _l("NIK ini sudah terdaftar. Jika ini NIK Anda, silakan hubungi Dinas Sosial setempat.")
     for number, nik_hash, _, _ in valid:
         if nik_hash in taken:
             _fail(failures, number, {"nik": [message]})

@@ -109,7 +109,7 @@ def send_invitation(person: Person, address: str, actor) -> PersonClaim:
     _authorise_officer(actor, person)
     address = (address or "").strip()
     if not address:
-        raise ClaimError(_l("Isi alamat e-mail orang ini."), field="email")
+        raise ClaimError(_l("Isi alamat surel orang ini."), field="email")
     token = secrets.token_urlsafe(32)
     max_age = current_app.config["CLAIM_INVITATION_MAX_AGE"]
     claim = _new_claim(person, ClaimKind.INVITATION, token, actor, max_age, sent_to=address)
@@ -150,8 +150,9 @@ def invitation(token: str) -> PersonClaim | None:
 
 
 NOT_MATCHING = _l(
-    "NIK dan kode klaim tidak cocok, atau kode sudah dipakai atau kedaluwarsa. Periksa tanda terima Anda "
-    "atau minta kode baru ke Dinas Sosial tempat Anda didaftarkan."
+    "NIK dan kode klaim tidak cocok, atau kode sudah digunakan atau kedaluwarsa. Silakan "
+    "periksa tanda bukti pendaftaran Anda, atau minta kode baru kepada Dinas Sosial tempat "
+    "Anda didaftarkan."
 )
 
 
@@ -172,7 +173,7 @@ def claim_with_code(user, nik: str, code: str) -> Person:
 def claim_with_invitation(user, token: str) -> Person:
     claim = invitation(token)
     if claim is None or claim.person.user_id is not None:
-        raise ClaimError(_l("Tautan undangan ini sudah dipakai, diganti atau kedaluwarsa."))
+        raise ClaimError(_l("Tautan undangan ini sudah digunakan, diganti, atau kedaluwarsa."))
     return _merge(claim, user)
 
 
@@ -186,7 +187,7 @@ def _merge(claim: PersonClaim, user) -> Person:
             raise ClaimError(
                 _l(
                     "Akun Anda sudah memiliki data diri (NIK atau pendaftaran), sehingga data dari Dinas "
-                    "Sosial tidak dapat digabungkan. Hubungi Dinas Sosial tempat Anda didaftarkan."
+                    "Sosial tidak dapat digabungkan. Silakan hubungi Dinas Sosial tempat Anda didaftarkan."
                 )
             )
         bare_id = bare.id

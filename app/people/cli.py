@@ -51,7 +51,7 @@ def _print_parts(parts: NikParts) -> None:
     sex = _l("laki-laki") if parts.sex == SEX_MALE else _l("perempuan")
     rows = [
         (_l("Provinsi"), _describe(parts.province_code)),
-        (_l("Kabupaten/Kota"), _describe(parts.regency_code)),
+        (_l("Kabupaten/kota"), _describe(parts.regency_code)),
         (_l("Kecamatan"), _describe(parts.district_code)),
         (_l("Tanggal lahir"), parts.birth_date.strftime("%d-%m-%Y")),
         (_l("Jenis kelamin"), f"{parts.sex} ({sex})"),

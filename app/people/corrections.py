@@ -57,9 +57,9 @@ LIFECYCLE = Lifecycle(
     final=frozenset({CorrectionStatus.APPROVED, CorrectionStatus.REJECTED}),
     initial=CorrectionStatus.PENDING,
     error=CorrectionError,
-    conflict=_l("Permintaan koreksi ini baru saja diputus oleh orang lain. Muat ulang halaman."),
+    conflict=_l("Permintaan koreksi ini baru saja diputuskan oleh orang lain. Silakan muat ulang halaman."),
     illegal=lambda status: _l("Permintaan koreksi ini sudah berstatus %(status)s.", status=status),
-    reason_required=_l("Tuliskan alasan penolakan untuk pemohon."),
+    reason_required=_l("Mohon tuliskan alasan penolakan untuk pemohon."),
 )
 
 FIELD_LABELS = {
@@ -74,7 +74,7 @@ FIELD_LABELS = {
     "rw": _l("RW"),
     "phone": _l("Nomor HP"),
     "landline": _l("Telepon rumah/kantor"),
-    "email": _l("E-mail"),
+    "email": _l("Surel"),
     "education_level_code": _l("Pendidikan terakhir"),
     "education_field": _l("Jurusan/bidang pendidikan"),
     "religion_code": _l("Agama"),
@@ -173,15 +173,17 @@ def request_correction(
     if new_nik and "nik" not in errors:
         existing = find_by_nik(new_nik)
         if existing is not None and existing.id != person.id:
-            errors["nik"] = [_l("NIK ini sudah terdaftar. Hubungi Dinas Sosial setempat bila ini NIK Anda.")]
+            errors["nik"] = [
+                _l("NIK ini sudah terdaftar. Jika ini NIK Anda, silakan hubungi Dinas Sosial setempat.")
+            ]
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = [_l("Tuliskan alasan koreksi.")]
+        errors["reason"] = [_l("Mohon tuliskan alasan koreksi.")]
     chosen = [(name, stream) for name, stream in files if name]
     if not chosen:
-        errors["evidence"] = [_l("Unggah minimal satu dokumen bukti (mis. KTP atau akta kelahiran).")]
+        errors["evidence"] = [_l("Unggah minimal satu dokumen bukti (misalnya KTP atau akta kelahiran).")]
     elif len(chosen) > MAX_EVIDENCE_FILES:
-        errors["evidence"] = [_l("Paling banyak %(n)s dokumen bukti.", n=MAX_EVIDENCE_FILES)]
+        errors["evidence"] = [_l("Maksimal %(n)s dokumen bukti.", n=MAX_EVIDENCE_FILES)]
     checked = []
     if "evidence" not in errors:
         for name, stream in chosen:
@@ -201,7 +203,7 @@ def request_correction(
     if not changed and not errors:
         errors["full_name"] = [_l("Tidak ada data identitas yang berubah.")]
     if errors:
-        raise CorrectionError(_l("Periksa kembali isian yang ditandai."), errors=errors)
+        raise CorrectionError(_l("Mohon periksa kembali isian yang ditandai."), errors=errors)
     correction = CorrectionRequest(
         person=person,
         status=CorrectionStatus.PENDING,
@@ -267,7 +269,7 @@ def _apply(correction: CorrectionRequest, person: Person) -> None:
         existing = db.session.scalar(select(Person).where(Person.nik_hash == crypto.keyed_hash(nik)))
         if existing is not None and existing.id != person.id:
             raise CorrectionError(
-                _l("NIK baru sudah dipakai oleh orang lain; permintaan ini tidak dapat disetujui.")
+                _l("NIK baru sudah digunakan oleh orang lain; permintaan ini tidak dapat disetujui.")
             )
         person.nik_encrypted, person.nik_hash, person.nik_masked = (
             crypto.encrypt(nik),

@@ -10,14 +10,14 @@ from app.people.identity import SEX_FEMALE, SEX_MALE
 from app.reference.fields import RegionField
 from app.reference.models import VILLAGE
 
-RT_RW = Regexp(r"^\d{1,3}$", message=_l("Isi 1–3 angka, mis. 003."))
+RT_RW = Regexp(r"^\d{1,3}$", message=_l("Isi 1–3 angka. Contoh: 003."))
 
 
 class ProfileForm(AppForm):
     nik = StringField(
         _l("NIK"),
         validators=[required(), max_length(24)],
-        description=_l("16 digit sesuai KTP."),
+        description=_l("16 angka, sesuai KTP."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     full_name = StringField(
@@ -43,7 +43,7 @@ class ProfileForm(AppForm):
     phone = StringField(
         _l("Nomor HP"),
         validators=[required(), max_length(30)],
-        description=_l("Nomor seluler, contoh: 0812-3456-7890"),
+        description=_l("Nomor HP. Contoh: 0812-3456-7890"),
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
     landline = StringField(
@@ -52,11 +52,11 @@ class ProfileForm(AppForm):
         description=_l("Contoh: (022) 7001234"),
         render_kw={"inputmode": "tel"},
     )
-    email = EmailField(_l("E-mail"), validators=[optional(), valid_email(), max_length(255)])
+    email = EmailField(_l("Surel"), validators=[optional(), valid_email(), max_length(255)])
     education_level_code = SelectField(_l("Pendidikan terakhir"), validators=[required()])
     education_field = StringField(_l("Jurusan/bidang pendidikan"), validators=[optional(), max_length(200)])
     religion_code = SelectField(
-        _l("Agama (tidak wajib)"), validators=[optional()], description=_l("Boleh dikosongkan.")
+        _l("Agama (tidak wajib)"), validators=[optional()], description=_l("Tidak wajib diisi.")
     )
     is_civil_servant = BooleanField(_l("Saya Aparatur Sipil Negara (ASN)"))
     nip = StringField(_l("NIP"), validators=[optional(), max_length(24)], render_kw={"inputmode": "numeric"})
@@ -77,9 +77,9 @@ class WalkInForm(ProfileForm):
         _l("Instansi tempat orang ini bertugas"), validators=[optional(), max_length(200)]
     )
     email = EmailField(
-        _l("E-mail"),
+        _l("Surel"),
         validators=[optional(), valid_email(), max_length(255)],
-        description=_l("Bila ada: dipakai untuk mengirim undangan mengklaim data ini."),
+        description=_l("Jika ada; digunakan untuk mengirim undangan klaim data ini."),
     )
 
 
@@ -89,7 +89,7 @@ class CorrectionForm(AppForm):
     nik = StringField(
         _l("NIK baru"),
         validators=[optional(), max_length(24)],
-        description=_l("Kosongkan bila NIK tidak berubah."),
+        description=_l("Kosongkan jika NIK tidak berubah."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     full_name = StringField(_l("Nama lengkap"), validators=[required(), max_length(200)])
@@ -109,7 +109,7 @@ class CorrectionForm(AppForm):
     evidence = MultipleFileField(
         _l("Dokumen bukti"),
         description=_l(
-            "KTP, akta kelahiran atau dokumen resmi lain; PDF, JPEG atau PNG; paling banyak 5 berkas."
+            "KTP, akta kelahiran, atau dokumen resmi lain; PDF, JPEG, atau PNG; maksimal 5 berkas."
         ),
     )
 
@@ -117,7 +117,7 @@ class CorrectionForm(AppForm):
 class CorrectionDecisionForm(AppForm):
     action = HiddenField()
     reason = TextAreaField(
-        _l("Alasan (wajib bila ditolak)"),
+        _l("Alasan (wajib jika ditolak)"),
         validators=[optional(), max_length(2000)],
     )
 
@@ -133,10 +133,10 @@ class ClaimForm(AppForm):
     code = StringField(
         _l("Kode klaim"),
         validators=[required(), max_length(20)],
-        description=_l("Tercetak pada tanda bukti pendaftaran, mis. K7PM-4XQ2."),
+        description=_l("Tercetak pada tanda bukti pendaftaran. Contoh: K7PM-4XQ2."),
         render_kw={"autocomplete": "off", "autocapitalize": "characters"},
     )
 
 
 class InvitationForm(AppForm):
-    email = EmailField(_l("E-mail orang ini"), validators=[required(), valid_email(), max_length(255)])
+    email = EmailField(_l("Surel orang ini"), validators=[required(), valid_email(), max_length(255)])

@@ -544,8 +544,8 @@ def parse_phone(raw: str, region: str = "ID") -> IdentityCheck:
             value=None,
             errors=[
                 _l(
-                    "Nomor telepon tidak valid. Tulis dengan awalan 0, misalnya %(local)s, atau "
-                    "dengan kode negara, misalnya %(international)s.",
+                    "Nomor telepon tidak valid. Tulis dengan awalan 0 (contoh: %(local)s) atau dengan "
+                    "kode negara (contoh: %(international)s).",
                     local=_PHONE_EXAMPLE_LOCAL,
                     international=_PHONE_EXAMPLE_INTERNATIONAL,
                 )
@@ -570,8 +570,8 @@ def parse_mobile_phone(raw: str, region: str = "ID") -> IdentityCheck:
             value=None,
             errors=[
                 _l(
-                    "Nomor ini nomor telepon rumah/kantor, bukan nomor HP. Isi nomor HP, misalnya "
-                    "%(local)s; nomor rumah/kantor dapat diisi di kolom Telepon rumah/kantor.",
+                    "Nomor ini nomor telepon rumah/kantor, bukan nomor HP. Isi nomor HP (contoh: "
+                    "%(local)s); nomor rumah/kantor dapat diisi pada isian Telepon rumah/kantor.",
                     local=_PHONE_EXAMPLE_LOCAL,
                 )
             ],

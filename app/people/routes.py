@@ -94,7 +94,8 @@ def flash_saved(person: Person, message: str) -> None:
     if person.identity_warnings:
         flash(
             _(
-                "%(saved)s Namun, periksa: %(warnings)s Bila data sudah sesuai KTP, Anda dapat melanjutkan.",
+                "%(saved)s Namun, mohon periksa: %(warnings)s Jika data sudah sesuai dengan KTP, Anda "
+                "dapat melanjutkan.",
                 saved=message,
                 warnings=" ".join(person.identity_warnings),
             ),
@@ -137,16 +138,16 @@ def _nik_in_use(existing: Person):
     if not limiter.limiter.hit(limit, NIK_CHECK, str(current_user.id)):
         record_regardless("person.nik_check_limited", object_type="user", object_id=current_user.id)
         return _l(
-            "Terlalu banyak percobaan NIK yang sudah terdaftar dari akun Anda. Coba lagi nanti, atau "
-            "hubungi Dinas Sosial."
+            "Terlalu banyak percobaan NIK yang sudah terdaftar dari akun Anda. Silakan coba lagi "
+            "nanti, atau hubungi Dinas Sosial."
         )
     code = reference_codes.new_code()
     record_regardless(
         "person.nik_in_use", object_type="nik_check", object_id=code, after={"person_id": existing.id}
     )
     return _l(
-        "NIK ini tidak dapat dipakai untuk profil Anda. Jika NIK ini benar milik Anda, hubungi Dinas "
-        "Sosial dan sebutkan kode rujukan %(code)s.",
+        "NIK ini tidak dapat digunakan untuk profil Anda. Jika NIK ini benar milik Anda, "
+        "silakan hubungi Dinas Sosial dan sebutkan kode rujukan %(code)s.",
         code=code,
     )
 
@@ -224,17 +225,17 @@ def walk_in_person():
             )
             if can_register_for(current_user, error.existing):
                 existing = error.existing
-                message = _l("NIK ini sudah terdaftar; lanjutkan dengan data yang ada.")
+                message = _l("NIK ini sudah terdaftar; silakan lanjutkan dengan data yang ada.")
             else:
                 message = _l(
                     "NIK ini sudah terdaftar sebagai pemohon dengan akun sendiri atau di wilayah lain. "
-                    "Pendaftarannya dilakukan lewat akun tersebut atau Dinas Sosial wilayahnya."
+                    "Pendaftarannya dilakukan melalui akun tersebut atau Dinas Sosial wilayahnya."
                 )
             attach_error(form, DomainError(message, field="nik"))
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash_saved(person, _("Data orang disimpan. Lanjutkan dengan pendaftarannya."))
+            flash_saved(person, _("Data diri disimpan. Silakan lanjutkan dengan pendaftarannya."))
             return redirect(url_for("registration.choose_category", orang=person.id))
     return render_template("people/walk_in.html", form=form, existing=existing), 422 if form.errors else 200
 

@@ -275,14 +275,14 @@ def save_profile(
     periksa: …"); saving with warnings is allowed."""
     errors, warnings, phone, nip = _check(data, today=today)
     if errors:
-        raise DomainError(_l("Periksa kembali isian yang ditandai."), errors=errors)
+        raise DomainError(_l("Mohon periksa kembali isian yang ditandai."), errors=errors)
     if person is None and user_id is not None:
         person = person_of_user(user_id)  # the account's person, created with the account
     nik = normalize_nik(data.nik)
     existing = find_by_nik(nik)
     if existing is not None and (person is None or existing.id != person.id):
         raise DuplicateNik(
-            _l("NIK ini sudah terdaftar. Hubungi Dinas Sosial setempat bila ini NIK Anda."), existing
+            _l("NIK ini sudah terdaftar. Jika ini NIK Anda, silakan hubungi Dinas Sosial setempat."), existing
         )
     if person is not None and identity_locked(person):
         _refuse_locked_changes(data, nik, person)
@@ -318,7 +318,7 @@ def _refuse_locked_changes(data: ProfileData, nik: str, person: Person) -> None:
     }
     changed = [name for name in IDENTITY_FIELDS if entered[name] != getattr(person, name)]
     if changed:
-        message = _l("Data identitas sudah terverifikasi. Ajukan koreksi data untuk mengubahnya.")
+        message = _l("Data identitas sudah terverifikasi. Silakan ajukan koreksi data untuk mengubahnya.")
         raise DomainError(message, errors={name: [message] for name in changed})
 
 

@@ -17,9 +17,9 @@ from app.reference.regions import children_of
 
 LEVEL_LABELS = {
     PROVINCE: _l("Provinsi"),
-    REGENCY: _l("Kabupaten/Kota"),
+    REGENCY: _l("Kabupaten/kota"),
     DISTRICT: _l("Kecamatan"),
-    VILLAGE: _l("Desa/Kelurahan"),
+    VILLAGE: _l("Desa/kelurahan"),
 }
 
 
@@ -53,7 +53,9 @@ class RegionField(Field):
             # does not (stale after a change without JavaScript, or tampered) is dropped, so a refresh
             # shows the levels above; a submission is refused rather than bound to a wider region.
             if code.count(".") != level - 1 or (chosen and not code.startswith(chosen + ".")):
-                self.process_errors.append(str(_l("Pilihan wilayah tidak saling cocok. Pilih ulang.")))
+                self.process_errors.append(
+                    str(_l("Pilihan wilayah tidak saling sesuai. Silakan pilih ulang."))
+                )
                 break
             chosen = code
         if chosen or any(f"{self.name}-{lv}" in formdata for lv in range(1, 5)):
@@ -63,7 +65,12 @@ class RegionField(Field):
         if not self.data:
             if self.required and not self.process_errors:
                 raise ValidationError(
-                    str(_l("Pilih sampai tingkat %(level)s.", level=LEVEL_LABELS[self.min_level]))
+                    str(
+                        _l(
+                            "Pilih wilayah sampai tingkat %(level)s.",
+                            level=str(LEVEL_LABELS[self.min_level]).lower(),
+                        )
+                    )
                 )
             return
         region = db.session.get(Region, self.data)
@@ -72,7 +79,12 @@ class RegionField(Field):
             raise ValidationError(str(_l("Wilayah tidak dikenal.")))
         if region.level < self.min_level:
             raise ValidationError(
-                str(_l("Pilih sampai tingkat %(level)s.", level=LEVEL_LABELS[self.min_level]))
+                str(
+                    _l(
+                        "Pilih wilayah sampai tingkat %(level)s.",
+                        level=str(LEVEL_LABELS[self.min_level]).lower(),
+                    )
+                )
             )
 
     def levels(self) -> list[dict]:

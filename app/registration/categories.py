@@ -46,15 +46,15 @@ CATEGORY_DESCRIPTIONS = {
         "masyarakat, misalnya pendamping PKH atau KUBE."
     ),
     PEKSOS: _l(
-        "Untuk pekerja sosial profesional berbekal pendidikan, pelatihan atau pengalaman pekerjaan sosial: "
-        "Asisten, Generalis atau Spesialis."
+        "Untuk pekerja sosial profesional berbekal pendidikan, pelatihan, atau pengalaman "
+        "pekerjaan sosial: Asisten, Generalis, atau Spesialis."
     ),
     RELAWAN: _l(
-        "Untuk relawan di luar instansi sosial pemerintah, misalnya PSM, Karang Taruna, Tagana atau TKSK."
+        "Untuk relawan di luar instansi sosial pemerintah, misalnya PSM, Karang Taruna, Tagana, atau TKSK."
     ),
     PENYULUH: _l(
-        "Untuk penyuluh sosial yang memberi informasi, motivasi dan edukasi kepada masyarakat, sebagai ASN "
-        "atau mandiri."
+        "Untuk penyuluh sosial yang memberikan informasi, motivasi, dan edukasi kepada "
+        "masyarakat, sebagai ASN atau mandiri."
     ),
 }
 GROUP_LABELS = {
@@ -117,14 +117,14 @@ SPECS = {
         groups=(TKS_ORIGIN, PENDAMPING_KIND),
         subtype_groups=(TKS_ORIGIN, PENDAMPING_KIND),
         conditional={TKS_ORIGIN: {"MASYARAKAT": [PENDAMPING_KIND]}},
-        hint=_l("Jenis Pendamping Sosial wajib bila asal: Masyarakat."),
+        hint=_l("Jenis Pendamping Sosial wajib diisi jika asal: Masyarakat."),
     ),
     PEKSOS: CategorySpec(
         PEKSOS,
         groups=(PEKSOS_LEVEL, PEKSOS_SPECIALISATION),
         subtype_groups=(PEKSOS_LEVEL, PEKSOS_SPECIALISATION),
         conditional={PEKSOS_LEVEL: {"SPESIALIS": [PEKSOS_SPECIALISATION]}},
-        hint=_l("Bidang spesialisasi wajib bila jenjang: Spesialis."),
+        hint=_l("Bidang spesialisasi wajib diisi jika jenjang: Spesialis."),
     ),
     RELAWAN: CategorySpec(
         RELAWAN, groups=(RELAWAN_KIND, RELAWAN_REGISTRATION_LEVEL), subtype_groups=(RELAWAN_KIND,)

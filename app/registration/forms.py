@@ -15,7 +15,9 @@ class RegistrationFormBase(AppForm):
         _l("Wilayah tugas"),
         min_level=REGENCY,
         max_level=DISTRICT,
-        description=_l("Tempat Anda bertugas; Dinas Sosial wilayah ini yang memverifikasi."),
+        description=_l(
+            "Wilayah tempat Anda bertugas; pendaftaran diverifikasi oleh Dinas Sosial wilayah ini."
+        ),
     )
 
 
@@ -34,7 +36,7 @@ def registration_form(category_code: str, choices: dict[str, list[tuple[str, str
 
 class DocumentForm(AppForm):
     kind = HiddenField()
-    file = FileField(_l("Berkas"), description=_l("PDF, JPEG atau PNG."))
+    file = FileField(_l("Berkas"), description=_l("PDF, JPEG, atau PNG."))
 
 
 class DecisionForm(AppForm):
@@ -51,7 +53,7 @@ class SubmitForm(AppForm):
     note = TextAreaField(
         _l("Catatan untuk petugas (tidak wajib)"),
         validators=[optional(), max_length(1000)],
-        description=_l("Misalnya apa yang sudah Anda perbaiki."),
+        description=_l("Misalnya, apa yang sudah Anda perbaiki."),
     )
 
 
@@ -61,7 +63,7 @@ class QueueSearchForm(AppForm):
     q = StringField(
         _l("Cari"),
         validators=[optional(), max_length(200)],
-        description=_l("Awal nama (sekurang-kurangnya 3 huruf), nomor registrasi, atau NIK lengkap."),
+        description=_l("Awal nama (minimal 3 huruf), nomor registrasi, atau NIK lengkap."),
     )
 
 
@@ -69,5 +71,5 @@ class NikCheckForm(AppForm):
     nik = StringField(
         _l("NIK"),
         validators=[required(), max_length(40)],
-        description=_l("16 angka, seperti tertulis di KTP."),
+        description=_l("16 angka, sesuai KTP."),
     )

@@ -97,7 +97,10 @@ def _target_person() -> Person:
     if "orang" not in request.args and current_user.has_role(Role.APPLICANT):
         person = own_person()
         if not profile_complete(person):
-            flash(_("Lengkapi profil Anda terlebih dahulu; profil dipakai untuk semua pendaftaran."), "info")
+            flash(
+                _("Silakan lengkapi profil Anda terlebih dahulu; profil digunakan untuk semua pendaftaran."),
+                "info",
+            )
             abort(redirect(url_for("people.edit_profile")))
         return person
     person_id = request.args.get("orang", type=int) or 0
@@ -158,7 +161,7 @@ def _draft_form(person: Person, category_code: str, registration: Registration |
     form = registration_form(category_code, _option_choices(category_code), data=data)
     if person.user_id != current_user.id:
         form.region_code.description = _(
-            "Tempat orang ini bertugas; Dinas Sosial wilayah ini yang memverifikasi."
+            "Wilayah tempat orang ini bertugas; pendaftaran diverifikasi oleh Dinas Sosial wilayah ini."
         )
     duplicate = None
     if form.validate_on_submit():
@@ -180,7 +183,7 @@ def _draft_form(person: Person, category_code: str, registration: Registration |
                 duplicate = existing if existing and can_view_registration(current_user, existing) else None
         else:
             if registration is None:
-                flash(_("Draf disimpan. Unggah dokumen yang diminta, lalu ajukan."), "success")
+                flash(_("Draf disimpan. Silakan unggah dokumen yang diminta, lalu ajukan."), "success")
             else:
                 flash(_("Perubahan disimpan."), "success")
             return redirect(url_for("registration.detail", registration_id=saved.id))
@@ -298,13 +301,16 @@ def upload(registration_id: int):
     if saved:
         form.form_errors.append(
             _(
-                "Dokumen diunggah: %(names)s. Berkas yang ditandai di bawah ditolak; pilih berkas itu lagi.",
+                "Dokumen diunggah: %(names)s. Berkas yang ditandai di bawah ditolak; silakan pilih "
+                "berkas tersebut lagi.",
                 names=names,
             )
         )
     else:
         unit_of_work.discard()
-        form.form_errors.append(_("Tidak ada berkas yang diunggah. Periksa berkas yang ditandai di bawah."))
+        form.form_errors.append(
+            _("Tidak ada berkas yang diunggah. Mohon periksa berkas yang ditandai di bawah.")
+        )
     return _render_detail(registration, 200 if saved else 422, document_form=form, upload_errors=failed)
 
 
@@ -413,7 +419,10 @@ def submit(registration_id: int):
         )
     else:
         flash(
-            _("Pendaftaran diajukan. Dinas Sosial akan memeriksanya, dan hasilnya dikirim ke e-mail Anda."),
+            _(
+                "Pendaftaran diajukan. Dinas Sosial akan memeriksanya, dan hasilnya akan dikirim ke "
+                "surel Anda."
+            ),
             "success",
         )
     return redirect(url_for("registration.detail", registration_id=registration.id))

@@ -141,7 +141,7 @@ def save_draft(
     if by_officer and not is_system(actor) and not (region_code and in_jurisdiction(actor, region_code)):
         errors.setdefault("region_code", []).append(_l("Pilih wilayah tugas di dalam wilayah kerja Anda."))
     if errors:
-        raise RegistrationError(_l("Periksa kembali isian yang ditandai."), errors=errors)
+        raise RegistrationError(_l("Mohon periksa kembali isian yang ditandai."), errors=errors)
     spec = SPECS[category_code]
     subtype = spec.subtype(clean)
     if subtype is not None:
@@ -153,7 +153,7 @@ def save_draft(
             message = (
                 _l(
                     "Anda sudah memiliki pendaftaran %(category)s dengan jenis yang sama yang masih "
-                    "berjalan. Buka pendaftaran itu untuk melanjutkannya.",
+                    "berjalan. Silakan buka pendaftaran tersebut untuk melanjutkannya.",
                     category=duplicate.category.name,
                 )
                 if own
@@ -406,7 +406,7 @@ def parse_search(text: str | None) -> QueueSearch | None:
     name = search_name(text)
     if len(name) < MIN_NAME_PREFIX:
         raise RegistrationError(
-            _l("Ketik sekurang-kurangnya %(count)s huruf awal nama.", count=MIN_NAME_PREFIX), field="q"
+            _l("Ketik minimal %(count)s huruf awal nama.", count=MIN_NAME_PREFIX), field="q"
         )
     return QueueSearch("name", name[:200])
 

@@ -92,12 +92,13 @@ LIFECYCLE = Lifecycle(
     initial=Status.DRAFT,
     error=RegistrationError,
     conflict=_l(
-        "Pendaftaran ini baru saja diproses oleh orang lain. Muat ulang halaman untuk melihat statusnya."
+        "Pendaftaran ini baru saja diproses oleh orang lain. Silakan muat ulang halaman untuk "
+        "melihat statusnya."
     ),
     illegal=lambda status: _l(
         "Pendaftaran ini sudah berstatus %(status)s; tindakan itu tidak dapat dilakukan.", status=status
     ),
-    reason_required=_l("Tuliskan alasannya untuk pemohon."),
+    reason_required=_l("Mohon tuliskan alasannya untuk pemohon."),
 )
 target = LIFECYCLE.target
 allowed_actions = LIFECYCLE.allowed_actions

@@ -48,14 +48,14 @@ class SignUpPage(BasePage):
 
     def sign_up(self, name: str, email: str, password: str, confirm: str | None = None) -> None:
         self.page.get_by_label("Nama lengkap").fill(name)
-        self.page.get_by_label("E-mail").fill(email)
+        self.page.get_by_label("Surel").fill(email)
         self.page.get_by_label("Kata sandi", exact=True).fill(password)
         self.page.get_by_label("Ulangi kata sandi").fill(password if confirm is None else confirm)
         self.page.get_by_role("button", name="Daftar").click()
         self.page.wait_for_load_state()
 
     def expect_sent_to(self, email: str) -> None:
-        expect(self.page.get_by_role("heading", name="Periksa e-mail Anda")).to_be_visible()
+        expect(self.page.get_by_role("heading", name="Periksa surel Anda")).to_be_visible()
         expect(self.page.locator("main")).to_contain_text(email)
 
 
@@ -64,7 +64,7 @@ class LoginPage(BasePage):
 
     @property
     def email(self) -> Locator:
-        return self.page.get_by_label("E-mail")
+        return self.page.get_by_label("Surel")
 
     @property
     def password(self) -> Locator:

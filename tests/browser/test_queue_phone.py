@@ -49,11 +49,11 @@ def test_queue_tabs_search_and_nik_check_on_a_phone(app, new_page, screenshots):
     assert queue.horizontal_overflow() == 0
     screenshots(page, "queue-search")
 
-    page.get_by_role("link", name="Cek NIK").click()
+    page.get_by_role("link", name="Periksa NIK").click()
     nik = new_nik()
     page.get_by_label("NIK").fill(nik)
-    page.get_by_role("button", name="Cek NIK").click()
+    page.get_by_role("button", name="Periksa NIK").click()
     expect(page.get_by_test_id("nik-answer")).to_contain_text("belum terdaftar")
     assert queue.horizontal_overflow() == 0
-    page.get_by_role("link", name="Lanjutkan ke input pendaftaran langsung").click()
+    page.get_by_role("link", name="Lanjutkan ke pendaftaran langsung").click()
     expect(page.locator("input[name=nik]")).to_have_value(nik)

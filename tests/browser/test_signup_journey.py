@@ -37,7 +37,7 @@ def test_sign_up_verify_and_log_in(page, mobile_page, outbox, live_server, scree
     mail.open_verification_link(page, email)
     login = LoginPage(page)
     login.expect_shown()
-    expect(login.alert("success")).to_contain_text("E-mail Anda sudah terverifikasi")
+    expect(login.alert("success")).to_contain_text("Alamat surel Anda sudah terverifikasi")
     screenshots(page, "3-verified-login")
 
     login.login(email, SIGNUP_PASSWORD)
@@ -83,7 +83,7 @@ def test_wrong_password_shows_error_and_keeps_email(page, make_user, screenshots
     login.login(user.email, PASSWORD + "-salah")
 
     login.expect_shown()
-    expect(login.form_error()).to_have_text("E-mail atau kata sandi salah.")
+    expect(login.form_error()).to_have_text("Alamat surel atau kata sandi salah.")
     expect(login.email).to_have_value(user.email)
     expect(login.password).to_have_value("")
     expect(page.get_by_role("heading", name="Selamat datang")).to_have_count(0)

@@ -577,8 +577,8 @@ def test_parse_phone_rejects_invalid_numbers(raw):
     assert not result.ok
     assert result.value is None
     assert messages(result.errors) == [
-        "Nomor telepon tidak valid. Tulis dengan awalan 0, misalnya 0812-3456-7890, atau "
-        "dengan kode negara, misalnya +62 812-3456-7890."
+        "Nomor telepon tidak valid. Tulis dengan awalan 0 (contoh: 0812-3456-7890) atau dengan "
+        "kode negara (contoh: +62 812-3456-7890)."
     ]
 
 

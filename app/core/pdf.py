@@ -1,0 +1,117 @@
+"""PDF documents: HTML templates under templates/pdf/ rendered by WeasyPrint, with the fonts shipped in
+app/static/fonts (DejaVu Sans and Serif, regular and bold) so a document looks the same on every
+machine, and QR codes drawn by segno as inline SVG.
+
+- `render_pdf(template_name, **context)` renders `templates/<template_name>` and returns the PDF bytes.
+  The fonts are declared with @font-face in app/static/fonts/fonts.css; the styles are in
+  templates/pdf/base.css and templates/pdf/<name>.css (parsed once per thread, like the fonts). The
+  template extends `pdf/base.html`, which uses the fonts by family name ("Doc Sans") and sets the
+  metadata WeasyPrint writes into the PDF: the title (block `title`) and the creation and
+  modification dates (`document_date`, an ISO date the caller fixes, e.g. the issue date). The PDF
+  has no random identifier, so rendering the same context twice gives the same bytes (a reprint of a
+  snapshot equals the issued file, as long as the fonts and WeasyPrint's version are the same).
+- The renderer fetches nothing but the shipped fonts: any other URL in a template (an image, a
+  stylesheet, a link typed into a name) is refused, so a document never reaches the network or the
+  file system.
+- `qr_svg(data)` returns a QR code as an inline `<svg>` Markup.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import segno
+from flask import render_template
+from markupsafe import Markup
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+PDF_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "pdf"
+_BASE_URL = FONTS_DIR.as_uri() + "/"
+_local = threading.local()  # the fonts, once per thread (fontconfig objects are not shared)
+
+
+@atexit.register
+def _forget_fonts() -> None:
+    """Release the fonts before the interpreter tears WeasyPrint down (its finaliser needs it)."""
+    _local.__dict__.clear()
+
+
+class PdfFetchRefused(ValueError):
+    """A template asked for a resource other than the shipped fonts."""
+
+
+def _fetch_fonts_only(url: str, *args: Any, **kwargs: Any) -> dict:
+    from weasyprint import default_url_fetcher
+
+    if not url.startswith(_BASE_URL) or ".." in url[len(_BASE_URL) :]:
+        raise PdfFetchRefused(f"PDF templates may only load the shipped fonts, not {url!r}")
+    return default_url_fetcher(url, *args, **kwargs)
+
+
+def _font_config():
+    """The FontConfiguration holding the shipped fonts, built once per thread with the stylesheets:
+    loading the fonts for every document would cost more than laying it out, and a configuration
+    that saw the same @font-face twice could pick another instance of a face (different bytes)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    if getattr(_local, "font_config", None) is None:
+        _local.font_config = FontConfiguration()
+        _local.stylesheets = {}
+    return _local.font_config
+
+
+def _stylesheet(path: Path):
+    """A parsed stylesheet (fonts.css, base.css, or a document's own), once per thread."""
+    from weasyprint import CSS
+
+    font_config = _font_config()
+    css = _local.stylesheets.get(path)
+    if css is None:
+        css = _local.stylesheets[path] = CSS(
+            filename=str(path), base_url=_BASE_URL, url_fetcher=_fetch_fonts_only, font_config=font_config
+        )
+    return css
+
+
+def stylesheets_for(template_name: str) -> list:
+    """fonts.css, base.css, then templates/pdf/<name>.css when the template has one."""
+    paths = [FONTS_DIR / "fonts.css", PDF_TEMPLATES / "base.css"]
+    own = PDF_TEMPLATES / (Path(template_name).stem + ".css")
+    if own.exists():
+        paths.append(own)
+    return [_stylesheet(path) for path in paths]
+
+
+def iso_date(value: date | datetime | str | None) -> str | None:
+    """`2026-12-03` for the PDF's creation date (a date, a datetime, or an ISO string)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat() if isinstance(value, date) else str(value)[:10]
+
+
+def render_html(template_name: str, **context: Any) -> str:
+    return render_template(template_name, **context)
+
+
+def render_pdf(template_name: str, **context: Any) -> bytes:
+    """Render an HTML template (extending pdf/base.html) to PDF bytes. Pass `document_date` (a date)
+    to fix the PDF's creation date; without it the metadata carries no date at all (never "now")."""
+    from weasyprint import HTML
+
+    context["document_date"] = iso_date(context.get("document_date"))
+    html = render_html(template_name, **context)
+    stylesheets = stylesheets_for(template_name)
+    document = HTML(string=html, base_url=_BASE_URL, url_fetcher=_fetch_fonts_only)
+    return document.write_pdf(stylesheets=stylesheets, font_config=_font_config())
+
+
+def qr_svg(data: str, *, scale: int = 4, border: int = 2) -> Markup:
+    """A QR code of `data` (error correction M) as inline SVG markup, black on white."""
+    qr = segno.make(data, error="m", micro=False)
+    return Markup(qr.svg_inline(scale=scale, border=border, dark="#000", light="#fff"))  # noqa: S704 - segno's own SVG

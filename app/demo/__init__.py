@@ -1,0 +1,1 @@
+"""Demo data for development and checks: `flask demo chain` (app/demo/chain.py)."""

@@ -1,0 +1,236 @@
+"""STTP benchmarks: ratios and times, not pass/fail.
+
+1. One STTP PDF (templates/pdf/sttp.html, shipped fonts, QR code) against a minimal one-page WeasyPrint
+   document ("<p>Hello</p>") rendered in the same run, interleaved, after a warm-up of each
+   (issue target: at most 2x).
+2. A session of 300 participants: `start_completion` (what the officer's request does) and then the
+   background job (completion, 300 STTPs numbered, rendered, stored and hashed, 300 ledger lines, 300
+   e-mails, the session closed), run in this process as a worker would (issue target: at most 60 s on
+   the 2-core machine).
+
+Runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL is set (a SCRATCH
+database: its tables are dropped). BENCH_QUICK=1 uses 60 participants.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+PARTICIPANTS = 60 if QUICK else 300
+RENDERS = 10
+RENDER_TARGET = 2.0
+JOB_TARGET_SECONDS = 60.0
+
+
+def _app(url: str, files: Path):
+    from app import create_app
+    from app.extensions import db
+    from config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        CERTIFICATES_DIR = str(files / "certificates")
+        MAIL_OUTBOX_DIR = str(files / "outbox")
+        UPLOAD_DIR = str(files / "uploads")
+
+    app = create_app(Config)
+    with app.app_context():
+        from app.reference.catalogues import seed_catalogues
+        from app.reference.regions import import_regions
+
+        db.drop_all()
+        db.create_all()
+        seed_catalogues()
+        import_regions()
+        db.session.commit()
+    return app
+
+
+SNAPSHOT = {
+    "ministry": "Kementerian Sosial Republik Indonesia",
+    "provider": {
+        "name": "Balai Besar Pendidikan dan Pelatihan Kesejahteraan Sosial (BBPPKS) Bandung (Lembang)"
+    },
+    "holder": {"name": "Siti Rahayu", "id_label": "NIK", "id_masked": "3204********0001"},
+    "programme": {"title": "Pelatihan Dasar Pendampingan Sosial bagi Relawan Sosial", "jp": 40},
+    "session": {
+        "name": "Angkatan I Tahun 2026",
+        "dates_text": "30 November – 4 Desember 2026",
+        "place": "Jl. Raya Lembang No. 100, Lembang, Bandung Barat",
+    },
+    "result": {"attendance_percent": 100, "text": "LULUS", "final_score": "86,50"},
+    "signatory": {"name": "Dr. Sri Wahyuni, M.Si.", "title": "Kepala BBPPKS Bandung"},
+    "issued_place": "Bandung Barat",
+    "issued_on_text": "4 Desember 2026",
+    "issued_on": "2026-12-04",
+    "number": "000123/STTP/BBPPKS-BANDUNG/XII/2026",
+    "verification_url": "http://127.0.0.1:5000/verifikasi-dokumen/5Wb4hSVoaNhZAfoDiKbO4qVvXNTkEf9s",
+}
+
+
+def bench_render(app) -> None:
+    from weasyprint import HTML
+
+    from app.documents import issuing
+
+    def sttp() -> bytes:
+        return issuing.render("pdf/sttp.html", SNAPSHOT)
+
+    def minimal() -> bytes:
+        return HTML(string="<!DOCTYPE html><p>Hello</p>").write_pdf()
+
+    with app.test_request_context():
+        sttp(), minimal()  # warm-up: fonts and stylesheets loaded once per thread, WeasyPrint imported
+        times: dict[str, list[float]] = {"sttp": [], "minimal": []}
+        for _ in range(RENDERS):
+            for name, render in (("sttp", sttp), ("minimal", minimal)):
+                started = time.perf_counter()
+                render()
+                times[name].append(time.perf_counter() - started)
+    s, m = statistics.median(times["sttp"]), statistics.median(times["minimal"])
+    print(f"  one STTP PDF: median {s * 1000:.0f} ms; minimal one-page document {m * 1000:.0f} ms")
+    print(f"    ratio {s / m:.2f}x (target <= {RENDER_TARGET:.0f}x), {RENDERS} renders each, interleaved")
+
+
+def _session_with_participants(app, count: int) -> tuple[int, list[int]]:
+    """A running session of BBPPKS Bandung with `count` accepted enrolments (rows inserted directly:
+    the enrolment steps are not what is measured)."""
+    from app.core.actors import SYSTEM
+    from app.extensions import db
+    from app.people.models import Person
+    from app.registration.models import Registration
+    from app.registration.states import Status
+    from app.training.models import Enrolment, Programme, ProgrammeTarget, TrainingSession
+    from app.training.states import (
+        ENROLMENT_LIFECYCLE,
+        SESSION_LIFECYCLE,
+        DeliveryMode,
+        EnrolmentStatus,
+        SessionStatus,
+    )
+
+    today = date.today()
+    with app.app_context():
+        programme = Programme(
+            provider_code="BBPPKS-BANDUNG",
+            code="BENCH",
+            title="Pelatihan Dasar Pendampingan Sosial",
+            jp=40,
+            attendance_threshold=90,
+            targets=[ProgrammeTarget(category_code="RELAWAN", subtype="")],
+        )
+        db.session.add(programme)
+        db.session.flush()
+        session = TrainingSession(
+            programme_id=programme.id,
+            provider_code="BBPPKS-BANDUNG",
+            name="Angkatan Bench",
+            starts_on=today - timedelta(days=5),
+            ends_on=today - timedelta(days=1),
+            mode=DeliveryMode.IN_PERSON,
+            venue="Jl. Raya Lembang No. 100",
+            region_code="32.17",
+            capacity=count,
+            seats_taken=count,
+            status=SessionStatus.RUNNING,
+            signatory_name="Dr. Sri Wahyuni, M.Si.",
+            signatory_title="Kepala BBPPKS Bandung",
+        )
+        db.session.add(session)
+        db.session.flush()
+        SESSION_LIFECYCLE.add_event(session, None, SessionStatus.RUNNING, SYSTEM)
+        enrolments = []
+        for index in range(count):
+            person = Person(
+                full_name=f"Peserta Bench {index + 1:03d}",
+                email=f"peserta{index}@bench.example.id",
+                nik_masked=f"3204********{index:04d}",
+                identity_warnings=[],
+            )
+            db.session.add(person)
+            db.session.flush()
+            registration = Registration(
+                person_id=person.id, category_code="RELAWAN", region_code="32.04", status=Status.VERIFIED
+            )
+            db.session.add(registration)
+            db.session.flush()
+            enrolment = Enrolment(
+                session_id=session.id,
+                person_id=person.id,
+                registration_id=registration.id,
+                province_code="32",
+                regency_code="32.04",
+                status=EnrolmentStatus.ACCEPTED,
+            )
+            db.session.add(enrolment)
+            db.session.flush()
+            ENROLMENT_LIFECYCLE.add_event(enrolment, None, EnrolmentStatus.ACCEPTED, SYSTEM)
+            enrolments.append(enrolment.id)
+        db.session.commit()
+        return session.id, enrolments
+
+
+def bench_completion(app, label: str) -> None:
+    from sqlalchemy import func, select
+
+    from app.core import jobs
+    from app.core.actors import SYSTEM
+    from app.core.jobs import Job
+    from app.documents.models import IssuedDocument
+    from app.extensions import db
+    from app.training.models import TrainingSession
+    from app.training.sttp import services
+
+    session_id, enrolments = _session_with_participants(app, PARTICIPANTS)
+    decisions = [services.CompletionDecision(e, True, 100) for e in enrolments]
+    # Tasks are queued, not run inline: the job is run below as a worker runs it, and its e-mails are
+    # delivered by tasks of their own (not part of the job's time).
+    jobs.huey.immediate = False
+    try:
+        with app.app_context():
+            started = time.perf_counter()
+            record = services.start_completion(db.session.get(TrainingSession, session_id), SYSTEM, decisions)
+            db.session.commit()
+            request_seconds = time.perf_counter() - started
+            job_id = record.id
+        with app.app_context():
+            started = time.perf_counter()
+            services.complete_session.call_local(job_id)
+            job_seconds = time.perf_counter() - started
+            job = db.session.get(Job, job_id)
+            issued = db.session.scalar(select(func.count()).select_from(IssuedDocument))
+            assert job.status == jobs.JobStatus.DONE and issued == PARTICIPANTS, (job.status, issued)
+    finally:
+        jobs.huey.immediate = True
+    print(
+        f"  {label}: {PARTICIPANTS} participants — start_completion (the request)"
+        f" {request_seconds * 1000:.0f} ms;"
+        f" the background job {job_seconds:.1f} s ({job_seconds / PARTICIPANTS * 1000:.0f} ms per STTP),"
+        f" target <= {JOB_TARGET_SECONDS:.0f} s"
+    )
+
+
+def main() -> None:
+    print(f"STTP (cores: {os.cpu_count()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = Path(tmp)
+        app = _app(f"sqlite:///{files / 'bench.sqlite3'}", files)
+        bench_render(app)
+        bench_completion(app, "SQLite")
+        url = os.environ.get("BENCH_DATABASE_URL")
+        if url:
+            bench_completion(_app(url, files / "pg"), "PostgreSQL")
+
+
+if __name__ == "__main__":
+    main()
