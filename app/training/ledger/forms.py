@@ -50,7 +50,7 @@ class ReportForm(AppForm):
     )
     evidence = FileField(
         _l("Sertifikat dari lembaga penyelenggara"),
-        description=_l("PDF, JPEG atau PNG; foto dari ponsel diperkecil otomatis."),
+        description=_l("PDF, JPEG atau PNG; foto dari HP diperkecil otomatis."),
     )
     held_evidence = HiddenField()
 
@@ -67,4 +67,4 @@ class ReportForm(AppForm):
 
 class DecisionForm(AppForm):
     action = HiddenField()
-    reason = TextAreaField(_l("Alasan (wajib bila tidak diakui)"), validators=[optional(), max_length(2000)])
+    reason = TextAreaField(_l("Alasan (wajib jika tidak diakui)"), validators=[optional(), max_length(2000)])

@@ -175,7 +175,7 @@ def decide(record_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(_("Keputusan tersimpan; pelapor diberi tahu lewat e-mail."), "success")
+            flash(_("Keputusan tersimpan; pelapor diberi tahu melalui surel."), "success")
             return redirect(url_for("ledger.record_detail", record_id=record.id))
     return _render_record(record, form, 422)
 
