@@ -372,7 +372,7 @@ def test_rejecting_needs_a_reason_and_a_decided_report_cannot_be_decided_again(a
     response = client.post(
         f"/riwayat-pelatihan/{record_id}/putuskan", data={"action": "reject", "reason": " "}
     )
-    assert response.status_code == 422 and "Tuliskan alasannya" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "tuliskan alasannya" in response.get_data(as_text=True)
     response = client.post(
         f"/riwayat-pelatihan/{record_id}/putuskan",
         data={"action": "reject", "reason": "Sertifikat tidak terbaca."},
