@@ -44,6 +44,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "accounts.resend_verification",
         "accounts.forgot_password",
         "accounts.reset_password",
+        "catalogue.public_list",
+        "catalogue.public_session",
     }
 )
 
