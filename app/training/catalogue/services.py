@@ -23,6 +23,7 @@ from sqlalchemy import Select, exists, func, select
 from app.accounts.models import User
 from app.accounts.services import normalize_email
 from app.core import audit, mail
+from app.core.display import long_date
 from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
 from app.core.permissions import provider_filter
@@ -763,7 +764,7 @@ def act_on_session(
         raise TrainingError(
             _l(
                 "Angkatan baru dapat dimulai pada tanggal mulainya (%(date)s).",
-                date=session.starts_on.isoformat(),
+                date=long_date(session.starts_on),
             )
         )
     if action == SessionAction.CANCEL and len(_text(reason)) > 2000:
