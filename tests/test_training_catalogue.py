@@ -567,6 +567,8 @@ def test_a_running_session_is_not_edited(app, client, logged_in):
     assert response.status_code == 422
     assert "Angkatan berstatus Berlangsung tidak dapat diubah lagi." in response.get_data(as_text=True)
     assert "Ubah angkatan</a>" not in client.get(f"/diklat/angkatan/{session_id}").get_data(as_text=True)
+    response = client.get(f"/diklat/angkatan/{session_id}/ubah", follow_redirects=True)
+    assert "Angkatan berstatus Berlangsung tidak dapat diubah lagi." in response.get_data(as_text=True)
 
 
 def test_session_list_tabs_newest_first(app, client, logged_in):
@@ -603,6 +605,8 @@ def test_open_start_and_illegal_actions(app, client, logged_in):
     # Not started before its start date.
     response = client.post(f"/diklat/angkatan/{future}/status", data={"action": "start"})
     assert "Angkatan baru dapat dimulai pada tanggal mulainya" in response.get_data(as_text=True)
+    page = client.get(f"/diklat/angkatan/{future}").get_data(as_text=True)
+    assert 'data-testid="start-blocked"' in page and 'data-testid="confirm-start"' not in page
     # Closing belongs to the completion; unknown actions are bad requests.
     for action in ("close", "hapus", ""):
         assert client.post(f"/diklat/angkatan/{future}/status", data={"action": action}).status_code == 400

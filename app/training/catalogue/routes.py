@@ -314,7 +314,7 @@ def session_create():
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(_("Angkatan %(name)s dibuat dengan status Direncanakan.", name=session.name), "success")
+            flash(_("%(name)s dibuat dengan status Direncanakan.", name=session.name), "success")
             return redirect(url_for("catalogue.session_detail", session_id=session.id))
     return render_template("training/catalogue/session_form.html", form=form, session=None), _status(form)
 
@@ -323,6 +323,11 @@ def session_create():
 @allow(*OFFICERS)
 def session_edit(session_id: int):
     session = _load_session(session_id)
+    if request.method == "GET" and session.status not in services.EDITABLE:
+        flash(
+            _("Angkatan berstatus %(status)s tidak dapat diubah lagi.", status=session.status.label), "info"
+        )
+        return redirect(url_for("catalogue.session_detail", session_id=session.id))
     form = _session_form(session)
     if form.validate_on_submit():
         try:
@@ -330,7 +335,7 @@ def session_edit(session_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(_("Perubahan angkatan %(name)s disimpan.", name=session.name), "success")
+            flash(_("Perubahan %(name)s disimpan.", name=session.name), "success")
             return redirect(url_for("catalogue.session_detail", session_id=session.id))
     return render_template("training/catalogue/session_form.html", form=form, session=session), _status(form)
 
@@ -340,6 +345,7 @@ def _render_session(session: TrainingSession, status: int = 200, **forms):
         "training/catalogue/session_detail.html",
         session=session,
         actions=services.offered_actions(session),
+        blocked={a: services.blocked_reason(session, a, local_today()) for a in services.OFFERED_ACTIONS},
         editable=session.status in services.EDITABLE,
         removable=session.status in services.FACILITATORS_REMOVABLE,
         addable=session.status in services.FACILITATORS_ADDABLE,

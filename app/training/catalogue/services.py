@@ -744,6 +744,19 @@ def offered_actions(session: TrainingSession) -> list[SessionAction]:
     ]
 
 
+def blocked_reason(session: TrainingSession, action: SessionAction, today: date):
+    """Why a legal action cannot be done yet (shown beside its disabled button), or None."""
+    if action == SessionAction.OPEN and session.enrolment_closes_on and session.enrolment_closes_on < today:
+        return _l(
+            "Masa pendaftaran angkatan ini sudah lewat. Ubah tanggal pendaftaran ditutup terlebih dahulu."
+        )
+    if action == SessionAction.START and session.starts_on > today:
+        return _l(
+            "Angkatan baru dapat dimulai pada tanggal mulainya (%(date)s).", date=long_date(session.starts_on)
+        )
+    return None
+
+
 def act_on_session(
     session: TrainingSession,
     action: SessionAction,
@@ -755,18 +768,11 @@ def act_on_session(
     """Open for enrolment, start, or cancel (with a reason; everyone enrolled is e-mailed)."""
     if action not in OFFERED_ACTIONS:
         raise TrainingError(_l("Tindakan tidak dikenal."))
-    today = today or local_today()
-    if action == SessionAction.OPEN and session.enrolment_closes_on and session.enrolment_closes_on < today:
-        raise TrainingError(
-            _l("Masa pendaftaran angkatan ini sudah lewat. Ubah tanggal pendaftaran ditutup terlebih dahulu.")
-        )
-    if action == SessionAction.START and session.starts_on > today:
-        raise TrainingError(
-            _l(
-                "Angkatan baru dapat dimulai pada tanggal mulainya (%(date)s).",
-                date=long_date(session.starts_on),
-            )
-        )
+    _authorise(actor is not None and can_manage_session(actor, session), "training_session", session.id)
+    if SESSION_LIFECYCLE.target(action, SessionStatus(session.status)) is not None:
+        blocked = blocked_reason(session, action, today or local_today())
+        if blocked is not None:
+            raise TrainingError(blocked)
     if action == SessionAction.CANCEL and len(_text(reason)) > 2000:
         raise TrainingError(_l("Maksimal %(n)s karakter.", n=2000), field="reason")
     SESSION_LIFECYCLE.transition(session, action, actor, reason=reason, permission=can_manage_session)
