@@ -47,6 +47,8 @@ PUBLIC_ENDPOINTS = frozenset(
         # Public verification of issued documents (rate-limited, no personal data beyond the name).
         "verification.lookup",
         "verification.show",
+        "catalogue.public_list",
+        "catalogue.public_session",
     }
 )
 
