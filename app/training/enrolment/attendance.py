@@ -66,7 +66,7 @@ def marks_of_day(session: TrainingSession, day: date) -> dict[int, bool]:
         .join(Enrolment, Enrolment.id == AttendanceMark.enrolment_id)
         .where(Enrolment.session_id == session.id, AttendanceMark.day == day)
     )
-    return dict(db.session.execute(stmt).tuples())
+    return {enrolment_id: present for enrolment_id, present in db.session.execute(stmt)}
 
 
 def check_can_record(session: TrainingSession, actor: Any) -> None:
