@@ -66,7 +66,7 @@ def marks_of_day(session: TrainingSession, day: date) -> dict[int, bool]:
         .join(Enrolment, Enrolment.id == AttendanceMark.enrolment_id)
         .where(Enrolment.session_id == session.id, AttendanceMark.day == day)
     )
-    return {enrolment_id: present for enrolment_id, present in db.session.execute(stmt)}
+    return dict(db.session.execute(stmt).tuples().all())
 
 
 def check_can_record(session: TrainingSession, actor: Any) -> None:
