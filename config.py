@@ -120,7 +120,7 @@ class Config:
     CERTIFICATES_DIR = os.environ.get("CERTIFICATES_DIR", str(BASE_DIR / "certificates"))
     # Attendance import (CSV/XLSX): the largest file and the most data rows accepted in one upload.
     TRAINING_IMPORT_MAX_MB = _int("TRAINING_IMPORT_MAX_MB", 2)
-    TRAINING_IMPORT_MAX_ROWS = _int("TRAINING_IMPORT_MAX_ROWS", 10_000)
+    TRAINING_IMPORT_MAX_ROWS = _int("TRAINING_IMPORT_MAX_ROWS", 5_000)
 
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
