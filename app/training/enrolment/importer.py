@@ -92,13 +92,13 @@ class ImportReport:
 
     _texts: dict = field(default_factory=dict, repr=False)
 
-    def add(self, row: int, message: Any, **values: Any) -> None:
+    def add(self, number: int, message: Any, /, **values: Any) -> None:
         """Add a row's error. `message` is a lazy string without values (a module constant): it is
         translated once per import, not once per row (a file of 10,000 bad rows stays fast)."""
         text = self._texts.get(id(message))
         if text is None:
             text = self._texts[id(message)] = str(message)
-        self.errors.append(RowError(row, text % values if values else text))
+        self.errors.append(RowError(number, text % values if values else text))
 
 
 def max_bytes() -> int:
