@@ -34,6 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.core import audit, crypto
+from app.core.display import long_date
 from app.extensions import db
 from app.people.identity import normalize_nik
 from app.people.models import Person
@@ -289,9 +290,9 @@ def _read_row(
         report.add(
             number,
             OUTSIDE_SESSION,
-            day=row.day.isoformat(),
-            start=session.starts_on.isoformat(),
-            end=session.ends_on.isoformat(),
+            day=long_date(row.day),
+            start=long_date(session.starts_on),
+            end=long_date(session.ends_on),
         )
     row.present = parse_present(raw["hadir"])
     if row.present is None:

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.core.display import long_date
 from app.core.errors import error_page
 from app.core.forms import ActionForm, attach_error, flash_error
 from app.core.jobs import Job, can_follow_job
@@ -307,7 +308,7 @@ def attendance(session_id: int):
             attach_error(form, error)
         else:
             flash(
-                _("Kehadiran %(day)s disimpan: %(count)s hadir.", day=form.day.data.isoformat(), count=count),
+                _("Kehadiran %(day)s disimpan: %(count)s hadir.", day=long_date(form.day.data), count=count),
                 "success",
             )
             return redirect(

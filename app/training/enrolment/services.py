@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from app.core import audit, crypto, mail
 from app.core.actors import SYSTEM
+from app.core.display import long_date
 from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
 from app.core.permissions import jurisdiction_filter
@@ -72,22 +73,16 @@ def closed_reason(session: TrainingSession, today=None) -> Any | None:
         return _l("Pendaftaran angkatan ini tidak sedang dibuka.")
     if session.enrolment_opens_on is not None and today < session.enrolment_opens_on:
         return _l(
-            "Pendaftaran angkatan ini baru dibuka pada %(date)s.", date=_long(session.enrolment_opens_on)
+            "Pendaftaran angkatan ini baru dibuka pada %(date)s.", date=long_date(session.enrolment_opens_on)
         )
     if session.enrolment_closes_on is not None and today > session.enrolment_closes_on:
         return _l(
             "Masa pendaftaran angkatan ini sudah berakhir pada %(date)s.",
-            date=_long(session.enrolment_closes_on),
+            date=long_date(session.enrolment_closes_on),
         )
     if session.seats_left <= 0:
         return _l("Kuota angkatan ini sudah penuh; pendaftaran tidak dapat dilakukan.")
     return None
-
-
-def _long(day) -> str:
-    from app.core.display import long_date
-
-    return long_date(day)
 
 
 def qualifying_registrations(person: Person | None, programme: Programme) -> list[Registration]:
