@@ -368,3 +368,20 @@ def test_a_bad_file_on_the_page_is_a_message_beside_the_field(app, client, runni
     )
     assert response.status_code == 422
     assert "bukan CSV atau XLSX" in response.get_data(as_text=True)
+
+
+def test_a_request_over_the_body_limit_goes_back_to_the_attendance_page(app, client, running):
+    """Never a dead-end 413 page: back to the import form, with the message beside it."""
+    login(client, create_user(app, Role.TRAINING_OFFICER))
+    sid = running["session_id"]
+    data = b"nik,tanggal,hadir\n" + b"0" * app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(
+        f"/diklat/angkatan/{sid}/kehadiran/impor",
+        data={"file": (io.BytesIO(data), "hadir.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    assert response.location.endswith(f"/diklat/angkatan/{sid}/kehadiran?berkas=terlalu-besar#impor")
+    html = client.get(response.location).get_data(as_text=True)
+    assert "Berkas melebihi batas 2 MB." in html
+    assert marks_count(app) == 0
