@@ -122,6 +122,9 @@ class Config:
     # still checks the certificate) and the rows per page of the person's ledger and the officers' lists.
     LEDGER_MAX_JP_PER_RECORD = _int("LEDGER_MAX_JP_PER_RECORD", 500)
     LEDGER_PAGE_SIZE = _int("LEDGER_PAGE_SIZE", 50)
+    # Attendance import (CSV/XLSX): the largest file and the most data rows accepted in one upload.
+    TRAINING_IMPORT_MAX_MB = _int("TRAINING_IMPORT_MAX_MB", 2)
+    TRAINING_IMPORT_MAX_ROWS = _int("TRAINING_IMPORT_MAX_ROWS", 5_000)
 
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -17,7 +17,9 @@ from app.core.permissions import SIGNED_IN, allow
 from app.core.roles import Role
 from app.core.urls import safe_next
 from app.extensions import db
+from app.people.services import person_of_user
 from app.registration import services as registration_services
+from app.training.enrolment import services as enrolment_services
 
 bp = Blueprint("main", __name__)
 
@@ -35,11 +37,13 @@ def index():
 @allow(SIGNED_IN)
 def dashboard():
     """The signed-in home page; an applicant sees each registration with its status and next step."""
-    registrations = None
+    registrations = enrolments = None
     if current_user.has_role(Role.APPLICANT):
         mine = registration_services.registrations_of_user(current_user)
         registrations = [(r, registration_services.next_step(r)) for r in mine]
-    return render_template("main/dashboard.html", registrations=registrations)
+        recent = enrolment_services.enrolments_of(person_of_user(current_user.id), limit=5)
+        enrolments = [(e, enrolment_services.next_step(e)) for e in recent]
+    return render_template("main/dashboard.html", registrations=registrations, enrolments=enrolments)
 
 
 @bp.get("/healthz")

@@ -1,0 +1,95 @@
+"""Enrolment on phones: an applicant enrols at 360 px, the training officer accepts, records the
+days' attendance on a phone and reviews the completion (the STTP steps belong to the STTP work and
+are not driven here). Every page is checked for sideways scrolling; screenshots are kept."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from app.core.roles import Role
+from app.extensions import db
+from app.training.models import TrainingSession
+from app.training.states import SessionStatus
+from tests.browser.pages import LoginPage
+from tests.browser.training_pages import (
+    ApplyPage,
+    AttendancePage,
+    CompletionPage,
+    MyEnrolmentsPage,
+    RosterPage,
+)
+from tests.factories import PASSWORD, create_user
+from tests.training_factories import create_programme, create_session, create_verified_person
+
+pytestmark = pytest.mark.browser
+_unique = itertools.count(1)
+
+
+def test_an_applicant_enrols_on_a_phone_and_the_officer_accepts_and_records_attendance(
+    app, new_page, screenshots
+):
+    suffix = f"{os.getpid()}x{next(_unique)}"
+    title = f"Pelatihan Pendampingan Ponsel {suffix}"
+    starts_on = date.today() + timedelta(days=10)
+    programme_id = create_programme(app, title=title)
+    session_id = create_session(app, programme_id, capacity=2, starts_on=starts_on, days=3)
+    applicant = create_user(app, Role.APPLICANT)
+    name = f"Wulan Ponsel {suffix}"
+    create_verified_person(app, user_id=applicant.id, full_name=name)
+    officer = create_user(app, Role.TRAINING_OFFICER)
+
+    # The applicant, on a phone, applies.
+    phone = new_page(mobile=True)
+    LoginPage(phone).open().login(applicant.email, PASSWORD)
+    apply = ApplyPage(phone, session_id).open()
+    assert apply.horizontal_overflow() == 0
+    screenshots(phone, "apply")
+    apply.apply("Ingin mendampingi keluarga penerima manfaat dengan lebih baik.")
+    mine = MyEnrolmentsPage(phone)
+    expect(mine.status_of(title)).to_have_text("Mendaftar")
+    assert mine.horizontal_overflow() == 0
+    screenshots(phone, "my-enrolments-applied")
+
+    # The officer accepts (desktop); the seat is taken.
+    desk = new_page()
+    LoginPage(desk).open().login(officer.email, PASSWORD)
+    roster = RosterPage(desk, session_id).open()
+    roster.accept(name)
+    expect(roster.alert("success")).to_contain_text(f"{name}: Diterima.")
+    with app.app_context():
+        assert db.session.get(TrainingSession, session_id).seats_taken == 1
+
+    # The applicant sees it.
+    mine.open()
+    expect(mine.status_of(title)).to_have_text("Diterima")
+
+    # The session runs; the officer records day 2 on a phone.
+    with app.app_context():
+        session = db.session.get(TrainingSession, session_id)
+        session.status = SessionStatus.RUNNING
+        db.session.commit()
+    officer_phone = new_page(mobile=True)
+    LoginPage(officer_phone).open().login(officer.email, PASSWORD)
+    attendance = AttendancePage(officer_phone, session_id).open()
+    attendance.choose_day((starts_on + timedelta(days=1)).isoformat())
+    attendance.mark_present(name)
+    checkbox = officer_phone.get_by_test_id("attendance-form").get_by_role("checkbox").first
+    assert checkbox.bounding_box() is not None
+    attendance.save()
+    assert attendance.horizontal_overflow() == 0
+    expect(officer_phone.get_by_test_id("attendance-form").get_by_label(name)).to_be_checked()
+    screenshots(officer_phone, "attendance")
+
+    # The completion review lists the participant as an exception (1 of 3 days: 33 %).
+    completion = CompletionPage(officer_phone, session_id).open()
+    expect(officer_phone.get_by_test_id("exception")).to_contain_text("Kehadiran 33% di bawah batas 90%.")
+    completion.review()
+    confirm = officer_phone.get_by_test_id("confirm-completion")
+    expect(confirm).to_contain_text("1 peserta dinyatakan tidak lulus.")
+    assert completion.horizontal_overflow() == 0
+    screenshots(officer_phone, "completion-confirm")
