@@ -15,7 +15,7 @@ from app.core.roles import Role
 from app.extensions import db
 from app.people.models import Person
 from app.training.enrolment import attendance, importer
-from app.training.models import AttendanceMark, TrainingSession
+from app.training.models import AttendanceMark, Enrolment, TrainingSession
 from app.training.states import EnrolmentStatus, SessionStatus, TrainingError
 from tests.factories import create_user, login, new_nik, sample_file
 from tests.training_factories import (
@@ -62,9 +62,15 @@ def day(n: int) -> date:
     return START + timedelta(days=n - 1)
 
 
-def marks_count(app) -> int:
+def marks_count(app, session_id: int) -> int:
+    """Marks of one session (browser tests commit data other tests can see: never count globally)."""
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(AttendanceMark))
+        return db.session.scalar(
+            select(func.count())
+            .select_from(AttendanceMark)
+            .join(Enrolment, Enrolment.id == AttendanceMark.enrolment_id)
+            .where(Enrolment.session_id == session_id)
+        )
 
 
 # --- The percent -------------------------------------------------------------------------------
@@ -141,7 +147,7 @@ def test_a_day_outside_the_session_or_someone_not_accepted_is_refused(app, clien
         f"/diklat/angkatan/{sid}/kehadiran", data={"day": day(1).isoformat(), "hadir": [str(applicant)]}
     )
     assert refused.status_code == 422
-    assert marks_count(app) == 0
+    assert marks_count(app, sid) == 0
 
 
 def test_attendance_of_a_closed_session_cannot_change(app, ctx):
@@ -255,7 +261,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(app, ctx, running):
     assert "Isian hadir tidak dikenal" in by_row[9][0]
     assert "NIK harus 16 angka" in by_row[10][0]
     assert "NIK atau NIP kosong" in by_row[11][0]
-    assert db.session.scalar(select(func.count()).select_from(AttendanceMark)) == 0
+    assert marks_count(app, running["session_id"]) == 0
 
 
 @pytest.mark.parametrize(
@@ -287,7 +293,7 @@ def test_an_xlsx_with_formulas_is_refused_row_by_row(app, ctx, running):
     rows = [["nik", "tanggal", "hadir"], [ani, day(1), '=IF(1,"ya","tidak")'], [ani, day(2), "ya"]]
     report = run_import(app, running, xlsx_file(rows))
     assert [(e.row, "rumus" in e.message) for e in report.errors] == [(2, True)]
-    assert db.session.scalar(select(func.count()).select_from(AttendanceMark)) == 0
+    assert marks_count(app, running["session_id"]) == 0
 
 
 def test_an_oversized_upload_is_refused_without_reading_it_all(app, ctx, running):
@@ -330,7 +336,7 @@ def test_the_import_page_shows_the_report_and_keeps_nothing(app, client, running
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Tidak ada yang diimpor." in html and "Baris 2" in html
-    assert marks_count(app) == 0
+    assert marks_count(app, sid) == 0
     good = csv_file(
         [["nik", "tanggal", "hadir"], [running["ani"]["nik"], day(1).isoformat(), "ya"]]
     ).getvalue()
@@ -341,7 +347,7 @@ def test_the_import_page_shows_the_report_and_keeps_nothing(app, client, running
         follow_redirects=True,
     )
     assert "Daftar hadir diimpor: 1 baris, 1 hadir." in response.get_data(as_text=True)
-    assert marks_count(app) == 1
+    assert marks_count(app, sid) == 1
 
 
 def test_a_50_mb_upload_lands_back_on_the_form_with_a_message(app, client, running):
@@ -356,7 +362,7 @@ def test_a_50_mb_upload_lands_back_on_the_form_with_a_message(app, client, runni
     )
     html = response.get_data(as_text=True)
     assert "melebihi batas 2 MB" in html
-    assert marks_count(app) == 0
+    assert marks_count(app, sid) == 0
 
 
 def test_a_bad_file_on_the_page_is_a_message_beside_the_field(app, client, running):
@@ -384,4 +390,4 @@ def test_a_request_over_the_body_limit_goes_back_to_the_attendance_page(app, cli
     assert response.location.endswith(f"/diklat/angkatan/{sid}/kehadiran?berkas=terlalu-besar#impor")
     html = client.get(response.location).get_data(as_text=True)
     assert "Berkas melebihi batas 2 MB." in html
-    assert marks_count(app) == 0
+    assert marks_count(app, sid) == 0

@@ -143,7 +143,7 @@ def test_a_concurrent_twin_application_is_refused_by_the_unique_index(app, ctx, 
         )
     assert "sudah terdaftar" in str(refused.value.message)
     # The session is still usable after the refused insert (only its savepoint rolled back).
-    assert db.session.scalar(select(db.func.count()).select_from(Enrolment)) == 1
+    assert db.session.scalar(select(db.func.count()).where(Enrolment.session_id == open_session)) == 1
 
 
 def test_a_withdrawn_person_may_apply_again(app, ctx, open_session):
