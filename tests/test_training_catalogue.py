@@ -433,7 +433,7 @@ def test_officer_creates_a_session_which_starts_planned(app, client, logged_in):
         ({"capacity": "tiga puluh"}, "capacity", "Isi dengan bilangan bulat, misalnya 40."),
         ({"venue": ""}, "venue", "Tempat wajib diisi untuk diklat tatap muka atau campuran."),
         ({"region_code-1": "", "region_code-2": ""}, "region_code", "Pilih wilayah tempat diklat"),
-        ({"region_code-2": "33.74"}, "region_code", "Pilihan wilayah tidak saling cocok."),
+        ({"region_code-2": "33.74"}, "region_code", "Pilihan wilayah tidak saling sesuai."),
         ({"mode": "hibrida"}, "mode", "Pilih salah satu pilihan yang tersedia."),
         ({"starts_on": "31-12-2027"}, "starts_on", "Tanggal tidak valid. Gunakan format TTTT-BB-HH."),
         ({"signatory_name": ""}, "signatory_name", "Wajib diisi."),
@@ -660,7 +660,7 @@ def test_cancel_needs_a_reason_and_emails_everyone_enrolled(app, client, logged_
         people[status] = person
     response = client.post(f"/diklat/angkatan/{session_id}/status", data={"action": "cancel", "reason": "  "})
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "Tuliskan alasannya." in html
+    assert response.status_code == 422 and "Mohon tuliskan alasannya." in html
     assert "open" in html.split('data-testid="confirm-cancel"')[1][:20]  # the panel stays open
     with app.app_context():
         assert db.session.get(TrainingSession, session_id).status == SessionStatus.OPEN
@@ -717,7 +717,7 @@ def test_facilitators_with_an_account_or_from_outside(app, client, logged_in):
             "Tidak ada akun dengan e-mail ini.",
         ),
         ({"kind": "akun", "email": teacher.email, "subject": "Etika"}, "sudah tercatat sebagai pengajar"),
-        ({"kind": "akun", "email": "bukan-email", "subject": "Etika"}, "Alamat e-mail tidak valid."),
+        ({"kind": "akun", "email": "bukan-email", "subject": "Etika"}, "Alamat surel tidak valid."),
         (
             {"kind": "luar", "name": "Drs. Bambang", "institution": "", "subject": "Etika"},
             "Instansi pengajar wajib diisi.",
