@@ -101,4 +101,6 @@ def test_a_draft_left_by_the_applicant_is_completed_not_duplicated(app, demo_acc
     assert result.exit_code == 0, result.output
     assert set(lines_of(result.output)) == {"REGISTRATION", "STTP"}
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
+        person_id = people.person_of_user(user.id).id
+        count = select(func.count()).select_from(Registration).where(Registration.person_id == person_id)
+        assert db.session.scalar(count) == 1
