@@ -59,8 +59,8 @@ def issued(app) -> dict:
         }
 
 
-def test_the_qr_url_shows_the_document_without_login(client, issued):
-    assert issued["url"] == f"http://127.0.0.1/verifikasi-dokumen/{issued['token']}"
+def test_the_qr_url_shows_the_document_without_login(app, client, issued):
+    assert issued["url"] == f"{app.config['BASE_URL']}/verifikasi-dokumen/{issued['token']}"
     response = client.get(urlsplit(issued["url"]).path)
     assert response.status_code == 200
     html = response.get_data(as_text=True)

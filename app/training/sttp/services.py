@@ -258,6 +258,7 @@ def resume_completion(record: Job, actor: Any) -> None:
     if record.status == JobStatus.DONE:
         raise TrainingError(_l("Penyelesaian angkatan ini sudah selesai."))
     record.status, record.message = JobStatus.QUEUED, None
+    jobs.report_progress(record.id, 0, str(_l("Dilanjutkan.")))  # the page no longer shows the failure
     audit.record(
         "training_session.completion_resumed",
         object_type="training_session",
