@@ -107,17 +107,17 @@ def test_a_bad_score_is_an_error_beside_the_row(app, ctx, session_of, text):
     assert "0–100" in result.rows[0].errors[0]
 
 
-def test_completing_an_exception_anyway_needs_a_note(app, ctx, session_of):
+def test_an_exception_is_never_completed(app, ctx, session_of):
+    """Completion requires the threshold: even a forged "complete" choice leaves the row failed,
+    with the officer's note (or the exceptions) as the reason."""
     session_id, ids = session_of({"Citra": 5})
     session = db.session.get(TrainingSession, session_id)
-    no_note = completion.review(session, {f"keputusan-{ids['Citra']}": "complete"})
-    assert no_note.has_errors
-    with_note = completion.review(
-        session,
-        {f"keputusan-{ids['Citra']}": "complete", f"catatan-{ids['Citra']}": "Sakit, ada surat dokter."},
-    )
-    assert not with_note.has_errors
-    assert with_note.rows[0].completed and with_note.rows[0].reason == "Sakit, ada surat dokter."
+    forged = completion.review(session, {f"keputusan-{ids['Citra']}": "complete"})
+    assert not forged.has_errors
+    assert not forged.rows[0].completed
+    assert forged.rows[0].reason == "Kehadiran 50% di bawah batas 90%."
+    noted = completion.review(session, {f"catatan-{ids['Citra']}": "Sakit, ada surat dokter."})
+    assert not noted.rows[0].completed and noted.rows[0].reason == "Sakit, ada surat dokter."
 
 
 def test_the_decisions_go_to_start_completion(app, ctx, session_of, recorded):
@@ -159,11 +159,9 @@ def test_the_page_reviews_confirms_and_hands_over(app, client, session_of, recor
     html = client.get(url).get_data(as_text=True)
     assert html.index("Citra") < html.index("Ani")  # exceptions first
     assert "Kehadiran 60% di bawah batas 90%." in html
-    # Completing the exception anyway without a note: back to the form, nothing handed over.
-    bad = client.post(url, data={"langkah": "periksa", f"keputusan-{ids['Citra']}": "complete"})
-    assert bad.status_code == 422 and "tetap dinyatakan lulus" in bad.get_data(as_text=True)
-    # The confirmation says what will happen.
-    confirm = client.post(url, data={"langkah": "periksa"})
+    assert "tidak dapat dinyatakan lulus" in html
+    # The confirmation says what will happen (a forged "complete" for the exception changes nothing).
+    confirm = client.post(url, data={"langkah": "periksa", f"keputusan-{ids['Citra']}": "complete"})
     text = confirm.get_data(as_text=True)
     assert confirm.status_code == 200
     assert "2 peserta dinyatakan lulus dan mendapat STTP." in text

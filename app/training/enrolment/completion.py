@@ -3,12 +3,13 @@
 For each accepted participant: the attendance percent (attendance.py, one aggregate query), the
 programme's threshold, the final score (0–100; needed when the programme has a pass score) and the
 proposed outcome. Exceptions (attendance below the threshold, score missing or below the pass score)
-are listed first and proposed as "not completed"; the officer may complete them anyway with a note,
-or leave them not completed with a reason (the exceptions themselves when none is written). The
+are listed first and are "not completed": completion requires the programme's attendance threshold
+(and pass score), so no override makes them complete — when the attendance or the score was recorded
+wrongly, the officer corrects it and reviews again. The reason sent to the participant is the officer's
+note, or the exceptions themselves when none is written. The officer never completes an exception. The
 decisions go to `sttp.services.start_completion`, which completes the session in the background.
 
-Form fields (one form for the whole session): `nilai-<id>`, `keputusan-<id>` (complete / fail),
-`catatan-<id>`.
+Form fields (one form for the whole session): `nilai-<id>` and `catatan-<id>`.
 """
 
 from __future__ import annotations
@@ -168,10 +169,7 @@ def review(session: TrainingSession, data: Mapping[str, str] | None = None) -> C
         if len(row.note) > NOTE_MAX:
             row.errors.append(str(_l("Maksimal %(n)s karakter.", n=NOTE_MAX)))
         if row.exceptions:
-            chosen = data.get(f"keputusan-{enrolment.id}")
-            row.choice = COMPLETE if chosen == COMPLETE else FAIL
-            if row.completed and not row.note:
-                row.errors.append(str(_l("Tuliskan catatan mengapa peserta ini tetap dinyatakan lulus.")))
+            row.choice = FAIL
         rows.append(row)
     rows.sort(key=lambda r: (not r.exceptions,))  # exceptions first, otherwise in name order
     undecided = sum(
