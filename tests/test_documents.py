@@ -57,6 +57,7 @@ def test_one_owner_condition_lists_every_owner_column():
         "registration_id",
         "person_id",
         "correction_request_id",
+        "training_record_id",
     }
     assert condition.endswith("= 1")
 
