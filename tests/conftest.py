@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-import app.models  # noqa: F401  (every mapper known before a test module imports a blueprint's routes)
+import app.models  # noqa: F401 - every model mapped before a test module builds a query at import time
 from app import create_app
 from app.extensions import db, limiter
 from config import TestingConfig
