@@ -175,3 +175,10 @@ def test_the_deny_list_catches_the_old_wording(old):
 )
 def test_the_deny_list_leaves_legitimate_wording_alone(fine):
     assert problems(fine) == [], fine
+
+
+def test_every_email_opens_with_yth_and_closes_formally():
+    for path in sorted((ROOT / "templates" / "email").glob("*.txt")):
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert lines[0].startswith('{{ _("Yth. %(name)s,"'), path.name
+        assert '{{ _("Hormat kami,") }}' in lines[-2], path.name
