@@ -17,7 +17,7 @@
     if (!target) {
       return;
     }
-    target.scrollIntoView({ block: "start" });
+    target.scrollIntoView({ block: "start", behavior: "instant" });
     target.focus({ preventScroll: true });
   }
 
@@ -29,7 +29,7 @@
     var field = control(link.getAttribute("data-focus-field"));
     if (field) {
       event.preventDefault();
-      field.scrollIntoView({ block: "center" });
+      field.scrollIntoView({ block: "center", behavior: "instant" });
       field.focus({ preventScroll: true });
     }
   });
