@@ -17,6 +17,7 @@ MENU = [
     ("people.walk_in_person", _l("Pendaftaran langsung")),
     ("people.corrections_list", _l("Koreksi data")),
     ("enrolment.my_enrolments", _l("Pelatihan saya")),
+    ("sttp.mine", _l("STTP saya")),
     ("ledger.my_ledger", _l("Riwayat pelatihan (JP)")),
     ("catalogue.sessions", _l("Angkatan diklat")),
     ("catalogue.programmes", _l("Program diklat")),

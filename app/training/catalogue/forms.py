@@ -127,7 +127,7 @@ class ProgrammeFormBase(AppForm):
     pass_score = ScoreField(
         _l("Nilai kelulusan (tidak wajib)"),
         validators=[optional()],
-        description=_l("Bila diisi, peserta harus mencapai nilai akhir ini (0–100)."),
+        description=_l("Jika diisi, peserta harus mencapai nilai akhir ini (0–100)."),
     )
 
 
@@ -196,13 +196,13 @@ class FacilitatorForm(AppForm):
     kind = RadioField(
         _l("Pengajar"),
         choices=[
-            (FACILITATOR_ACCOUNT, _l("Orang yang memiliki akun (dicari dengan e-mail)")),
+            (FACILITATOR_ACCOUNT, _l("Orang yang memiliki akun (dicari dengan alamat surel)")),
             (FACILITATOR_OUTSIDER, _l("Pengajar dari luar (nama dan instansi)")),
         ],
         default=FACILITATOR_ACCOUNT,
         validators=[required()],
     )
-    email = StringField(_l("E-mail akun pengajar"), validators=[optional(), max_length(255), valid_email()])
+    email = StringField(_l("Alamat surel akun pengajar"), validators=[optional(), max_length(255), valid_email()])
     name = StringField(_l("Nama pengajar"), validators=[optional(), max_length(200)])
     institution = StringField(_l("Instansi"), validators=[optional(), max_length(200)])
     subject = StringField(_l("Materi yang diajarkan"), validators=[required(), max_length(200)])
@@ -213,5 +213,5 @@ class SessionActionForm(AppForm):
     reason = TextAreaField(
         _l("Alasan pembatalan (wajib untuk membatalkan)"),
         validators=[optional(), max_length(2000)],
-        description=_l("Dikirim ke setiap pendaftar melalui e-mail."),
+        description=_l("Dikirim ke setiap pendaftar melalui surel."),
     )

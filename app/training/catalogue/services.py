@@ -528,7 +528,7 @@ def _check_dates(data: SessionData, session: TrainingSession | None, today: date
     elif starts is not None and closes > starts:
         add("enrolment_closes_on", _l("Pendaftaran harus ditutup paling lambat pada tanggal mulai."))
     elif closes_changed and closes < today:
-        add("enrolment_closes_on", _l("Tanggal pendaftaran ditutup sudah lewat."))
+        add("enrolment_closes_on", _l("Tanggal pendaftaran ditutup sudah berlalu."))
 
 
 def _has_enrolments(session: TrainingSession) -> bool:
@@ -668,11 +668,11 @@ def add_facilitator(
         user = db.session.scalar(select(User).where(func.lower(User.email) == address)) if address else None
         person = person_of_user(user.id) if user is not None else None
         if not address:
-            errors["email"] = [_l("Isi alamat e-mail akun pengajar.")]
+            errors["email"] = [_l("Isi alamat surel akun pengajar.")]
         elif person is None:
             errors["email"] = [
                 _l(
-                    "Tidak ada akun dengan e-mail ini. Periksa ejaannya, atau catat pengajar sebagai "
+                    "Tidak ada akun dengan alamat surel ini. Periksa ejaannya, atau catat pengajar sebagai "
                     "pengajar dari luar (nama dan instansi)."
                 )
             ]
@@ -748,7 +748,7 @@ def blocked_reason(session: TrainingSession, action: SessionAction, today: date)
     """Why a legal action cannot be done yet (shown beside its disabled button), or None."""
     if action == SessionAction.OPEN and session.enrolment_closes_on and session.enrolment_closes_on < today:
         return _l(
-            "Masa pendaftaran angkatan ini sudah lewat. Ubah tanggal pendaftaran ditutup terlebih dahulu."
+            "Masa pendaftaran angkatan ini sudah berakhir. Ubah tanggal pendaftaran ditutup terlebih dahulu."
         )
     if action == SessionAction.START and session.starts_on > today:
         return _l(

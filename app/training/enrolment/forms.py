@@ -59,6 +59,6 @@ class AttendanceImportForm(AppForm):
         _l("Berkas daftar hadir"),
         description=_l(
             "CSV atau XLSX dengan kolom NIK atau NIP, tanggal, dan hadir (ya/tidak). "
-            "Semua baris diperiksa terlebih dahulu; bila ada satu saja yang salah, tidak ada yang disimpan."
+            "Semua baris diperiksa terlebih dahulu; jika ada satu saja yang salah, tidak ada yang disimpan."
         ),
     )

@@ -98,7 +98,7 @@ def apply(session_id: int):
             flash(
                 _(
                     "Pendaftaran diklat terkirim. Penyelenggara akan memutuskan; "
-                    "hasilnya dikirim ke e-mail Anda."
+                    "hasilnya dikirim ke alamat surel Anda."
                 ),
                 "success",
             )

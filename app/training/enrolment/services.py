@@ -329,8 +329,8 @@ def enrolments_of(person: Person | None, limit: int | None = None) -> list[Enrol
 NEXT_STEPS = {
     EnrolmentStatus.APPLIED: _l("Menunggu keputusan penyelenggara diklat."),
     EnrolmentStatus.WAIT_LISTED: _l(
-        "Anda di daftar tunggu; Anda diterima otomatis bila ada kursi yang kosong "
-        "dan diberi tahu lewat e-mail."
+        "Anda di daftar tunggu; Anda diterima otomatis jika ada kursi yang kosong "
+        "dan diberi tahu melalui surel."
     ),
     EnrolmentStatus.ACCEPTED: _l("Hadiri pelatihan sesuai jadwal; kehadiran dicatat setiap hari."),
     EnrolmentStatus.REJECTED: _l("Pendaftaran ini ditolak. Anda dapat mendaftar ke angkatan lain."),
