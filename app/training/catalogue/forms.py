@@ -202,7 +202,9 @@ class FacilitatorForm(AppForm):
         default=FACILITATOR_ACCOUNT,
         validators=[required()],
     )
-    email = StringField(_l("Alamat surel akun pengajar"), validators=[optional(), max_length(255), valid_email()])
+    email = StringField(
+        _l("Alamat surel akun pengajar"), validators=[optional(), max_length(255), valid_email()]
+    )
     name = StringField(_l("Nama pengajar"), validators=[optional(), max_length(200)])
     institution = StringField(_l("Instansi"), validators=[optional(), max_length(200)])
     subject = StringField(_l("Materi yang diajarkan"), validators=[required(), max_length(200)])
