@@ -12,10 +12,11 @@ Each run issues one more STTP (a new session each time), so running it twice wor
 (`jobs_inline`), so every document exists when the command returns. It returns one `IssuedLine` per
 document; the CLI prints them tab-separated.
 
-Steps owned by other parts go through their services. The training catalogue and enrolment services
-are built in parallel with this one, so the few lines that create a programme and a session and accept
-an enrolment use the models and lifecycles directly; they are marked `CATALOGUE/ENROLMENT SHORTCUT`
-for the switch to those services.
+Steps owned by other parts go through their services (registration, the officer's acceptance,
+completion and STTP). The demo compresses time: its session already ran (it ends today) and its
+enrolment window lies in the past, which the catalogue and enrolment services rightly refuse to
+create. So the programme, the back-dated session and the application are recorded with the models
+and lifecycles directly; those lines are marked `CATALOGUE/ENROLMENT SHORTCUT`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from PIL import Image
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.models import User
@@ -45,6 +46,7 @@ from app.registration import services as registration_services
 from app.registration.categories import SPECS
 from app.registration.models import Registration
 from app.registration.states import EDITABLE, OPEN, Action, Status
+from app.training.enrolment import services as enrolment_services
 from app.training.models import AttendanceMark, Enrolment, Programme, ProgrammeTarget, TrainingSession
 from app.training.states import (
     ENROLMENT_LIFECYCLE,
@@ -254,8 +256,9 @@ def new_session(programme: Programme, officer: User, today: date) -> TrainingSes
 
 
 def accepted_enrolment(session: TrainingSession, registration: Registration, officer: User) -> Enrolment:
-    """CATALOGUE/ENROLMENT SHORTCUT: the person applies and the officer accepts (taking a seat with a
-    compare-and-set, as the enrolment service does)."""
+    """The person's application (CATALOGUE/ENROLMENT SHORTCUT: recorded directly, since the demo
+    session's enrolment window lies in the past), then the training officer accepts it through the
+    enrolment service (a seat taken with its compare-and-set, the participant e-mailed)."""
     person: Person = registration.person
     enrolment = Enrolment(
         session_id=session.id,
@@ -270,17 +273,7 @@ def accepted_enrolment(session: TrainingSession, registration: Registration, off
     db.session.add(enrolment)
     db.session.flush()
     ENROLMENT_LIFECYCLE.add_event(enrolment, None, EnrolmentStatus.APPLIED, person.user or officer)
-    taken = db.session.execute(
-        update(TrainingSession)
-        .where(TrainingSession.id == session.id, TrainingSession.seats_taken < TrainingSession.capacity)
-        .values(seats_taken=TrainingSession.seats_taken + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
-        raise ChainError("the demo session is full")
-    ENROLMENT_LIFECYCLE.transition(
-        enrolment, EnrolmentAction.ACCEPT, officer, values={"decided_at": utcnow()}
-    )
+    enrolment_services.decide(enrolment, EnrolmentAction.ACCEPT, officer)
     for offset in range(session.days):
         db.session.add(
             AttendanceMark(
