@@ -40,9 +40,11 @@ def focused_is_summary(page) -> bool:
 
 
 def in_viewport(page, selector: str) -> bool:
+    """The element's top edge is on screen (within a pixel: scrolling to it lands on fractional
+    positions, e.g. -0.47 px at a phone's device pixel ratio)."""
     return page.evaluate(
         "(s) => { const r = document.querySelector(s).getBoundingClientRect();"
-        " return r.top >= 0 && r.top < window.innerHeight; }",
+        " return r.top > -1 && r.top < window.innerHeight; }",
         selector,
     )
 
