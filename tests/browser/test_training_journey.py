@@ -1,21 +1,26 @@
-"""Enrolment on phones: an applicant enrols at 360 px, the training officer accepts, records the
-days' attendance on a phone and reviews the completion (the STTP steps belong to the STTP work and
-are not driven here). Every page is checked for sideways scrolling; screenshots are kept."""
+"""The training journey on phones: an applicant enrols at 360 px, the training officer accepts,
+records the days' attendance on a phone, reviews an exception and then completes the session; the
+applicant downloads the STTP and a stranger verifies it from the URL in its QR code. Every page is
+checked for sideways scrolling; screenshots are kept."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 from datetime import date, timedelta
 
+import pypdfium2
 import pytest
+import zxingcpp
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from app.core.roles import Role
 from app.extensions import db
 from app.training.models import TrainingSession
 from app.training.states import SessionStatus
-from tests.browser.pages import LoginPage
+from tests.browser.pages import BasePage, LoginPage
 from tests.browser.training_pages import (
     ApplyPage,
     AttendancePage,
@@ -30,7 +35,7 @@ pytestmark = pytest.mark.browser
 _unique = itertools.count(1)
 
 
-def test_an_applicant_enrols_on_a_phone_and_the_officer_accepts_and_records_attendance(
+def test_an_applicant_enrols_is_accepted_completes_and_a_stranger_verifies_the_sttp(
     app, new_page, screenshots
 ):
     suffix = f"{os.getpid()}x{next(_unique)}"
@@ -93,3 +98,47 @@ def test_an_applicant_enrols_on_a_phone_and_the_officer_accepts_and_records_atte
     expect(confirm).to_contain_text("1 peserta dinyatakan tidak lulus.")
     assert completion.horizontal_overflow() == 0
     screenshots(officer_phone, "completion-confirm")
+
+    # The other two days were attended too: 100 %, no exception; the officer completes the session.
+    for day in (0, 2):
+        attendance.open()
+        attendance.choose_day((starts_on + timedelta(days=day)).isoformat())
+        attendance.mark_present(name)
+        attendance.save()
+    completion.open()
+    expect(officer_phone.get_by_test_id("exception")).to_have_count(0)
+    completion.review()
+    expect(confirm).to_contain_text("1 peserta dinyatakan lulus dan mendapat STTP.")
+    completion.complete()  # the job runs right after the commit in tests (HUEY_BACKEND=immediate)
+    screenshots(officer_phone, "completion-done")
+
+    # The applicant downloads the STTP from "Pelatihan saya".
+    mine.open()
+    expect(mine.status_of(title)).to_have_text("Lulus")
+    with phone.expect_download() as download:
+        mine.cards.filter(has_text=title).get_by_test_id("sttp-download").click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF") and name in pdf_text(pdf)
+
+    # A stranger (no account) scans the QR code and lands on the public verification page.
+    (url,) = qr_codes(pdf)
+    stranger = new_page(mobile=True)
+    stranger.goto(url)
+    expect(stranger.get_by_test_id("verification-status")).to_contain_text("Sah")
+    expect(stranger.locator("main")).to_contain_text(name)
+    expect(stranger.locator("main")).to_contain_text(title)
+    assert BasePage(stranger).horizontal_overflow() == 0
+    screenshots(stranger, "verification")
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def qr_codes(data: bytes) -> list[str]:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        image = document[0].render(scale=3).to_pil()
+    finally:
+        document.close()
+    return [result.text for result in zxingcpp.read_barcodes(image)]

@@ -72,3 +72,7 @@ class CompletionPage(BasePage):
     def review(self) -> None:
         self.page.get_by_role("button", name="Periksa ringkasan").click()
         self.page.wait_for_load_state()
+
+    def complete(self) -> None:
+        self.page.get_by_role("button", name="Ya, selesaikan angkatan dan terbitkan STTP").click()
+        self.page.wait_for_load_state()
