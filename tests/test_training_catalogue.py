@@ -635,7 +635,7 @@ def test_opening_after_the_enrolment_window_is_refused(app, ctx, make_user):
         db.session.get(TrainingSession, session_id),
     )
     too_late = session.enrolment_closes_on + timedelta(days=1)
-    with pytest.raises(TrainingError, match="Masa pendaftaran angkatan ini sudah lewat"):
+    with pytest.raises(TrainingError, match="Masa pendaftaran angkatan ini sudah berakhir"):
         services.act_on_session(session, SessionAction.OPEN, officer, today=too_late)
     with pytest.raises(PermissionDenied):
         services.act_on_session(session, SessionAction.OPEN, other)
@@ -714,7 +714,7 @@ def test_facilitators_with_an_account_or_from_outside(app, client, logged_in):
     bad = [
         (
             {"kind": "akun", "email": "tidak.ada@uji.example.id", "subject": "Etika"},
-            "Tidak ada akun dengan e-mail ini.",
+            "Tidak ada akun dengan alamat surel ini.",
         ),
         ({"kind": "akun", "email": teacher.email, "subject": "Etika"}, "sudah tercatat sebagai pengajar"),
         ({"kind": "akun", "email": "bukan-email", "subject": "Etika"}, "Alamat surel tidak valid."),
