@@ -30,7 +30,7 @@ from tests.training_factories import (
     create_verified_person,
 )
 
-STTP_NUMBER = "000001/STTP/BBPPKS-BANDUNG/XII/2026"
+STTP_NUMBER = "999001/STTP/UJI-EKSPOR/XII/2026"  # outside any series a live test allocates from
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def records(app):
         sttp = IssuedDocument(
             kind=IssuedKind.STTP,
             number=STTP_NUMBER,
-            token="t" * 40,
+            token="t" * 39 + "x",  # unlike any token a live test issued
             person_id=bandung,
             snapshot={},
             template="pdf/sttp.html",
