@@ -20,6 +20,7 @@ The consumer: ``flask --app app jobs worker`` (see README.md, "Background jobs")
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -111,6 +112,32 @@ def _in_unit(func: Callable) -> Callable:
             return func(*args, **kwargs)
 
     return run
+
+
+# --- Batches on a single-writer database -------------------------------------------------------------
+
+# SQLite (the embedded default) has one writer and every transaction begins IMMEDIATE, so a request
+# waits while a job's batch holds the write lock, and a job that takes the lock again right after each
+# commit starves it. A batch job there works in small batches (about half a second of work) and pauses
+# after each commit for longer than the busy handler's longest retry interval (100 ms), so a waiting
+# request gets the lock in between. PostgreSQL has no such lock: its batches stay as the job asks.
+SINGLE_WRITER_BATCH = 3
+SINGLE_WRITER_PAUSE_SECONDS = 0.12
+
+
+def single_writer() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def batch_size_for(wanted: int) -> int:
+    """The batch size a job should use on this database (see above)."""
+    return min(wanted, SINGLE_WRITER_BATCH) if single_writer() else wanted
+
+
+def let_requests_in() -> None:
+    """Call after each batch commit: on SQLite, pause so a request waiting for the write lock gets it."""
+    if single_writer():
+        time.sleep(SINGLE_WRITER_PAUSE_SECONDS)
 
 
 # --- Enqueue after commit --------------------------------------------------------------------------

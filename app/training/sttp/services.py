@@ -23,18 +23,13 @@ enrolment already completed or failed is not transitioned again, a completed one
 gets one, an STTP without its ledger line gets it. A worker killed mid-way leaves whole batches
 behind (numbers are allocated in the batch's transaction, so none is lost or used twice); running the
 job again (`resume_completion`, the "Lanjutkan" button on the session's STTP page) finishes the rest.
-
-On SQLite (the embedded default) there is one writer and every transaction begins IMMEDIATE, so a
-request waits while a batch holds the write lock, and a job that takes the lock again right after
-each commit starves it. There, batches are SQLITE_BATCH_SIZE enrolments (about half a second of
-rendering) and the job pauses SQLITE_PAUSE_SECONDS after each commit: longer than the busy handler's
-longest retry interval (100 ms), so a waiting request gets the lock in between.
+On SQLite the batches are smaller and the job pauses after each commit, so requests waiting for the
+single writer get the lock (jobs.batch_size_for / jobs.let_requests_in).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -78,8 +73,6 @@ logger = logging.getLogger(__name__)
 
 JOB_KIND = "sttp_completion"  # the Job's kind is "sttp_completion:<session id>" (job_kind())
 BATCH_SIZE = 25
-SQLITE_BATCH_SIZE = 3
-SQLITE_PAUSE_SECONDS = 0.12
 TEMPLATE = "pdf/sttp.html"
 MINISTRY = "Kementerian Sosial Republik Indonesia"
 MAX_REASON = 1000
@@ -288,8 +281,7 @@ def complete_session(job_id: int) -> None:
 
 
 def run_completion(job_id: int, batch_size: int | None = None) -> None:
-    single_writer = db.engine.dialect.name == "sqlite"
-    batch_size = batch_size or (min(BATCH_SIZE, SQLITE_BATCH_SIZE) if single_writer else BATCH_SIZE)
+    batch_size = batch_size or jobs.batch_size_for(BATCH_SIZE)
     record = db.session.get(Job, job_id)
     if record is None or not is_completion_job(record) or record.status == JobStatus.DONE:
         return
@@ -307,8 +299,7 @@ def run_completion(job_id: int, batch_size: int | None = None) -> None:
                     outcome = settle(session, decision, actor)
                     counts[outcome] += 1
             jobs.report_progress(job_id, min(start + batch_size, len(decisions)))
-            if single_writer:
-                time.sleep(SQLITE_PAUSE_SECONDS)  # let a request waiting for the write lock in
+            jobs.let_requests_in()
         with unit_of_work():
             session = db.session.get(TrainingSession, session_id)
             if session.status == SessionStatus.RUNNING:
