@@ -126,6 +126,14 @@ class Config:
     TRAINING_IMPORT_MAX_MB = _int("TRAINING_IMPORT_MAX_MB", 2)
     TRAINING_IMPORT_MAX_ROWS = _int("TRAINING_IMPORT_MAX_ROWS", 5_000)
 
+    # Certification (uji kompetensi): the days after a plenary decision within which a candidate may
+    # appeal (a body may set its own: certification_bodies.appeal_window_days); the years within which
+    # having taught a candidate in training is a conflict of interest for their assessor; the rows per
+    # page of the certification lists.
+    CERTIFICATION_APPEAL_DAYS = _int("CERTIFICATION_APPEAL_DAYS", 14)
+    CERTIFICATION_COI_TRAINING_YEARS = _int("CERTIFICATION_COI_TRAINING_YEARS", 2)
+    CERTIFICATION_PAGE_SIZE = _int("CERTIFICATION_PAGE_SIZE", 50)
+
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")

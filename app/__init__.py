@@ -100,6 +100,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.admin import mail_routes  # noqa: F401 - the mail pages, on the admin blueprint
     from app.admin.routes import bp as admin_bp
+    from app.certification.appeals.routes import bp as appeals_bp
+    from app.certification.assessment.routes import bp as assessment_bp
+    from app.certification.assessors.routes import bp as assessors_bp
+    from app.certification.candidacy.routes import bp as candidacy_bp
+    from app.certification.plenary.routes import bp as plenary_bp
+    from app.certification.schemes.routes import bp as schemes_bp
+    from app.certification.sessions.routes import bp as exams_bp
     from app.jobs.routes import bp as jobs_bp
     from app.main.routes import bp as main_bp
     from app.people.routes import bp as people_bp
@@ -123,6 +130,13 @@ def _register_blueprints(app: Flask) -> None:
         enrolment_bp,
         ledger_bp,
         sttp_bp,
+        schemes_bp,
+        exams_bp,
+        assessors_bp,
+        candidacy_bp,
+        assessment_bp,
+        plenary_bp,
+        appeals_bp,
         verification_bp,
     ):
         app.register_blueprint(blueprint)
@@ -189,6 +203,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from app.certification.permissions import TEMPLATE_CHECKS as CERTIFICATION_CHECKS
     from app.core.display import TEMPLATE_FILTERS
     from app.core.forms import ActionForm
     from app.core.navigation import nav_items, page_url
@@ -207,6 +222,7 @@ def _register_template_helpers(app: Flask) -> None:
             **TEMPLATE_CHECKS,
             **REGISTRATION_CHECKS,
             **TRAINING_CHECKS,
+            **CERTIFICATION_CHECKS,
             "session_tabs": SESSION_TABS,
             "nav_items": nav_items,
             "page_url": page_url,

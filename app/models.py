@@ -1,6 +1,29 @@
 """Imports every model module, so that the metadata (and Alembic's autogenerate) sees every table."""
 
 from app.accounts.models import RoleGrant, User  # noqa: F401
+from app.certification.models import (  # noqa: F401
+    Appeal,
+    AppealEvent,
+    AppealPanelMember,
+    Assessment,
+    AssessmentEvent,
+    AssessmentMark,
+    Assessor,
+    AssessorScheme,
+    Candidacy,
+    CandidacyEvent,
+    Decision,
+    DeclaredConflict,
+    Decree,
+    ExamSession,
+    ExamSessionEvent,
+    ExamSessionScheme,
+    Scheme,
+    SchemeUnit,
+    SchemeVersion,
+    SelfAssessment,
+    SessionAssessor,
+)
 from app.core.audit import AuditEvent  # noqa: F401
 from app.core.jobs import Job  # noqa: F401
 from app.core.mail import OutgoingMail  # noqa: F401

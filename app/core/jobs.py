@@ -215,7 +215,7 @@ class Job(db.Model):
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(50), index=True)  # e.g. the completion jobs of a session
     status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, "status"), default=JobStatus.QUEUED)
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)

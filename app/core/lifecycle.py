@@ -59,6 +59,17 @@ def status_in_sql(column: str, statuses: Iterable[StrEnum]) -> str:
     return f"{column} IN ({values})"
 
 
+def labelled(labels: Mapping, badges: Mapping) -> Callable[[type], type]:
+    """Give a status enum `label` and `badge` (a Bootstrap colour) properties from its tables."""
+
+    def decorate(cls: type) -> type:
+        cls.label = property(lambda self: str(labels[self]))
+        cls.badge = property(lambda self: badges[self])
+        return cls
+
+    return decorate
+
+
 class TransitionError(DomainError):
     """An illegal action, a missing reason or a lost race (when a lifecycle names no error class)."""
 

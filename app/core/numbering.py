@@ -66,11 +66,13 @@ SERIES_PARTS: dict[str, dict[str, str]] = {
     "registration": {"province": "32", "regency": "32.04"},
     "tracking": {},
     "sttp": {"provider": "BBPPKS-BANDUNG"},  # the training provider's code
+    "decree": {"body": "LSPS"},  # the certification body's code
 }
 SERIES_LABELS = {
     "registration": _l("Nomor registrasi"),
     "tracking": _l("Nomor pelacakan"),
     "sttp": _l("Nomor STTP (Surat Tanda Tamat Pelatihan)"),
+    "decree": _l("Nomor SK hasil rapat pleno"),
 }
 DEFAULT_PATTERNS = {
     "registration": "{seq:06d}/REG/{province}/{roman_month}/{year}",
@@ -78,6 +80,8 @@ DEFAULT_PATTERNS = {
     "tracking": "{seq:07d}/TRK/{year}",
     # Training certificates, counted per training provider (scope "training_provider") and year.
     "sttp": "{seq:06d}/STTP/{provider}/{roman_month}/{year}",
+    # Plenary decrees (SK) of a certification body (scope "certification_body"), e.g. 45/LSPS/SK/XII/2026.
+    "decree": "{seq}/{body}/SK/{roman_month}/{year}",
 }
 SCOPE_KINDS = {
     "certification_body": _l("Lembaga sertifikasi"),

@@ -24,6 +24,7 @@ from app.core.models import enum_column, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
+    from app.certification.models import Candidacy
     from app.people.models import CorrectionRequest, Person
     from app.registration.models import Registration
     from app.training.models import TrainingRecord
@@ -40,6 +41,7 @@ class Purpose(StrEnum):
     STR_COPY = "STR"
     HEALTH_LETTER = "SURAT_SEHAT"
     CORRECTION_EVIDENCE = "BUKTI_KOREKSI"  # evidence for a correction of identity data
+    EXPERIENCE_LETTER = "SURAT_PENGALAMAN"  # surat keterangan pengalaman praktik (certification)
     OTHER = "LAINNYA"
 
 
@@ -49,7 +51,13 @@ class Sensitivity(StrEnum):
 
 
 RESTRICTED_PURPOSES = frozenset({Purpose.HEALTH_LETTER})
-OWNER_COLUMNS = ("registration_id", "person_id", "correction_request_id", "training_record_id")
+OWNER_COLUMNS = (
+    "registration_id",
+    "person_id",
+    "correction_request_id",
+    "training_record_id",
+    "candidacy_id",
+)
 
 
 def sensitivity_of(purpose: Purpose) -> Sensitivity:
@@ -75,6 +83,8 @@ class Document(db.Model):
     )
     # Evidence of external training (another institution's certificate) in the JP ledger.
     training_record_id: Mapped[int | None] = mapped_column(ForeignKey("training_records.id"), index=True)
+    # Portfolio evidence of a certification candidacy (APL.01/APL.02).
+    candidacy_id: Mapped[int | None] = mapped_column(ForeignKey("candidacies.id"), index=True)
     purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, "purpose", 30))
     sensitivity: Mapped[Sensitivity] = mapped_column(
         enum_column(Sensitivity, "sensitivity"), default=Sensitivity.NORMAL
@@ -92,10 +102,12 @@ class Document(db.Model):
     person: Mapped[Person | None] = relationship()
     correction_request: Mapped[CorrectionRequest | None] = relationship(back_populates="documents")
     training_record: Mapped[TrainingRecord | None] = relationship(back_populates="documents")
+    candidacy: Mapped[Candidacy | None] = relationship(back_populates="documents")
 
     @property
     def owner_kind(self) -> str:
-        """Which owner column is set: "registration", "person", "correction_request" or "training_record"."""
+        """Which owner column is set: "registration", "person", "correction_request", "training_record"
+        or "candidacy"."""
         for column in OWNER_COLUMNS:
             kind = column.removesuffix("_id")
             if getattr(self, column) is not None or getattr(self, kind) is not None:
@@ -128,13 +140,17 @@ class Document(db.Model):
 
 class IssuedKind(StrEnum):
     STTP = "sttp"  # Surat Tanda Tamat Pelatihan (training certificate)
+    DECREE = "decree"  # Surat Keputusan (SK) of a certification plenary
 
     @property
     def label(self) -> str:
         return str(ISSUED_KIND_LABELS[self])
 
 
-ISSUED_KIND_LABELS = {IssuedKind.STTP: _l("Surat Tanda Tamat Pelatihan (STTP)")}
+ISSUED_KIND_LABELS = {
+    IssuedKind.STTP: _l("Surat Tanda Tamat Pelatihan (STTP)"),
+    IssuedKind.DECREE: _l("Surat Keputusan (SK) hasil uji kompetensi"),
+}
 
 
 class IssuedDocument(db.Model):

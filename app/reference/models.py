@@ -92,6 +92,8 @@ class CertificationBody(db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     # Category codes this body certifies, comma-separated (reference data, edited rarely).
     category_codes: Mapped[str] = mapped_column(String(200))
+    # Days after a plenary decision within which a candidate may appeal (None: CERTIFICATION_APPEAL_DAYS).
+    appeal_window_days: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 def province_of(code: str | None) -> str | None:

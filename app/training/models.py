@@ -253,6 +253,8 @@ class Enrolment(TimestampMixin, db.Model):
         db.Index("ix_enrolments_person", "person_id", "id"),
         db.Index("ix_enrolments_province", "province_code", "id"),
         db.Index("ix_enrolments_regency", "regency_code", "id"),
+        # The agency officer's nominations.
+        db.Index("ix_enrolments_nominated_by", "nominated_by_id", "id"),
         CheckConstraint("final_score IS NULL OR final_score BETWEEN 0 AND 100", name="score_percent"),
     )
 

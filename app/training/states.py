@@ -37,22 +37,11 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 
 from app.core.errors import DomainError
-from app.core.lifecycle import Lifecycle, status_in_sql
+from app.core.lifecycle import Lifecycle, labelled, status_in_sql
 
 
 class TrainingError(DomainError):
     pass
-
-
-def _labelled(labels: dict, badges: dict):
-    """Give a status enum `label` and `badge` properties from its tables."""
-
-    def decorate(cls):
-        cls.label = property(lambda self: str(labels[self]))
-        cls.badge = property(lambda self: badges[self])
-        return cls
-
-    return decorate
 
 
 # --- Delivery mode ---------------------------------------------------------------------------------
@@ -107,7 +96,7 @@ SESSION_STATUS_BADGES = {
     SessionStatus.CLOSED: "success",
     SessionStatus.CANCELLED: "danger",
 }
-_labelled(SESSION_STATUS_LABELS, SESSION_STATUS_BADGES)(SessionStatus)
+labelled(SESSION_STATUS_LABELS, SESSION_STATUS_BADGES)(SessionStatus)
 
 SESSION_LIFECYCLE = Lifecycle(
     name="training_session",
@@ -170,7 +159,7 @@ ENROLMENT_STATUS_BADGES = {
     EnrolmentStatus.NOT_COMPLETED: "danger",
     EnrolmentStatus.WITHDRAWN: "secondary",
 }
-_labelled(ENROLMENT_STATUS_LABELS, ENROLMENT_STATUS_BADGES)(EnrolmentStatus)
+labelled(ENROLMENT_STATUS_LABELS, ENROLMENT_STATUS_BADGES)(EnrolmentStatus)
 
 _UNDECIDED = frozenset({EnrolmentStatus.APPLIED, EnrolmentStatus.WAIT_LISTED})
 ENROLMENT_LIFECYCLE = Lifecycle(
@@ -251,7 +240,7 @@ RECORD_STATUS_BADGES = {
     RecordStatus.ACCEPTED: "success",
     RecordStatus.REJECTED: "danger",
 }
-_labelled(RECORD_STATUS_LABELS, RECORD_STATUS_BADGES)(RecordStatus)
+labelled(RECORD_STATUS_LABELS, RECORD_STATUS_BADGES)(RecordStatus)
 
 RECORD_LIFECYCLE = Lifecycle(
     name="training_record",

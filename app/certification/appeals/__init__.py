@@ -1,0 +1,1 @@
+"""Appeals (banding): filing, panels, findings; can_issue_certificate."""

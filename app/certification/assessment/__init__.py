@@ -1,0 +1,1 @@
+"""Assessment: assigning assessors to candidates (conflict checks) and scoring per unit and method."""

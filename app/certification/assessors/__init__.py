@@ -1,0 +1,1 @@
+"""The assessor registry of a certification body; declarations and declared conflicts."""

@@ -1,0 +1,1 @@
+"""Schemes (skema): versions and competency units, kept by a body's board admin."""

@@ -1,0 +1,1 @@
+"""Exam sessions (jadwal uji kompetensi): planning, lifecycle, assessors; the public list of open sessions."""
