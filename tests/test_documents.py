@@ -58,6 +58,7 @@ def test_one_owner_condition_lists_every_owner_column():
         "person_id",
         "correction_request_id",
         "training_record_id",
+        "candidacy_id",
     }
     assert condition.endswith("= 1")
 
