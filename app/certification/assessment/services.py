@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -316,12 +317,13 @@ def _update_flag(candidacy: Candidacy, assessment: Assessment, actor: Any) -> No
         if candidacy.flag != outcome.FLAG_DISAGREEMENT:
             return
         candidacy.flag = None
-        candidacy.flag_resolution = str(
-            _l(
-                "Diselesaikan oleh asesor ketiga: %(verdict)s",
-                verdict=Verdict(assessment.recommendation).value,
+        with force_locale("id"):  # a record, kept in the language of the decree
+            candidacy.flag_resolution = str(
+                _l(
+                    "Diselesaikan oleh asesor ketiga: %(verdict)s",
+                    verdict=Verdict(assessment.recommendation).value,
+                )
             )
-        )
         action = "candidacy.disagreement_resolved"
     else:
         disagree = outcome.disagreement(_round_assessments(candidacy, assessment.round), assessment.round)
