@@ -124,6 +124,18 @@ ACTION_LABELS = {
     "training_record.exported": _l("Rekap pelatihan diekspor"),
     "training_record.export_downloaded": _l("Berkas rekap pelatihan diunduh"),
     "training_record.access_denied": _l("Akses ke riwayat pelatihan ditolak"),
+    # Certification: the assessor's scoring
+    "assessment.marks_saved": _l("Draf penilaian asesor disimpan"),
+    "assessment.submit": _l("Penilaian asesor dikirim"),
+    "assessment.supersede": _l("Penilaian asesor dikoreksi"),
+    "assessment.withdraw": _l("Penugasan asesor ditarik (konflik kepentingan)"),
+    "assessment.corrected": _l("Koreksi penilaian asesor dibuat"),
+    "assessment.access_denied": _l("Akses ke penilaian asesor ditolak"),
+    "assessment.document_downloaded": _l("Dokumen asesi diunduh asesor"),
+    "candidacy.disagreement_flagged": _l("Perbedaan rekomendasi asesor ditandai"),
+    "candidacy.disagreement_cleared": _l("Tanda perbedaan rekomendasi dihapus setelah koreksi"),
+    "candidacy.disagreement_resolved": _l("Perbedaan rekomendasi diselesaikan asesor ketiga"),
+    "declared_conflict.created": _l("Asesor menyatakan konflik kepentingan"),
 }
 
 OBJECT_LABELS = {
@@ -144,6 +156,8 @@ OBJECT_LABELS = {
     "attendance": _l("Kehadiran"),
     "issued_document": _l("Dokumen terbit"),
     "training_record": _l("Riwayat pelatihan"),
+    "assessment": _l("Penilaian asesor"),
+    "declared_conflict": _l("Konflik kepentingan asesor"),
 }
 
 

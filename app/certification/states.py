@@ -26,7 +26,9 @@ Candidacy (asesi) of a person in a session, on one scheme version:
 Assessment (one assessor's scoring of one candidacy in one round):
 
     draft ──submit──▶ submitted ──supersede──▶ superseded   (a correction is a new record; marks are
-                                                             never overwritten once submitted)
+      │                                            ▲          never overwritten once submitted)
+      └──────────────withdraw (reason)─────────────┘          (the assessor declared a conflict of
+                                                              interest before submitting)
 
 Appeal (banding) against a decision:
 
@@ -317,6 +319,7 @@ class AssessmentStatus(StrEnum):
 class AssessmentAction(StrEnum):
     SUBMIT = "submit"
     SUPERSEDE = "supersede"
+    WITHDRAW = "withdraw"
 
 
 ASSESSMENT_STATUS_LABELS = {
@@ -337,8 +340,9 @@ ASSESSMENT_LIFECYCLE = Lifecycle(
     transitions={
         AssessmentAction.SUBMIT: ({AssessmentStatus.DRAFT}, AssessmentStatus.SUBMITTED),
         AssessmentAction.SUPERSEDE: ({AssessmentStatus.SUBMITTED}, AssessmentStatus.SUPERSEDED),
+        AssessmentAction.WITHDRAW: ({AssessmentStatus.DRAFT}, AssessmentStatus.SUPERSEDED),
     },
-    needs_reason=frozenset({AssessmentAction.SUPERSEDE}),
+    needs_reason=frozenset({AssessmentAction.SUPERSEDE, AssessmentAction.WITHDRAW}),
     final=frozenset({AssessmentStatus.SUPERSEDED}),
     initial=AssessmentStatus.DRAFT,
     error=CertificationError,
