@@ -124,6 +124,17 @@ ACTION_LABELS = {
     "training_record.exported": _l("Rekap pelatihan diekspor"),
     "training_record.export_downloaded": _l("Berkas rekap pelatihan diunduh"),
     "training_record.access_denied": _l("Akses ke riwayat pelatihan ditolak"),
+    "candidacy.apply": _l("Permohonan uji kompetensi dibuat"),
+    "candidacy.nominate": _l("Peserta uji kompetensi diusulkan"),
+    "candidacy.updated": _l("Data permohonan uji kompetensi diubah"),
+    "candidacy.self_assessed": _l("Asesmen mandiri (APL.02) disimpan"),
+    "candidacy.document_uploaded": _l("Berkas portofolio diunggah"),
+    "candidacy.document_deleted": _l("Berkas portofolio dihapus"),
+    "candidacy.document_downloaded": _l("Berkas portofolio diunduh"),
+    "candidacy.submit": _l("Permohonan uji kompetensi dikirim"),
+    "candidacy.withdraw": _l("Asesi mengundurkan diri"),
+    "candidacy.searched_by_nik": _l("Pencarian calon asesi dengan NIK"),
+    "candidacy.access_denied": _l("Akses ke permohonan uji kompetensi ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -144,6 +155,7 @@ OBJECT_LABELS = {
     "attendance": _l("Kehadiran"),
     "issued_document": _l("Dokumen terbit"),
     "training_record": _l("Riwayat pelatihan"),
+    "candidacy": _l("Permohonan uji kompetensi"),
 }
 
 
