@@ -567,3 +567,21 @@ def test_the_jurisdiction_list_holds_only_the_officers_region(app, ctx, open_ses
     )
     ids = {c.id for c in db.session.scalars(services.jurisdiction_query(_user(officer))).unique()}
     assert mine in ids and theirs not in ids
+
+
+def test_nominating_without_an_offered_scheme_says_so(app, ctx, open_session, scheme):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    _person, registration_id = create_verified_person(app)
+    with pytest.raises(CertificationError) as refused:
+        services.nominate(
+            _get(ExamSession, open_session), 999999, _get(Registration, registration_id), _user(officer)
+        )
+    assert "Pilih skema yang diujikan pada jadwal ini." in str(refused.value.message)
+
+
+def test_the_retake_date_counts_from_the_decision_day_in_wib(app, ctx, open_session, scheme):
+    _user_ref, person_id, _registration_id = _applicant(app)
+    old_session = create_exam_session(app, scheme[1], status=SessionStatus.DECIDED)
+    # 20:00 UTC on 9 January is 03:00 WIB on 10 January: the decree's date.
+    _decided(app, old_session, scheme[1], person_id, Verdict.BK, datetime(2030, 1, 9, 20, 0))
+    assert services.retake_date(person_id, scheme[0]) == datetime(2030, 1, 10).date() + timedelta(days=90)

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -84,6 +85,7 @@ PORTFOLIO_PURPOSES = (
     Purpose.OTHER,
 )
 DECIDED = frozenset({CandidacyStatus.DECIDED, CandidacyStatus.REASSESSING})
+WIB = ZoneInfo("Asia/Jakarta")  # the zone of decree dates (core.models.local_today)
 
 NOT_EDITABLE = _l("Permohonan ini sudah dikirim dan tidak dapat diubah lagi.")
 DUPLICATE_SELF = _l(
@@ -166,7 +168,8 @@ def retake_date(person_id: int, scheme_id: int) -> date | None:
     if decision is None or decision.result != Verdict.BK:
         return None
     wait = decision.candidacy.version.retake_wait_days
-    return decision.decided_at.date() + timedelta(days=wait)
+    decided_on = decision.decided_at.replace(tzinfo=UTC).astimezone(WIB).date()  # stored UTC
+    return decided_on + timedelta(days=wait)
 
 
 # --- Applying and nominating -----------------------------------------------------------------------
@@ -221,7 +224,9 @@ def nominate(
     application = Application(version_id=version_id, purpose=str(CandidacyPurpose.FIRST))
     person = db.session.get(Person, registration.person_id)
     version = _offered(session, version_id)
-    if version is not None and not version.targets(registration.category_code, registration.subtype):
+    if version is None:
+        raise CertificationError(_l("Pilih skema yang diujikan pada jadwal ini."))
+    if not version.targets(registration.category_code, registration.subtype):
         raise CertificationError(_l("Pendaftaran orang ini bukan sasaran skema tersebut."))
     candidacy = _create(session, person, application, actor, nominated_by=actor)
     _notify_nominated(candidacy)
