@@ -466,3 +466,34 @@ def test_the_officer_list_keeps_to_the_jurisdiction_and_filters_by_status(app, c
     assert "Asesi Bandung Satu" in client.get("/sertifikasi/asesi/wilayah?status=diperiksa").get_data(
         as_text=True
     )
+
+
+def test_an_assigned_assessor_downloads_the_portfolio_and_another_assessor_does_not(
+    app, client, open_session, scheme
+):
+    from tests.certification_factories import create_assessment, create_assessor
+
+    owner, person_id, registration_id = _applicant(app)
+    candidacy_id = create_candidacy(app, open_session, scheme[1], person_id, registration_id)
+    assigned, assigned_user = create_assessor(app, scheme_ids=(scheme[0],), session_id=open_session)
+    _other, other_user = create_assessor(app, scheme_ids=(scheme[0],), session_id=open_session)
+    create_assessment(app, candidacy_id, assigned)
+    with app.app_context():
+        from app.accounts.models import User
+        from app.certification.candidacy import services
+
+        candidacy = db.session.get(Candidacy, candidacy_id)
+        candidacy.status = CandidacyStatus.DRAFT  # uploaded while it was editable
+        document = services.upload_evidence(
+            candidacy, "PORTOFOLIO", "x.png", io.BytesIO(sample_file()), db.session.get(User, owner.id)
+        )
+        candidacy.status = CandidacyStatus.ACCEPTED
+        db.session.commit()
+        document_id = document.id
+        emails = {uid: db.session.get(User, uid).email for uid in (assigned_user, other_user)}
+    url = f"/sertifikasi/asesi/{candidacy_id}/portofolio/{document_id}/unduh"
+    login(client, emails[assigned_user])
+    assert client.get(url).status_code == 200
+    client.post("/akun/keluar")
+    login(client, emails[other_user])
+    assert client.get(url).status_code == 404
