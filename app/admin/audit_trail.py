@@ -136,6 +136,17 @@ ACTION_LABELS = {
     "candidacy.disagreement_cleared": _l("Tanda perbedaan rekomendasi dihapus setelah koreksi"),
     "candidacy.disagreement_resolved": _l("Perbedaan rekomendasi diselesaikan asesor ketiga"),
     "declared_conflict.created": _l("Asesor menyatakan konflik kepentingan"),
+    "candidacy.apply": _l("Permohonan uji kompetensi dibuat"),
+    "candidacy.nominate": _l("Peserta uji kompetensi diusulkan"),
+    "candidacy.updated": _l("Data permohonan uji kompetensi diubah"),
+    "candidacy.self_assessed": _l("Asesmen mandiri (APL.02) disimpan"),
+    "candidacy.document_uploaded": _l("Berkas portofolio diunggah"),
+    "candidacy.document_deleted": _l("Berkas portofolio dihapus"),
+    "candidacy.document_downloaded": _l("Berkas portofolio diunduh"),
+    "candidacy.submit": _l("Permohonan uji kompetensi dikirim"),
+    "candidacy.withdraw": _l("Asesi mengundurkan diri"),
+    "candidacy.searched_by_nik": _l("Pencarian calon asesi dengan NIK"),
+    "candidacy.access_denied": _l("Akses ke permohonan uji kompetensi ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -158,6 +169,7 @@ OBJECT_LABELS = {
     "training_record": _l("Riwayat pelatihan"),
     "assessment": _l("Penilaian asesor"),
     "declared_conflict": _l("Konflik kepentingan asesor"),
+    "candidacy": _l("Permohonan uji kompetensi"),
 }
 
 

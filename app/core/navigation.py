@@ -31,6 +31,8 @@ MENU = [
     ("admin.audit_log", _l("Jejak audit")),
     ("admin.mail_list", _l("Surel keluar")),
     ("assessment.worklist", _l("Penilaian asesi")),
+    ("candidacy.mine", _l("Uji kompetensi saya")),
+    ("candidacy.jurisdiction", _l("Asesi di wilayah Anda")),
 ]
 
 

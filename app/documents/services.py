@@ -32,17 +32,19 @@ def add_document(
     registration: Any = None,
     person: Any = None,
     correction_request: Any = None,
+    candidacy: Any = None,
     delete_after: date | None = None,
 ) -> Document:
     """Store a checked file for exactly one owner. The caller has authorised the actor and writes
     its own audit entry (it knows what the upload means for the owner)."""
-    if [registration, person, correction_request].count(None) != 2:
+    if [registration, person, correction_request, candidacy].count(None) != 3:
         raise ValueError("a document has exactly one owner")
     purpose = Purpose(purpose)
     document = Document(
         registration=registration,
         person=person,
         correction_request=correction_request,
+        candidacy=candidacy,
         purpose=purpose,
         sensitivity=sensitivity_of(purpose),
         delete_after=delete_after,
