@@ -124,6 +124,18 @@ ACTION_LABELS = {
     "training_record.exported": _l("Rekap pelatihan diekspor"),
     "training_record.export_downloaded": _l("Berkas rekap pelatihan diunduh"),
     "training_record.access_denied": _l("Akses ke riwayat pelatihan ditolak"),
+    "exam_session.created": _l("Jadwal uji kompetensi dibuat"),
+    "exam_session.updated": _l("Jadwal uji kompetensi diubah"),
+    "exam_session.open": _l("Pendaftaran uji kompetensi dibuka"),
+    "exam_session.close": _l("Pendaftaran uji kompetensi ditutup"),
+    "exam_session.start_assessment": _l("Asesmen dimulai"),
+    "exam_session.open_plenary": _l("Rapat pleno dibuka"),
+    "exam_session.cancel": _l("Jadwal uji kompetensi dibatalkan"),
+    "exam_session.assessor_added": _l("Asesor ditugaskan pada jadwal"),
+    "exam_session.assessor_removed": _l("Asesor dihapus dari jadwal"),
+    "exam_session.declaration_signed": _l("Pernyataan bebas konflik kepentingan ditandatangani"),
+    "exam_session.access_denied": _l("Akses ke jadwal uji kompetensi ditolak"),
+    "session_assessor.access_denied": _l("Akses ke penugasan asesor ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -144,6 +156,8 @@ OBJECT_LABELS = {
     "attendance": _l("Kehadiran"),
     "issued_document": _l("Dokumen terbit"),
     "training_record": _l("Riwayat pelatihan"),
+    "exam_session": _l("Jadwal uji kompetensi"),
+    "session_assessor": _l("Penugasan asesor"),
 }
 
 

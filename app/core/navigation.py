@@ -30,6 +30,8 @@ MENU = [
     ("admin.number_patterns", _l("Pola nomor")),
     ("admin.audit_log", _l("Jejak audit")),
     ("admin.mail_list", _l("Surel keluar")),
+    ("exams.sessions", _l("Jadwal uji kompetensi")),
+    ("exams.my_assignments", _l("Jadwal tugas asesmen")),
 ]
 
 
