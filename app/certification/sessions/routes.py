@@ -179,7 +179,7 @@ def _render_assessors(session: ExamSession, status: int = 200, form: AssessorFor
         session=session,
         form=form,
         changeable=session.status in services.ASSESSORS_CHANGEABLE,
-        removable={link.id: not services.has_assessments(link) for link in session.assessors},
+        busy=services.busy_assessor_ids(session),
         remove_form=ActionForm(formdata=None),
         active="exams.session_assessors",
     ), status

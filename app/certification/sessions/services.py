@@ -548,6 +548,18 @@ def add_assessor(session: ExamSession, assessor: Assessor, actor: Any) -> Sessio
     return link
 
 
+def busy_assessor_ids(session: ExamSession) -> set[int]:
+    """The assessors given any candidacy of this session (whatever the assessment's state): they
+    stay assigned to it. One query for the whole session."""
+    stmt = (
+        select(Assessment.assessor_id)
+        .join(Candidacy, Candidacy.id == Assessment.candidacy_id)
+        .where(Candidacy.session_id == session.id)
+        .distinct()
+    )
+    return set(db.session.scalars(stmt))
+
+
 def has_assessments(link: SessionAssessor) -> bool:
     """Has the assessor been given any candidacy of this session (whatever its state)?"""
     stmt = select(
