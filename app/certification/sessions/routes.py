@@ -77,7 +77,7 @@ def _session_form(session: ExamSession | None) -> SessionForm:
     else:
         form = SessionForm()
     form.version_ids.choices = [
-        (str(v.id), f"{v.scheme.code} — {v.name} (versi {v.version})")
+        (str(v.id), _("%(code)s — %(name)s (versi %(n)s)", code=v.scheme.code, name=v.name, n=v.version))
         for v in services.version_choices(current_user, session)
     ]
     return form

@@ -47,6 +47,7 @@ from app.core.roles import Role
 from app.core.urls import external_url
 from app.documents.models import Purpose
 from app.extensions import db
+from app.people.models import Person
 from app.reference.models import PROVINCE, Region
 from app.registration.categories import DOCUMENT_LABELS
 from app.training.catalogue.services import subtype_label
@@ -399,7 +400,7 @@ def offered_actions(session: ExamSession) -> list[SessionAction]:
     return [a for a in SESSION_LIFECYCLE.allowed_actions(current) if a in OFFERED_ACTIONS]
 
 
-def blocked_reason(session: ExamSession, action: SessionAction, today: date):
+def blocked_reason(session: ExamSession, action: SessionAction, today: date) -> Any:
     """Why a legal action cannot be done yet (shown beside its disabled button), or None."""
     if (
         action == SessionAction.OPEN
@@ -450,7 +451,7 @@ def notify_cancelled(session: ExamSession, reason: str) -> int:
     stmt = (
         select(Candidacy)
         .where(Candidacy.session_id == session.id, Candidacy.status.not_in(NOT_APPLYING))
-        .options(selectinload(Candidacy.person))
+        .options(selectinload(Candidacy.person).selectinload(Person.user))
         .order_by(Candidacy.id)
     )
     seen: set[int] = set()
