@@ -830,3 +830,30 @@ def test_the_apply_path_uses_the_candidacy_endpoint_once_it_exists(app, monkeypa
 def test_eligibility_lines_without_rules(app, ctx):
     _s, version_id = create_scheme(app, requires_verified_registration=False)
     assert services.eligibility_lines(db.session.get(SchemeVersion, version_id)) == []
+
+
+def test_the_lists_take_the_same_number_of_statements_for_few_or_many_sessions(app, client):
+    from tests.test_queue import counted_statements
+
+    admin_client = app.test_client()
+    login(admin_client, create_user(app, Role.BOARD_ADMIN))
+    _s, version = create_scheme(app)
+    _s, second = create_scheme(app)
+
+    def lists() -> list[int]:
+        counts = []
+        for who, url in (
+            (client, f"/uji-kompetensi?skema={version}"),
+            (admin_client, "/uji-kompetensi/jadwal"),
+        ):
+            with counted_statements(app) as statements:
+                assert who.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    for region in ("32.04", "33.74"):
+        create_exam_session(app, [version, second], region=region)
+    few = lists()
+    for n in range(6):
+        create_exam_session(app, [version, second], region=("32.04", "33.74", "73.71")[n % 3])
+    assert lists() == few
