@@ -28,7 +28,7 @@ from app.certification.models import (
     SchemeVersion,
     SessionAssessor,
 )
-from app.certification.permissions import acts_for_body, can_manage_exam_session
+from app.certification.permissions import acts_for_body, body_codes, can_manage_exam_session
 from app.certification.sessions.permissions import is_session_assessor
 from app.certification.states import (
     SESSION_LIFECYCLE,
@@ -39,6 +39,7 @@ from app.certification.states import (
     SessionStatus,
 )
 from app.core import audit, mail
+from app.core.actors import is_system
 from app.core.display import local_datetime, long_date
 from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
@@ -150,13 +151,6 @@ SESSION_FIELDS = (
 )
 
 
-def body_codes_of(user: Any) -> list[str] | None:
-    """The bodies the user plans sessions for (None: every body, a ministry admin)."""
-    if user.has_role(Role.MINISTRY_ADMIN):
-        return None
-    return sorted({g.certification_body_code for g in user.grants_for(Role.BOARD_ADMIN)} - {None})
-
-
 def version_choices(user: Any, session: ExamSession | None = None) -> list[SchemeVersion]:
     """What a session may offer: the current (latest published) version of each scheme of the user's
     bodies that is not retired — of the session's body when editing — plus what the session already
@@ -164,10 +158,8 @@ def version_choices(user: Any, session: ExamSession | None = None) -> list[Schem
     stmt = select(Scheme).where(Scheme.retired_at.is_(None)).options(selectinload(Scheme.versions))
     if session is not None:
         stmt = stmt.where(Scheme.body_code == session.body_code)
-    else:
-        codes = body_codes_of(user)
-        if codes is not None:
-            stmt = stmt.where(Scheme.body_code.in_(codes))
+    elif not (is_system(user) or user.has_role(Role.MINISTRY_ADMIN)):
+        stmt = stmt.where(Scheme.body_code.in_(sorted(body_codes(user))))
     versions = [s.current_version for s in db.session.scalars(stmt.order_by(Scheme.body_code, Scheme.code))]
     choices = [v for v in versions if v is not None]
     if session is not None:
