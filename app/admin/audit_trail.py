@@ -147,6 +147,18 @@ ACTION_LABELS = {
     "candidacy.withdraw": _l("Asesi mengundurkan diri"),
     "candidacy.searched_by_nik": _l("Pencarian calon asesi dengan NIK"),
     "candidacy.access_denied": _l("Akses ke permohonan uji kompetensi ditolak"),
+    "exam_session.created": _l("Jadwal uji kompetensi dibuat"),
+    "exam_session.updated": _l("Jadwal uji kompetensi diubah"),
+    "exam_session.open": _l("Pendaftaran uji kompetensi dibuka"),
+    "exam_session.close": _l("Pendaftaran uji kompetensi ditutup"),
+    "exam_session.start_assessment": _l("Asesmen dimulai"),
+    "exam_session.open_plenary": _l("Rapat pleno dibuka"),
+    "exam_session.cancel": _l("Jadwal uji kompetensi dibatalkan"),
+    "exam_session.assessor_added": _l("Asesor ditugaskan pada jadwal"),
+    "exam_session.assessor_removed": _l("Asesor dihapus dari jadwal"),
+    "exam_session.declaration_signed": _l("Pernyataan bebas konflik kepentingan ditandatangani"),
+    "exam_session.access_denied": _l("Akses ke jadwal uji kompetensi ditolak"),
+    "session_assessor.access_denied": _l("Akses ke penugasan asesor ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -170,6 +182,8 @@ OBJECT_LABELS = {
     "assessment": _l("Penilaian asesor"),
     "declared_conflict": _l("Konflik kepentingan asesor"),
     "candidacy": _l("Permohonan uji kompetensi"),
+    "exam_session": _l("Jadwal uji kompetensi"),
+    "session_assessor": _l("Penugasan asesor"),
 }
 
 

@@ -33,6 +33,8 @@ MENU = [
     ("assessment.worklist", _l("Penilaian asesi")),
     ("candidacy.mine", _l("Uji kompetensi saya")),
     ("candidacy.jurisdiction", _l("Asesi di wilayah Anda")),
+    ("exams.sessions", _l("Jadwal uji kompetensi")),
+    ("exams.my_assignments", _l("Jadwal tugas asesmen")),
 ]
 
 

@@ -49,6 +49,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "verification.show",
         "catalogue.public_list",
         "catalogue.public_session",
+        # Open exam sessions (jadwal uji kompetensi): no personal data.
+        "exams.public_list",
+        "exams.public_session",
     }
 )
 
