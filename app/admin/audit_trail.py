@@ -124,6 +124,15 @@ ACTION_LABELS = {
     "training_record.exported": _l("Rekap pelatihan diekspor"),
     "training_record.export_downloaded": _l("Berkas rekap pelatihan diunduh"),
     "training_record.access_denied": _l("Akses ke riwayat pelatihan ditolak"),
+    "exam_session.open_plenary": _l("Rapat pleno dibuka"),
+    "exam_session.decide": _l("Hasil uji kompetensi ditetapkan dalam rapat pleno"),
+    "exam_session.results_exported": _l("Hasil uji kompetensi diekspor"),
+    "candidacy.decide": _l("Hasil asesi ditetapkan"),
+    "candidacy.mark_absent": _l("Asesi ditandai tidak hadir"),
+    "decree.issued": _l("SK hasil uji kompetensi diterbitkan"),
+    "decree.access_denied": _l("Akses ke SK hasil uji kompetensi ditolak"),
+    "decision.created": _l("Keputusan asesmen ulang ditetapkan"),
+    "plenary.access_denied": _l("Akses ke rapat pleno ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -144,6 +153,8 @@ OBJECT_LABELS = {
     "attendance": _l("Kehadiran"),
     "issued_document": _l("Dokumen terbit"),
     "training_record": _l("Riwayat pelatihan"),
+    "decree": _l("SK hasil uji kompetensi"),
+    "decision": _l("Keputusan pleno"),
 }
 
 

@@ -30,6 +30,7 @@ MENU = [
     ("admin.number_patterns", _l("Pola nomor")),
     ("admin.audit_log", _l("Jejak audit")),
     ("admin.mail_list", _l("Surel keluar")),
+    ("plenary.index", _l("Rapat pleno")),
 ]
 
 
