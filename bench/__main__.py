@@ -1,7 +1,8 @@
 """`make bench`: every benchmark in turn: region import, the audit trail (and bulk people), and the
 verification queue at national scale (1M people / 2M registrations on PostgreSQL), STTPs (one
 PDF against a minimal one, a session of 300 participants completed in the background), and the JP
-ledger (a person's 200-record page; the officer's export of 100,000 records).
+ledger (a person's 200-record page; the officer's export of 100,000 records), and the plenary (500
+candidacies decided at once, against per-row transitions).
 
 Each runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL is set (a SCRATCH
 database: its tables are dropped). BENCH_QUICK=1 scales the large audit figures down;
@@ -15,12 +16,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import audit, ledger, queue, regions, sttp  # noqa: E402
+from bench import audit, ledger, plenary, queue, regions, sttp  # noqa: E402
 
 
 def main() -> None:
     only = set(sys.argv[1:])  # e.g. `python -m bench audit`
-    modules = (("regions", regions), ("audit", audit), ("queue", queue), ("sttp", sttp), ("ledger", ledger))
+    modules = (
+        ("regions", regions),
+        ("audit", audit),
+        ("queue", queue),
+        ("sttp", sttp),
+        ("ledger", ledger),
+        ("plenary", plenary),
+    )
     for name, module in modules:
         if not only or name in only:
             module.main()
