@@ -595,3 +595,39 @@ def test_people_of_the_decided_page_are_loaded_with_the_list(app):
             )
             == 4
         )  # creation + decide, each
+
+
+def test_a_failed_decree_job_is_shown_and_run_again_without_a_second_mail(app, client, outbox, monkeypatch):
+    plenary = Plenary(app, [Verdict.K], names=["Kartika Ulang"])
+    user = admin(app)
+    real_issue = services.issue_decree
+
+    def broken(decree, actor):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "issue_decree", broken)
+    decree_id = decide(app, plenary, user.id)
+    address = email_of(app, plenary.candidacies[0])
+    assert not outbox.to(address)  # the e-mails roll back with the failed PDF
+    login(client, user)
+    page = client.get(f"/sertifikasi/pleno/jadwal/{plenary.session_id}").get_data(as_text=True)
+    assert "Susun ulang PDF" in page and "gagal disusun" in page
+    monkeypatch.setattr(services, "issue_decree", real_issue)
+    assert client.post(f"/sertifikasi/pleno/sk/{decree_id}/susun-ulang").status_code == 302
+    with app.app_context():
+        assert db.session.get(Decree, decree_id).document_id is not None
+    assert len(outbox.to(address)) == 1
+    client.post(f"/sertifikasi/pleno/sk/{decree_id}/susun-ulang")  # nothing to do any more
+    assert len(outbox.to(address)) == 1
+
+
+def test_the_decision_needs_the_form_token(app, client, csrf_enabled):
+    plenary = Plenary(app, [Verdict.K])
+    login_page = client.get("/akun/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page)[1]
+    user = admin(app)
+    client.post("/akun/masuk", data={"email": user.email, "password": user.password, "csrf_token": token})
+    refused = client.post(f"/sertifikasi/pleno/jadwal/{plenary.session_id}", data={"langkah": "putuskan"})
+    assert refused.status_code == 400
+    with app.app_context():
+        assert plenary.session().status == SessionStatus.PLENARY
