@@ -80,7 +80,8 @@ def index():
     return render_template("certification/plenary/index.html", page=page)
 
 
-def _choices(session: ExamSession, plenary: services.PlenaryList) -> tuple[dict, dict]:
+def _choices(plenary: services.PlenaryList) -> tuple[dict, dict]:
+    """The form's result and note of each row (`hasil-<id>`, `catatan-<id>`)."""
     results = {row.candidacy.id: request.form.get(f"hasil-{row.candidacy.id}", "") for row in plenary.rows}
     notes = {row.candidacy.id: request.form.get(f"catatan-{row.candidacy.id}", "") for row in plenary.rows}
     return results, notes
@@ -95,7 +96,7 @@ def session_page(session_id: int):
     plenary = services.plenary_rows(session)
     results, notes, errors, message, confirming = {}, {}, {}, None, False
     if session.status == SessionStatus.PLENARY and form.validate_on_submit():
-        results, notes = _choices(session, plenary)
+        results, notes = _choices(plenary)
         step = request.form.get("langkah")
         try:
             if step == "putuskan":
