@@ -608,7 +608,7 @@ def test_a_failed_decree_job_is_shown_and_run_again_without_a_second_mail(app, c
     monkeypatch.setattr(services, "issue_decree", broken)
     decree_id = decide(app, plenary, user.id)
     address = email_of(app, plenary.candidacies[0])
-    assert not outbox.to(address)  # the e-mails roll back with the failed PDF
+    assert len(outbox.to(address)) == 1  # the e-mails went before the PDF failed
     login(client, user)
     page = client.get(f"/sertifikasi/pleno/jadwal/{plenary.session_id}").get_data(as_text=True)
     assert "Susun ulang PDF" in page and "gagal disusun" in page
@@ -631,3 +631,28 @@ def test_the_decision_needs_the_form_token(app, client, csrf_enabled):
     assert refused.status_code == 400
     with app.app_context():
         assert plenary.session().status == SessionStatus.PLENARY
+
+
+def test_a_decree_job_stopped_mid_way_mails_nobody_twice_when_run_again(app, outbox, monkeypatch):
+    plenary = Plenary(app, [Verdict.K, Verdict.BK, Verdict.K])
+    monkeypatch.setattr(services, "complete_decree", lambda job_id: None)  # queued, not run
+    decree_id = decide(app, plenary, admin(app).id)
+    monkeypatch.undo()
+    real_mail, calls = services._mail_result, []
+
+    def mail_then_stop(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError("worker killed")
+        real_mail(*args)
+
+    with app.app_context():
+        job_id = services.pdf_job(db.session.get(Decree, decree_id)).id
+        monkeypatch.setattr(services, "_mail_result", mail_then_stop)
+        with pytest.raises(OSError):
+            services.run_decree_job(job_id, batch_size=1)
+        monkeypatch.setattr(services, "_mail_result", real_mail)
+        services.run_decree_job(job_id, batch_size=1)
+        assert db.session.get(Decree, decree_id).document_id is not None
+    for cid in plenary.candidacies:
+        assert len(outbox.to(email_of(app, cid))) == 1, cid

@@ -131,6 +131,7 @@ ACTION_LABELS = {
     "candidacy.mark_absent": _l("Asesi ditandai tidak hadir"),
     "decree.issued": _l("SK hasil uji kompetensi diterbitkan"),
     "decree.access_denied": _l("Akses ke SK hasil uji kompetensi ditolak"),
+    "decree.job_resumed": _l("Penyusunan PDF SK dilanjutkan"),
     "decision.created": _l("Keputusan asesmen ulang ditetapkan"),
     "plenary.access_denied": _l("Akses ke rapat pleno ditolak"),
 }

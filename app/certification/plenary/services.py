@@ -27,8 +27,8 @@ too: if any candidacy left ACCEPTED meanwhile the whole decision is refused and 
 `decide_reassessment` decides one REASSESSING candidacy after an upheld appeal: a new decree of its
 own (round = candidacy.round), a decision that supersedes the current one, the e-mail, the PDF job.
 
-The result e-mails and the decree PDF follow in a job (`complete_decree`, after commit, one unit of
-work: 500 rendered e-mails alone took 10-18 s of a 2-core machine, far over the request's 5 s). The
+The result e-mails and the decree PDF follow in a job (`complete_decree`, after commit: 500 rendered
+e-mails alone took 10-18 s of a 2-core machine, far over the request's 5 s). The
 PDF is issued through app/documents/issuing.py (kind DECREE, snapshot frozen, SHA-256) and linked
 from `Decree.document_id`. Its public verification page shows the number, the body, the session,
 the date and the K/BK counts — never the candidates.
@@ -80,6 +80,7 @@ from app.core.models import local_today, utcnow
 from app.core.numbering import number_for
 from app.core.permissions import body_filter
 from app.core.roles import Role
+from app.core.unit_of_work import unit_of_work
 from app.documents import issuing
 from app.documents.models import IssuedDocument, IssuedKind
 from app.extensions import db
@@ -92,6 +93,7 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "pdf/decree.html"
 MINISTRY = "Kementerian Sosial Republik Indonesia"
 JOB_KIND = "decree_pdf"  # the Job's kind is "decree_pdf:<decree id>"
+MAIL_BATCH = 50
 MAX_NOTE = 1000
 FINISHED = frozenset({CandidacyStatus.DECIDED, CandidacyStatus.REASSESSING})
 
@@ -506,17 +508,16 @@ def _id_date(value: date) -> str:
     return format_date(value, "d MMMM y", locale="id")
 
 
-def mail_results(decree: Decree) -> int:
-    """The result e-mail of every decision of the decree (people loaded with the decisions)."""
+def mail_results(decree: Decree, decision_ids: list[int]) -> None:
+    """The result e-mails of these decisions of the decree (people loaded with the decisions)."""
     decisions = db.session.scalars(
         select(Decision)
         .options(joinedload(Decision.candidacy).joinedload(Candidacy.person).joinedload(Person.user))
-        .where(Decision.decree_id == decree.id)
+        .where(Decision.decree_id == decree.id, Decision.id.in_(decision_ids))
         .order_by(Decision.id)
     ).all()
     for decision in decisions:
         _mail_result(decision.candidacy, decision.result, decree, decision.appeal_deadline)
-    return len(decisions)
 
 
 def _mail_result(candidacy: Candidacy, result: Verdict, decree: Decree, deadline: date) -> None:
@@ -546,44 +547,86 @@ def job_kind(decree: Decree | int) -> str:
 
 
 def _enqueue_pdf(decree: Decree, actor: Any) -> Job:
-    record = jobs.start_job(job_kind(decree), total=1, actor=actor)
-    record.result = {"decree_id": decree.id}
+    decisions = db.session.scalar(
+        select(func.count()).select_from(Decision).where(Decision.decree_id == decree.id)
+    )
+    record = jobs.start_job(job_kind(decree), total=decisions + 1, actor=actor)
+    record.result = {"decree_id": decree.id, "mailed_through": 0}
     enqueue_after_commit(complete_decree, record.id)
     return record
 
 
 def pdf_job(decree: Decree) -> Job | None:
-    """The latest PDF job of a decree (for the progress bar while it runs)."""
+    """The latest job of a decree (for the progress bar while it runs)."""
     return db.session.scalar(select(Job).where(Job.kind == job_kind(decree)).order_by(Job.id.desc()).limit(1))
 
 
 @job()
 def complete_decree(job_id: int) -> None:
-    """After the decision commits: the candidates' result e-mails and the decree's PDF, in one unit of
-    work (both or neither). Idempotent: a decree that has its document had its e-mails sent with it."""
+    """After the decision commits: the candidates' result e-mails, then the decree's PDF."""
+    run_decree_job(job_id)
+
+
+def run_decree_job(job_id: int, batch_size: int | None = None) -> None:
+    """The e-mails in batches, each committed with the job's `mailed_through` (the last decision id
+    mailed), so a run again after a failure mails nobody twice; then the PDF in a unit of its own
+    (a decree that has its document is left alone). On SQLite the batches are small and the job
+    pauses after each commit (jobs.batch_size_for / let_requests_in)."""
+    batch_size = batch_size or jobs.batch_size_for(MAIL_BATCH)
     record = db.session.get(Job, job_id)
     if record is None or record.status == JobStatus.DONE:
         return
-    decree = db.session.get(Decree, (record.result or {}).get("decree_id"))
+    plan = dict(record.result or {})
+    decree_id, mailed = plan.get("decree_id"), int(plan.get("mailed_through", 0))
     actor = db.session.get(User, record.created_by_id) if record.created_by_id else SYSTEM
     try:
-        jobs.mark_running(job_id, str(_l("Mengirim surel hasil dan menyusun PDF surat keputusan.")))
-        if decree is not None and decree.document_id is None:
-            mail_results(decree)
-            issue_decree(decree, actor)
-        jobs.finish_job(job_id, result=record.result, message=str(_l("PDF surat keputusan siap.")))
+        jobs.mark_running(job_id, str(_l("Mengirim surel hasil.")))
+        pending = db.session.scalars(
+            select(Decision.id)
+            .where(Decision.decree_id == decree_id, Decision.id > mailed)
+            .order_by(Decision.id)
+        ).all()
+        done = record.total - 1 - len(pending)
+        for start in range(0, len(pending), batch_size):
+            batch = pending[start : start + batch_size]
+            with unit_of_work():
+                mail_results(db.session.get(Decree, decree_id), list(batch))
+                plan["mailed_through"] = batch[-1]
+                db.session.get(Job, job_id).result = dict(plan)
+            done += len(batch)
+            jobs.report_progress(job_id, done, str(_l("Mengirim surel hasil.")))
+            jobs.let_requests_in()
+        jobs.report_progress(job_id, done, str(_l("Menyusun PDF surat keputusan.")))
+        with unit_of_work():
+            decree = db.session.get(Decree, decree_id)
+            if decree is not None and decree.document_id is None:
+                issue_decree(decree, actor)
+            jobs.finish_job(job_id, result=plan, message=str(_l("PDF surat keputusan siap.")))
     except Exception:
-        logger.exception("decree PDF job %s failed", job_id)
+        logger.exception("decree job %s failed", job_id)
         jobs.fail_job(job_id, str(_l("PDF surat keputusan gagal disusun. Silakan coba lagi.")))
         raise
 
 
 def retry_pdf(decree: Decree, actor: Any) -> Job:
-    """Run the PDF job again (after a failure)."""
+    """Run the decree's job again after a failure: it goes on from where it stopped."""
     _check_actor(actor, decree.body_code, "decree", decree.id)
     if decree.document_id is not None:
         raise CertificationError(_l("PDF surat keputusan ini sudah tersedia."))
-    return _enqueue_pdf(decree, actor)
+    record = pdf_job(decree)
+    if record is None:
+        return _enqueue_pdf(decree, actor)
+    record.status, record.message = JobStatus.QUEUED, None
+    jobs.report_progress(record.id, 0, str(_l("Dilanjutkan.")))
+    audit.record(
+        "decree.job_resumed",
+        object_type="decree",
+        object_id=decree.id,
+        after={"job_id": record.id},
+        actor=actor,
+    )
+    enqueue_after_commit(complete_decree, record.id)
+    return record
 
 
 def place_name(region: Region | None) -> str:
