@@ -68,18 +68,18 @@ def _forget_live_progress():
 class Plenary:
     """A session in PLENARY with accepted candidacies scored by a first assessor."""
 
-    def __init__(self, app, verdicts, *, status=SessionStatus.PLENARY, body="LSPS", names=None, **rules):
+    def __init__(
+        self, app, verdicts, *, status=SessionStatus.PLENARY, body="LSPS", names=None, assessors=None, **rules
+    ):
         self.app = app
         self.scheme_id, self.version_id = create_scheme(
             app, body=body, name="Skema Relawan Sosial Dasar", **rules
         )
         self.session_id = create_exam_session(app, self.version_id, status=status, body=body)
-        self.assessor_id, _ = create_assessor(
-            app, body=body, scheme_ids=(self.scheme_id,), session_id=self.session_id
-        )
-        self.second_id, _ = create_assessor(
-            app, body=body, scheme_ids=(self.scheme_id,), session_id=self.session_id
-        )
+        self.assessor_id, self.second_id = assessors or [
+            create_assessor(app, body=body, scheme_ids=(self.scheme_id,), session_id=self.session_id)[0]
+            for _ in range(2)
+        ]
         self.candidacies = []
         for index, verdict in enumerate(verdicts):
             name = names[index] if names else f"Asesi Pleno {index + 1}"

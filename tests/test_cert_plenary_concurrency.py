@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.certification.models import Candidacy, Decision, Decree, ExamSession
+from app.certification.models import Assessor, Candidacy, Decision, Decree, ExamSession
 from app.certification.plenary import services
 from app.certification.states import CandidacyStatus, CertificationError, SessionStatus, Verdict
 from app.core.numbering import NumberSeries
@@ -25,10 +25,23 @@ from tests.test_cert_plenary import Plenary, admin
 THREADS = 4
 
 
+def registry_entry(app, user_id: int) -> int:
+    """An assessor registry entry on a board admin's account: committed rows of this live test add no
+    assessor accounts to other tests' staff lists."""
+    with app.app_context():
+        assessor = Assessor(
+            body_code="LSPS", user_id=user_id, name="Asesor Serentak", met_number=f"MET.LIVE.{user_id}"
+        )
+        db.session.add(assessor)
+        db.session.commit()
+        return assessor.id
+
+
 @pytest.mark.live
 def test_concurrent_decisions_of_one_plenary_one_wins_with_one_decree_number(app):
-    plenary = Plenary(app, [Verdict.K, Verdict.BK, Verdict.K])
     admins = [admin(app).id for _ in range(THREADS)]
+    assessors = [registry_entry(app, admins[0]), registry_entry(app, admins[1])]
+    plenary = Plenary(app, [Verdict.K, Verdict.BK, Verdict.K], assessors=assessors)
     with app.app_context():
         before = {row.key: row.last_value for row in db.session.scalars(select(NumberSeries))}
     barrier = threading.Barrier(THREADS)
