@@ -124,7 +124,6 @@ ACTION_LABELS = {
     "training_record.exported": _l("Rekap pelatihan diekspor"),
     "training_record.export_downloaded": _l("Berkas rekap pelatihan diunduh"),
     "training_record.access_denied": _l("Akses ke riwayat pelatihan ditolak"),
-    "exam_session.open_plenary": _l("Rapat pleno dibuka"),
     "exam_session.decide": _l("Hasil uji kompetensi ditetapkan dalam rapat pleno"),
     "exam_session.results_exported": _l("Hasil uji kompetensi diekspor"),
     "candidacy.decide": _l("Hasil asesi ditetapkan"),
