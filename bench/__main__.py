@@ -1,8 +1,9 @@
 """`make bench`: every benchmark in turn: region import, the audit trail (and bulk people), and the
 verification queue at national scale (1M people / 2M registrations on PostgreSQL), STTPs (one
 PDF against a minimal one, a session of 300 participants completed in the background), and the JP
-ledger (a person's 200-record page; the officer's export of 100,000 records), and the eligibility
-gate of one candidate (200 training records, 10 registrations) against a primary-key SELECT.
+ledger (a person's 200-record page; the officer's export of 100,000 records), the eligibility gate of
+one candidate (200 training records, 10 registrations) against a primary-key SELECT, and the plenary
+(500 candidacies decided at once, against per-row transitions).
 
 Each runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL is set (a SCRATCH
 database: its tables are dropped). BENCH_QUICK=1 scales the large audit figures down;
@@ -16,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import audit, eligibility, ledger, queue, regions, sttp  # noqa: E402
+from bench import audit, eligibility, ledger, plenary, queue, regions, sttp  # noqa: E402
 
 
 def main() -> None:
@@ -28,6 +29,7 @@ def main() -> None:
         ("sttp", sttp),
         ("ledger", ledger),
         ("eligibility", eligibility),
+        ("plenary", plenary),
     )
     for name, module in modules:
         if not only or name in only:

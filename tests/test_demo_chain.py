@@ -1,5 +1,6 @@
-"""`flask demo chain`: the demo applicant through registration, training and STTP, on a database
-prepared like `make run` (demo accounts); one tab-separated line per issued document."""
+"""`flask demo chain`: the demo applicant through registration, training and STTP, and certification
+(the plenary's decree), on a database prepared like `make run` (demo accounts); one tab-separated
+line per issued document."""
 
 from __future__ import annotations
 
@@ -39,11 +40,11 @@ def demo_accounts(app):
     assert result.exit_code == 0, result.output
 
 
-def test_the_chain_prints_a_registration_and_an_sttp_line(app, client, demo_accounts):
+def test_the_chain_prints_a_registration_an_sttp_and_a_decree_line(app, client, demo_accounts):
     result = invoke(app, "demo", "chain")
     assert result.exit_code == 0, result.output
     lines = lines_of(result.output)
-    assert list(lines) == ["REGISTRATION", "STTP"]
+    assert list(lines) == ["REGISTRATION", "STTP", "DECREE"]
     kind, number, url, path = lines["REGISTRATION"]
     assert re.fullmatch(r"\d{6}/REG/32/[IVX]+/\d{4}", number) and url == "-" and path == "-"
 
@@ -59,20 +60,59 @@ def test_the_chain_prints_a_registration_and_an_sttp_line(app, client, demo_acco
     page = client.get(urlsplit(url).path)
     assert page.status_code == 200 and "Siti Rahayu" in page.get_data(as_text=True)
 
+    kind, number, url, path = lines["DECREE"]
+    assert re.fullmatch(r"\d+/LSPS/SK/[IVX]+/\d{4}", number)
+    assert url.startswith(app.config["BASE_URL"] + "/verifikasi-dokumen/")
+    data = Path(path).read_bytes()
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
+    assert f"NOMOR {number}" in text and "Siti Rahayu" in text and "K (Kompeten)" in text
+    assert "Pendamping Sosial Relawan (Demo)" in text
+    assert qr_codes(data) == [url]
+    page = client.get(urlsplit(url).path).get_data(as_text=True)
+    assert number in page and "1 Kompeten, 0 Belum Kompeten" in page and "Siti Rahayu" not in page
 
-def test_running_it_twice_issues_another_sttp_and_reuses_the_registration(app, demo_accounts):
+
+def test_running_it_twice_issues_another_sttp_and_decree_and_reuses_the_registration(app, demo_accounts):
     first = lines_of(invoke(app, "demo", "chain").output)
     second = lines_of(invoke(app, "demo", "chain").output)
     assert first["REGISTRATION"] == second["REGISTRATION"]
     assert first["STTP"][1] != second["STTP"][1]
+    assert first["DECREE"][1] != second["DECREE"][1]
     assert Path(first["STTP"][3]).is_file() and Path(second["STTP"][3]).is_file()
+    assert Path(first["DECREE"][3]).is_file() and Path(second["DECREE"][3]).is_file()
     once = lines_of(invoke(app, "demo", "chain", "--once").output)
-    assert once == second  # --once (make run): nothing new when an STTP exists
+    assert once == second  # --once (make run): nothing new when an STTP and a decree exist
+
+
+def test_once_after_training_only_adds_the_certification(app, demo_accounts, monkeypatch):
+    """A database where the demo person was trained before the certification step existed: --once
+    adds the decree and issues no second STTP."""
+    from sqlalchemy import func, select
+
+    from app.demo import chain
+    from app.documents.models import IssuedDocument, IssuedKind
+    from app.extensions import db
+
+    def older_chain(*args):
+        raise RuntimeError("no certification step yet")
+
+    monkeypatch.setattr(chain, "certified", older_chain)
+    with pytest.raises(RuntimeError):
+        invoke(app, "demo", "chain")
+    monkeypatch.undo()
+    count = select(func.count()).select_from(IssuedDocument).where(IssuedDocument.kind == IssuedKind.STTP)
+    with app.app_context():
+        before = db.session.scalar(count)
+    lines = lines_of(invoke(app, "demo", "chain", "--once").output)
+    assert set(lines) == {"REGISTRATION", "STTP", "DECREE"}
+    with app.app_context():
+        assert db.session.scalar(count) == before
 
 
 def test_once_on_a_new_database_runs_the_chain(app, demo_accounts):
     lines = lines_of(invoke(app, "demo", "chain", "--once").output)
-    assert set(lines) == {"REGISTRATION", "STTP"}
+    assert set(lines) == {"REGISTRATION", "STTP", "DECREE"}
+    assert lines_of(invoke(app, "demo", "chain", "--once").output) == lines
 
 
 def test_without_demo_accounts_it_says_what_to_run(app):
@@ -110,7 +150,7 @@ def test_a_draft_left_by_the_applicant_is_completed_not_duplicated(app, demo_acc
         person_id = person.id
     result = invoke(app, "demo", "chain")
     assert result.exit_code == 0, result.output
-    assert set(lines_of(result.output)) == {"REGISTRATION", "STTP"}
+    assert set(lines_of(result.output)) == {"REGISTRATION", "STTP", "DECREE"}
     with app.app_context():
         count = select(func.count()).select_from(Registration).where(Registration.person_id == person_id)
         assert db.session.scalar(count) == 1

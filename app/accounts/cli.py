@@ -100,6 +100,7 @@ DEMO_ACCOUNTS = [
     ),
     ("lsps@demo.kemensos.go.id", "Admin LSPS", Role.BOARD_ADMIN, None, "LSPS"),
     ("asesor@demo.kemensos.go.id", "Asesor LSPS", Role.ASSESSOR, None, "LSPS"),
+    ("asesor2@demo.kemensos.go.id", "Asesor Kedua LSPS", Role.ASSESSOR, None, "LSPS"),
 ]
 DEMO_APPLICANT = ("pemohon@demo.kemensos.go.id", "Siti Rahayu")
 

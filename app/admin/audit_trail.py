@@ -159,6 +159,15 @@ ACTION_LABELS = {
     "exam_session.declaration_signed": _l("Pernyataan bebas konflik kepentingan ditandatangani"),
     "exam_session.access_denied": _l("Akses ke jadwal uji kompetensi ditolak"),
     "session_assessor.access_denied": _l("Akses ke penugasan asesor ditolak"),
+    "exam_session.decide": _l("Hasil uji kompetensi ditetapkan dalam rapat pleno"),
+    "exam_session.results_exported": _l("Hasil uji kompetensi diekspor"),
+    "candidacy.decide": _l("Hasil asesi ditetapkan"),
+    "candidacy.mark_absent": _l("Asesi ditandai tidak hadir"),
+    "decree.issued": _l("SK hasil uji kompetensi diterbitkan"),
+    "decree.access_denied": _l("Akses ke SK hasil uji kompetensi ditolak"),
+    "decree.job_resumed": _l("Penyusunan PDF SK dilanjutkan"),
+    "decision.created": _l("Keputusan asesmen ulang ditetapkan"),
+    "plenary.access_denied": _l("Akses ke rapat pleno ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -184,6 +193,8 @@ OBJECT_LABELS = {
     "candidacy": _l("Permohonan uji kompetensi"),
     "exam_session": _l("Jadwal uji kompetensi"),
     "session_assessor": _l("Penugasan asesor"),
+    "decree": _l("SK hasil uji kompetensi"),
+    "decision": _l("Keputusan pleno"),
 }
 
 

@@ -35,6 +35,7 @@ MENU = [
     ("candidacy.jurisdiction", _l("Asesi di wilayah Anda")),
     ("exams.sessions", _l("Jadwal uji kompetensi")),
     ("exams.my_assignments", _l("Jadwal tugas asesmen")),
+    ("plenary.index", _l("Rapat pleno")),
 ]
 
 

@@ -6,17 +6,23 @@ demo applicant (pemohon@demo.kemensos.go.id):
 1. completes a profile and a RELAWAN registration (reused when already verified), which the regency
    officer of Kabupaten Bandung verifies: a registration number;
 2. enrols in a new session of a BBPPKS Bandung programme (the programme is reused), is accepted, attends
-   every day, and the training officer completes the session: the background job issues the STTP.
+   every day, and the training officer completes the session: the background job issues the STTP;
+3. is a candidate of a new LSPS exam session on the demo scheme (RELAWAN, two units, a second
+   assessor required), accepted; the two demo assessors score every unit K; the LSPS board admin
+   opens the plenary and decides it: the decree (SK), numbered, with its PDF.
 
-Each run issues one more STTP (a new session each time), so running it twice works. Jobs run inline
-(`jobs_inline`), so every document exists when the command returns. It returns one `IssuedLine` per
-document; the CLI prints them tab-separated.
+Each run issues one more STTP and one more decree (new sessions each time), so running it twice
+works. Jobs run inline (`jobs_inline`), so every document exists when the command returns. It
+returns one `IssuedLine` per document; the CLI prints them tab-separated.
 
 Steps owned by other parts go through their services (registration, the officer's acceptance,
 completion and STTP). The demo compresses time: its session already ran (it ends today) and its
 enrolment window lies in the past, which the catalogue and enrolment services rightly refuse to
 create. So the programme, the back-dated session and the application are recorded with the models
-and lifecycles directly; those lines are marked `CATALOGUE/ENROLMENT SHORTCUT`.
+and lifecycles directly; those lines are marked `CATALOGUE/ENROLMENT SHORTCUT`. Likewise the
+certification steps whose services live in other slices (scheme, assessor registry, exam session,
+application and screening, scoring) are recorded directly, marked `# SHORTCUT(<slice>)`; the
+plenary (opening it, the decision, the decree and its PDF) goes through app/certification/plenary.
 """
 
 from __future__ import annotations
@@ -33,6 +39,35 @@ from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.models import User
+from app.certification.models import (
+    Assessment,
+    AssessmentMark,
+    Assessor,
+    AssessorScheme,
+    Candidacy,
+    Decision,
+    Decree,
+    ExamSession,
+    ExamSessionScheme,
+    Scheme,
+    SchemeUnit,
+    SchemeVersion,
+    SessionAssessor,
+)
+from app.certification.plenary import services as plenary
+from app.certification.states import (
+    ASSESSMENT_LIFECYCLE,
+    CANDIDACY_LIFECYCLE,
+    AssessmentMethod,
+    AssessmentStatus,
+    AssessorRole,
+    CandidacyPurpose,
+    CandidacyStatus,
+    PlaceKind,
+    Verdict,
+)
+from app.certification.states import SESSION_LIFECYCLE as EXAM_SESSION_LIFECYCLE
+from app.certification.states import SessionStatus as ExamSessionStatus
 from app.core.errors import DomainError
 from app.core.jobs import huey
 from app.core.models import local_today, utcnow
@@ -61,6 +96,10 @@ from app.training.sttp import services as sttp
 APPLICANT_EMAIL = "pemohon@demo.kemensos.go.id"  # app/accounts/cli.py DEMO_APPLICANT
 AGENCY_OFFICER_EMAIL = "dinsos.bandung@demo.kemensos.go.id"
 TRAINING_OFFICER_EMAIL = "diklat@demo.kemensos.go.id"
+BOARD_ADMIN_EMAIL = "lsps@demo.kemensos.go.id"
+ASSESSOR_EMAILS = ("asesor@demo.kemensos.go.id", "asesor2@demo.kemensos.go.id")
+BODY = "LSPS"
+SCHEME_CODE = "DEMO-RELAWAN"
 PROVIDER = "BBPPKS-BANDUNG"
 PROGRAMME_CODE = "DEMO-PDPS"
 CATEGORY = "RELAWAN"
@@ -125,18 +164,25 @@ def run_chain(today: date | None = None, *, once: bool = False) -> list[IssuedLi
     with jobs_inline():
         with unit_of_work():
             applicant = _user(APPLICANT_EMAIL, "demo applicant")
-            if once:
-                existing = existing_lines(applicant)
-                if existing:
-                    return existing
+            existing = existing_lines(applicant) if once else []
+            if len(existing) == 3:
+                return existing
             registration = verified_registration(applicant)
             registration_id = registration.id
+        if len(existing) == 2:  # trained before the certification step existed: certify only
+            with unit_of_work():
+                candidacy_id = certified(registration_id, today)
+            with unit_of_work():
+                return [*existing, decree_line(db.session.get(Candidacy, candidacy_id))]
         with unit_of_work():
             enrolment_id = completed_training(registration_id, today)
         with unit_of_work():
+            candidacy_id = certified(registration_id, today)
+        with unit_of_work():
             registration = db.session.get(Registration, registration_id)
             enrolment = db.session.get(Enrolment, enrolment_id)
-            return [registration_line(registration), sttp_line(enrolment.sttp)]
+            candidacy = db.session.get(Candidacy, candidacy_id)
+            return [registration_line(registration), sttp_line(enrolment.sttp), decree_line(candidacy)]
 
 
 # --- Registration -----------------------------------------------------------------------------------
@@ -184,7 +230,8 @@ def verified_registration(applicant: User) -> Registration:
 
 
 def existing_lines(applicant: User) -> list[IssuedLine]:
-    """The verified registration and the latest STTP of the demo person, when both exist."""
+    """The verified registration, the latest STTP and the latest decree of the demo person, as far as
+    they exist (the registration and the STTP, or nothing)."""
     person = people.person_of_user(applicant.id)
     documents = sttp.documents_of(person.id) if person is not None else []
     registration = db.session.scalar(
@@ -194,7 +241,16 @@ def existing_lines(applicant: User) -> list[IssuedLine]:
     )
     if registration is None or not documents:
         return []
-    return [registration_line(registration), sttp_line(documents[0])]
+    lines = [registration_line(registration), sttp_line(documents[0])]
+    candidacy = db.session.scalar(
+        select(Candidacy)
+        .join(Decision, Decision.candidacy_id == Candidacy.id)
+        .join(Decree, Decree.id == Decision.decree_id)
+        .where(Candidacy.person_id == person.id, Decree.document_id.is_not(None))
+        .order_by(Decree.id.desc())
+        .limit(1)
+    )
+    return [*lines, decree_line(candidacy)] if candidacy is not None else lines
 
 
 def registration_line(registration: Registration) -> IssuedLine:
@@ -311,3 +367,176 @@ def sttp_line(document: IssuedDocument | None) -> IssuedLine:
 
 def as_lines(lines: list[IssuedLine]) -> str:
     return "\n".join(line.as_tsv() for line in lines)
+
+
+# --- Certification --------------------------------------------------------------------------------
+
+DEMO_UNITS = (
+    ("KSO.PS01.001.01", "Melakukan asesmen kebutuhan sosial klien"),
+    ("KSO.PS01.002.01", "Melakukan rujukan dan pendampingan sosial"),
+)
+
+
+def demo_scheme(admin: User) -> SchemeVersion:
+    """SHORTCUT(cert-schemes): the demo scheme of LSPS for the demo person's category, created once
+    and published (two units; a second assessor always required)."""
+    scheme = db.session.scalar(select(Scheme).where(Scheme.body_code == BODY, Scheme.code == SCHEME_CODE))
+    if scheme is None:
+        scheme = Scheme(body_code=BODY, code=SCHEME_CODE, created_by_id=admin.id)
+        scheme.versions = [
+            SchemeVersion(
+                version=1,
+                name="Pendamping Sosial Relawan (Demo)",
+                category_code=CATEGORY,
+                subtype="",
+                methods=[str(AssessmentMethod.PORTFOLIO), str(AssessmentMethod.INTERVIEW)],
+                second_assessor_required=True,
+                published_at=utcnow(),
+                published_by_id=admin.id,
+                units=[SchemeUnit(position=i, code=c, title=t) for i, (c, t) in enumerate(DEMO_UNITS, 1)],
+            )
+        ]
+        db.session.add(scheme)
+        db.session.flush()
+    return scheme.current_version
+
+
+def demo_assessor(user: User, scheme: Scheme) -> Assessor:
+    """SHORTCUT(cert-schemes): the registry entry of a demo assessor account, created once."""
+    assessor = db.session.scalar(
+        select(Assessor).where(Assessor.body_code == BODY, Assessor.user_id == user.id)
+    )
+    if assessor is None:
+        assessor = Assessor(
+            body_code=BODY,
+            user_id=user.id,
+            name=user.full_name,
+            met_number=f"MET.DEMO.{user.id:05d}",
+            licence_valid_until=local_today() + timedelta(days=3 * 365),
+        )
+        db.session.add(assessor)
+        db.session.flush()
+    if not any(link.scheme_id == scheme.id for link in assessor.schemes):
+        assessor.schemes.append(AssessorScheme(scheme_id=scheme.id))
+    return assessor
+
+
+def exam_session(version: SchemeVersion, assessors: list[Assessor], admin: User, today: date) -> ExamSession:
+    """SHORTCUT(cert-sessions): a new session of LSPS whose assessment ran these two days, in
+    assessment, with both assessors assigned and their declarations signed."""
+    count = db.session.scalar(
+        select(func.count()).select_from(ExamSession).where(ExamSession.body_code == BODY)
+    )
+    session = ExamSession(
+        body_code=BODY,
+        name=f"Uji Kompetensi Demo {count + 1} Tahun {today.year}",
+        place_kind=PlaceKind.SEWAKTU,
+        place_name="TUK Sewaktu Dinas Sosial Kabupaten Bandung",
+        address="Jl. Raya Soreang No. 1",
+        region_code=SERVICE_REGION,
+        capacity=30,
+        applications_open_on=today - timedelta(days=30),
+        applications_close_on=today - timedelta(days=10),
+        screening_ends_on=today - timedelta(days=5),
+        assessment_starts_on=today - timedelta(days=1),
+        assessment_ends_on=today,
+        plenary_on=today,
+        status=ExamSessionStatus.ASSESSING,
+        signatory_name="Dr. Bambang Sutrisno, M.Si.",
+        signatory_title="Ketua Lembaga Sertifikasi Pekerjaan Sosial",
+        created_by_id=admin.id,
+        schemes=[ExamSessionScheme(version_id=version.id)],
+        assessors=[SessionAssessor(assessor_id=a.id, declared_at=utcnow()) for a in assessors],
+    )
+    db.session.add(session)
+    db.session.flush()
+    EXAM_SESSION_LIFECYCLE.add_event(session, None, ExamSessionStatus.ASSESSING, admin)
+    return session
+
+
+def accepted_candidacy(session: ExamSession, version: SchemeVersion, registration: Registration) -> Candidacy:
+    """SHORTCUT(cert-apply, cert-screening): the person's application, accepted (a seat taken)."""
+    person = registration.person
+    decided = db.session.scalar(
+        select(func.count())
+        .select_from(Candidacy)
+        .where(
+            Candidacy.person_id == person.id,
+            Candidacy.scheme_id == version.scheme_id,
+            Candidacy.status == CandidacyStatus.DECIDED,
+        )
+    )
+    candidacy = Candidacy(
+        session_id=session.id,
+        version_id=version.id,
+        scheme_id=version.scheme_id,
+        body_code=BODY,
+        person_id=person.id,
+        registration_id=registration.id,
+        province_code=registration.province_code,
+        regency_code=registration.regency_code,
+        purpose=CandidacyPurpose.FIRST if not decided else CandidacyPurpose.RECERTIFICATION,
+        attempt=decided + 1,
+        status=CandidacyStatus.ACCEPTED,
+        experience_summary="Pendamping Karang Taruna sejak 2019.",
+        submitted_at=utcnow(),
+        screened_at=utcnow(),
+    )
+    db.session.add(candidacy)
+    session.seats_taken += 1
+    db.session.flush()
+    CANDIDACY_LIFECYCLE.add_event(candidacy, None, CandidacyStatus.ACCEPTED, person.user)
+    return candidacy
+
+
+def scored(candidacy: Candidacy, assessor: Assessor, role: AssessorRole, admin: User) -> Assessment:
+    """SHORTCUT(cert-screening, cert-scoring): the assessor assigned, every unit by every method
+    marked K, submitted."""
+    version = candidacy.version
+    assessment = Assessment(
+        candidacy_id=candidacy.id,
+        assessor_id=assessor.id,
+        round=candidacy.round,
+        role=role,
+        status=AssessmentStatus.SUBMITTED,
+        recommendation=Verdict.K,
+        notes="Bukti portofolio lengkap; wawancara menunjukkan kompetensi.",
+        assigned_by_id=admin.id,
+        submitted_at=utcnow(),
+        marks=[
+            AssessmentMark(unit_id=unit.id, method=method, verdict=Verdict.K)
+            for unit in version.units
+            for method in version.method_list
+        ],
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    ASSESSMENT_LIFECYCLE.add_event(assessment, None, AssessmentStatus.SUBMITTED, assessor.user)
+    return assessment
+
+
+def certified(registration_id: int, today: date) -> int:
+    """The certification step: a new exam session with the person accepted and scored K by both demo
+    assessors; the board admin opens the plenary and decides it through the plenary services (the
+    decree job — e-mail and PDF — runs when this unit commits). Returns the candidacy id."""
+    admin = _user(BOARD_ADMIN_EMAIL, "demo board admin")
+    users = [_user(email, "demo assessor") for email in ASSESSOR_EMAILS]
+    registration = db.session.get(Registration, registration_id)
+    version = demo_scheme(admin)
+    assessors = [demo_assessor(user, version.scheme) for user in users]
+    session = exam_session(version, assessors, admin, today)
+    candidacy = accepted_candidacy(session, version, registration)
+    for assessor, role in zip(assessors, (AssessorRole.FIRST, AssessorRole.SECOND), strict=True):
+        scored(candidacy, assessor, role, admin)
+    plenary.open_plenary(session, admin)
+    plenary.decide_session(session, {}, admin)
+    return candidacy.id
+
+
+def decree_line(candidacy: Candidacy | None) -> IssuedLine:
+    decision = candidacy.decision if candidacy is not None else None
+    document = decision.decree.document if decision is not None else None
+    if document is None:
+        raise ChainError("the plenary issued no decree PDF")
+    path = issuing.path_of(document).resolve()
+    return IssuedLine("DECREE", document.number, issuing.verification_url(document), str(path))

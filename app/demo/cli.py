@@ -12,11 +12,14 @@ from app.demo.chain import as_lines, run_chain
 
 @click.command("chain")
 @click.option(
-    "--once", is_flag=True, help="Only if the demo person holds no STTP yet; otherwise print what exists."
+    "--once",
+    is_flag=True,
+    help="Only what the demo person does not hold yet (STTP, decree); otherwise print what exists.",
 )
 @with_appcontext
 def demo_chain(once: bool) -> None:
-    """Take the demo applicant through registration, training and STTP; print one line per issued
+    """Take the demo applicant through registration, training, STTP and certification (the plenary's
+    decree); print one line per issued
     document: KIND, NUMBER, PUBLIC-VERIFICATION-URL, ABSOLUTE-PDF-PATH (tab-separated, '-' if none)."""
     if not current_app.config.get("DEMO_ACCOUNTS_ALLOWED"):
         raise click.ClickException("the demo chain is refused in this configuration")
