@@ -124,6 +124,13 @@ ACTION_LABELS = {
     "training_record.exported": _l("Rekap pelatihan diekspor"),
     "training_record.export_downloaded": _l("Berkas rekap pelatihan diunduh"),
     "training_record.access_denied": _l("Akses ke riwayat pelatihan ditolak"),
+    "appeal.file": _l("Banding diajukan"),
+    "appeal.form_panel": _l("Panel banding dibentuk"),
+    "appeal.uphold": _l("Banding diterima (asesmen ulang)"),
+    "appeal.dismiss": _l("Banding ditolak (hasil tetap)"),
+    "appeal.withdraw": _l("Banding dicabut"),
+    "appeal.access_denied": _l("Akses ke banding ditolak"),
+    "candidacy.reopen": _l("Asesi dibuka kembali untuk asesmen ulang"),
 }
 
 OBJECT_LABELS = {
@@ -144,6 +151,7 @@ OBJECT_LABELS = {
     "attendance": _l("Kehadiran"),
     "issued_document": _l("Dokumen terbit"),
     "training_record": _l("Riwayat pelatihan"),
+    "appeal": _l("Banding"),
 }
 
 
