@@ -249,3 +249,55 @@ def create_assessment(
         ASSESSMENT_LIFECYCLE.add_event(assessment, None, status, SYSTEM)
         db.session.commit()
         return assessment.id
+
+
+_decrees = itertools.count(9001)
+
+
+def create_decision(
+    app,
+    candidacy_id: int,
+    result: Verdict = Verdict.K,
+    *,
+    appeal_deadline: date | None = None,
+    decided_by_id: int | None = None,
+) -> int:
+    """A plenary decision (and its decree, numbered like "9001/LSPS/SK/XII/2026") for the candidacy's
+    current round; the candidacy moves to decided (CANDIDACY_LIFECYCLE event). A candidacy being
+    re-assessed gets a decision that supersedes its current one. Returns the decision id."""
+    from app.certification.models import Decision, Decree
+
+    with app.app_context():
+        candidacy = db.session.get(Candidacy, candidacy_id)
+        decree = Decree(
+            body_code=candidacy.body_code,
+            session_id=candidacy.session_id,
+            number=f"{next(_decrees)}/{candidacy.body_code}/SK/XII/2026",
+            round=candidacy.round,
+            decided_by_id=decided_by_id,
+        )
+        db.session.add(decree)
+        db.session.flush()
+        previous = candidacy.decision
+        decision = Decision(
+            candidacy_id=candidacy.id,
+            decree_id=decree.id,
+            round=candidacy.round,
+            result=result,
+            decided_by_id=decided_by_id,
+            appeal_deadline=appeal_deadline or date.today() + timedelta(days=14),
+            # Born superseded (pointing back) so that uq_decisions_current never sees two current rows.
+            superseded_by_id=previous.id if previous is not None else None,
+        )
+        db.session.add(decision)
+        db.session.flush()
+        if previous is not None:
+            previous.superseded_by_id = decision.id
+            db.session.flush()
+            decision.superseded_by_id = None
+            db.session.flush()
+        from_status = candidacy.status
+        candidacy.status = CandidacyStatus.DECIDED
+        CANDIDACY_LIFECYCLE.add_event(candidacy, from_status, CandidacyStatus.DECIDED, SYSTEM)
+        db.session.commit()
+        return decision.id

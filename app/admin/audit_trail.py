@@ -168,6 +168,13 @@ ACTION_LABELS = {
     "decree.job_resumed": _l("Penyusunan PDF SK dilanjutkan"),
     "decision.created": _l("Keputusan asesmen ulang ditetapkan"),
     "plenary.access_denied": _l("Akses ke rapat pleno ditolak"),
+    "appeal.file": _l("Banding diajukan"),
+    "appeal.form_panel": _l("Panel banding dibentuk"),
+    "appeal.uphold": _l("Banding diterima (asesmen ulang)"),
+    "appeal.dismiss": _l("Banding ditolak (hasil tetap)"),
+    "appeal.withdraw": _l("Banding dicabut"),
+    "appeal.access_denied": _l("Akses ke banding ditolak"),
+    "candidacy.reopen": _l("Asesi dibuka kembali untuk asesmen ulang"),
 }
 
 OBJECT_LABELS = {
@@ -195,6 +202,7 @@ OBJECT_LABELS = {
     "session_assessor": _l("Penugasan asesor"),
     "decree": _l("SK hasil uji kompetensi"),
     "decision": _l("Keputusan pleno"),
+    "appeal": _l("Banding"),
 }
 
 

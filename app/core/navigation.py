@@ -36,6 +36,8 @@ MENU = [
     ("exams.sessions", _l("Jadwal uji kompetensi")),
     ("exams.my_assignments", _l("Jadwal tugas asesmen")),
     ("plenary.index", _l("Rapat pleno")),
+    ("appeals.mine", _l("Banding saya")),
+    ("appeals.board_list", _l("Banding")),
 ]
 
 
