@@ -124,6 +124,22 @@ ACTION_LABELS = {
     "training_record.exported": _l("Rekap pelatihan diekspor"),
     "training_record.export_downloaded": _l("Berkas rekap pelatihan diunduh"),
     "training_record.access_denied": _l("Akses ke riwayat pelatihan ditolak"),
+    # Certification: schemes and the assessor registry
+    "scheme.created": _l("Skema sertifikasi dibuat"),
+    "scheme.retired": _l("Skema sertifikasi dipensiunkan"),
+    "scheme.access_denied": _l("Akses ke skema sertifikasi ditolak"),
+    "scheme_version.created": _l("Versi baru skema dibuat"),
+    "scheme_version.updated": _l("Versi skema diubah"),
+    "scheme_version.published": _l("Versi skema diterbitkan"),
+    "scheme_version.unit_added": _l("Unit kompetensi ditambahkan"),
+    "scheme_version.unit_updated": _l("Unit kompetensi diubah"),
+    "scheme_version.unit_removed": _l("Unit kompetensi dihapus"),
+    "scheme_version.units_reordered": _l("Urutan unit kompetensi diubah"),
+    "assessor.added": _l("Asesor ditambahkan"),
+    "assessor.updated": _l("Data asesor diubah"),
+    "assessor.activated": _l("Asesor diaktifkan kembali"),
+    "assessor.deactivated": _l("Asesor dinonaktifkan"),
+    "assessor.access_denied": _l("Akses ke data asesor ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -144,6 +160,9 @@ OBJECT_LABELS = {
     "attendance": _l("Kehadiran"),
     "issued_document": _l("Dokumen terbit"),
     "training_record": _l("Riwayat pelatihan"),
+    "scheme": _l("Skema sertifikasi"),
+    "scheme_version": _l("Versi skema"),
+    "assessor": _l("Asesor"),
 }
 
 

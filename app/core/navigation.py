@@ -30,6 +30,8 @@ MENU = [
     ("admin.number_patterns", _l("Pola nomor")),
     ("admin.audit_log", _l("Jejak audit")),
     ("admin.mail_list", _l("Surel keluar")),
+    ("schemes.list", _l("Skema sertifikasi")),
+    ("assessors.list", _l("Asesor")),
 ]
 
 
