@@ -390,3 +390,16 @@ def test_an_assessor_cannot_open_the_registry(app, client, logged_in):
     logged_in(Role.ASSESSOR)
     assert client.get("/sertifikasi/asesor").status_code == 403
     assert client.get("/sertifikasi/skema").status_code == 403
+
+
+def test_the_list_reads_a_page_in_a_fixed_number_of_queries(app, client, logged_in):
+    from tests.test_cert_schemes import count_queries
+
+    logged_in(Role.BOARD_ADMIN)
+    scheme_id, _v = create_scheme(app)
+    institution_id = create_institution(app)
+    create_assessor(app, scheme_ids=(scheme_id,), institution_id=institution_id)
+    few = count_queries(app, client, "/sertifikasi/asesor")
+    for _ in range(4):
+        create_assessor(app, scheme_ids=(scheme_id,), institution_id=institution_id)
+    assert count_queries(app, client, "/sertifikasi/asesor") == few

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.accounts.models import User
 from app.certification.models import Candidacy, Scheme, SchemeUnit, SchemeVersion
@@ -534,3 +534,29 @@ def test_the_menu_offers_schemes_and_assessors_to_board_admins_only(app, client,
     html = other.get("/dasbor").get_data(as_text=True)
     assert "Skema sertifikasi" not in html
     assert other.get("/sertifikasi/skema").status_code == 403
+
+
+def count_queries(app, client, url: str) -> int:
+    statements = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_the_list_reads_a_page_in_a_fixed_number_of_queries(app, client, logged_in):
+    logged_in(Role.BOARD_ADMIN)
+    create_scheme(app, category="PEKSOS", subtype="GENERALIS")
+    few = count_queries(app, client, "/sertifikasi/skema")
+    for _ in range(5):
+        create_scheme(app, category="PEKSOS", subtype="GENERALIS")
+        create_scheme(app, category="RELAWAN", published=False)
+    assert count_queries(app, client, "/sertifikasi/skema") == few

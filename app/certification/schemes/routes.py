@@ -80,7 +80,7 @@ def scheme_list():
         status_of=services.scheme_status,
         labels=services.STATUS_LABELS,
         badges=services.STATUS_BADGES,
-        target_label=services.target_label,
+        target_label=services.target_labeller(),
     )
 
 
@@ -143,7 +143,7 @@ def detail(scheme_id: int):
         labels=services.STATUS_LABELS,
         badges=services.STATUS_BADGES,
         counts=services.candidacy_counts(scheme),
-        target_label=services.target_label,
+        target_label=services.target_labeller(),
         documents=services.DOCUMENT_LABELS,
         action_form=ActionForm(),
     )
@@ -161,7 +161,7 @@ def _render_version(version: SchemeVersion, form=None, unit_form=None, status: i
         unit_form=unit_form or UnitForm(formdata=None),
         action_form=ActionForm(),
         move_form=MoveForm(formdata=None),
-        target_label=services.target_label,
+        target_label=services.target_labeller(),
         documents=services.DOCUMENT_LABELS,
     ), status
 

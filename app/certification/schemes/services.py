@@ -12,6 +12,7 @@ here, whatever the page offered: a crafted POST cannot change what candidacies a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -114,8 +115,20 @@ def split_target(value: str | None) -> tuple[str, str]:
     return category, subtype
 
 
-def target_label(version: SchemeVersion) -> str:
-    return f"{version.category.name} — {subtype_label(version.category_code, version.subtype)}"
+def target_labeller() -> Callable[[SchemeVersion], str]:
+    """A function naming a version's target ("Pekerja Sosial — Pekerja Sosial Generalis"), reading
+    each category's subtypes once (a list of 25 schemes asks at most once per category)."""
+    subtypes: dict[str, dict[str, str]] = {}
+
+    def label(version: SchemeVersion) -> str:
+        if not version.subtype:
+            return f"{version.category.name} — {subtype_label(version.category_code, '')}"
+        if version.category_code not in subtypes:
+            subtypes[version.category_code] = dict(subtype_choices(version.category_code))
+        name = subtypes[version.category_code].get(version.subtype, version.subtype)
+        return f"{version.category.name} — {name}"
+
+    return label
 
 
 def education_choices() -> list[tuple[str, str]]:
