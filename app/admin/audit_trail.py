@@ -175,6 +175,22 @@ ACTION_LABELS = {
     "appeal.withdraw": _l("Banding dicabut"),
     "appeal.access_denied": _l("Akses ke banding ditolak"),
     "candidacy.reopen": _l("Asesi dibuka kembali untuk asesmen ulang"),
+    # Certification: schemes and the assessor registry
+    "scheme.created": _l("Skema sertifikasi dibuat"),
+    "scheme.retired": _l("Skema sertifikasi dipensiunkan"),
+    "scheme.access_denied": _l("Akses ke skema sertifikasi ditolak"),
+    "scheme_version.created": _l("Versi baru skema dibuat"),
+    "scheme_version.updated": _l("Versi skema diubah"),
+    "scheme_version.published": _l("Versi skema diterbitkan"),
+    "scheme_version.unit_added": _l("Unit kompetensi ditambahkan"),
+    "scheme_version.unit_updated": _l("Unit kompetensi diubah"),
+    "scheme_version.unit_removed": _l("Unit kompetensi dihapus"),
+    "scheme_version.units_reordered": _l("Urutan unit kompetensi diubah"),
+    "assessor.added": _l("Asesor ditambahkan"),
+    "assessor.updated": _l("Data asesor diubah"),
+    "assessor.activated": _l("Asesor diaktifkan kembali"),
+    "assessor.deactivated": _l("Asesor dinonaktifkan"),
+    "assessor.access_denied": _l("Akses ke data asesor ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -203,6 +219,9 @@ OBJECT_LABELS = {
     "decree": _l("SK hasil uji kompetensi"),
     "decision": _l("Keputusan pleno"),
     "appeal": _l("Banding"),
+    "scheme": _l("Skema sertifikasi"),
+    "scheme_version": _l("Versi skema"),
+    "assessor": _l("Asesor"),
 }
 
 

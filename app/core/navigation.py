@@ -38,6 +38,8 @@ MENU = [
     ("plenary.index", _l("Rapat pleno")),
     ("appeals.mine", _l("Banding saya")),
     ("appeals.board_list", _l("Banding")),
+    ("schemes.list", _l("Skema sertifikasi")),
+    ("assessors.list", _l("Asesor")),
 ]
 
 
