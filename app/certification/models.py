@@ -477,6 +477,9 @@ class Candidacy(TimestampMixin, db.Model):
         db.Index("ix_candidacies_province", "province_code", "id"),
         db.Index("ix_candidacies_regency", "regency_code", "id"),
         db.Index("ix_candidacies_nominated_by", "nominated_by_id", "id"),
+        # How many candidacies a scheme version has (scheme page), and a body's re-assessments.
+        db.Index("ix_candidacies_version", "version_id", "status"),
+        db.Index("ix_candidacies_body_status", "body_code", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -473,6 +473,8 @@ def _upgrade():
     )
     with op.batch_alter_table("candidacies", schema=None) as batch_op:
         batch_op.create_index("ix_candidacies_nominated_by", ["nominated_by_id", "id"], unique=False)
+        batch_op.create_index("ix_candidacies_version", ["version_id", "status"], unique=False)
+        batch_op.create_index("ix_candidacies_body_status", ["body_code", "status", "id"], unique=False)
         batch_op.create_index("ix_candidacies_person", ["person_id", "scheme_id", "id"], unique=False)
         batch_op.create_index("ix_candidacies_province", ["province_code", "id"], unique=False)
         batch_op.create_index("ix_candidacies_regency", ["regency_code", "id"], unique=False)
@@ -1131,6 +1133,8 @@ def _downgrade():
         batch_op.drop_index("ix_candidacies_province")
         batch_op.drop_index("ix_candidacies_person")
         batch_op.drop_index("ix_candidacies_nominated_by")
+        batch_op.drop_index("ix_candidacies_version")
+        batch_op.drop_index("ix_candidacies_body_status")
 
     op.drop_table("candidacies")
     with op.batch_alter_table("assessor_schemes", schema=None) as batch_op:
