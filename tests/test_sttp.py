@@ -637,6 +637,30 @@ def test_session_status_and_dates_decide_whether_it_can_be_completed(app):
         assert [e.to_status for e in session.events][-2:] == [SessionStatus.RUNNING, SessionStatus.CLOSED]
 
 
+def test_a_running_session_is_not_completed_before_its_last_day(app):
+    officer = officer_of(app)
+    session_id = create_session(
+        app, create_programme(app), status=SessionStatus.RUNNING, starts_on=date.today() - timedelta(1)
+    )  # five days: it ends in three days
+    enrolment = create_enrolment(app, session_id, *create_verified_person(app))
+    with app.app_context():
+        ends_on = db.session.get(TrainingSession, session_id).ends_on
+    with pytest.raises(TrainingError) as refused:
+        _start(app, session_id, all_pass([enrolment]), officer.id)
+    message = str(refused.value.message)
+    assert message == (
+        "Angkatan ini belum berakhir; angkatan dapat diselesaikan mulai hari terakhirnya, "
+        f"{services._id_date(ends_on)}."
+    )
+    client = app.test_client()
+    login(client, officer)
+    page = client.get(f"/diklat/angkatan/{session_id}/penyelesaian").get_data(as_text=True)
+    assert "Angkatan ini belum berakhir" in page  # the button is disabled with the reason
+    with app.app_context():
+        assert db.session.get(Enrolment, enrolment).status == EnrolmentStatus.ACCEPTED
+        assert services.completion_jobs(db.session.get(TrainingSession, session_id)) == []
+
+
 def test_no_second_completion_while_one_is_queued(app):
     session_id, enrolments = running_session(app, 1)
     officer = officer_of(app)

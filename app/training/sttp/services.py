@@ -9,8 +9,9 @@ session is closed.
 
 Rules `start_completion` enforces:
 - the actor manages the session (`can_manage_session`);
-- the session is running, or planned/open with its last day reached (it is then started in the same
-  transaction, so enrolment stops while the job works); closed and cancelled sessions are refused;
+- the session's last day has come (never before its end date), and it is running, or planned/open
+  (it is then started in the same transaction, so enrolment stops while the job works); closed and
+  cancelled sessions are refused;
 - there is exactly one decision per accepted enrolment of the session, no more, no fewer;
 - attendance is a percentage (0–100), a final score too; "completed" needs the programme's attendance
   threshold (and its pass score when it has one); "not completed" needs a reason (the participant
@@ -30,7 +31,8 @@ gets one, an STTP without its SHA-256 (a worker killed between steps 1 and 3) is
 file, same bytes), an STTP without its ledger line gets it. A worker killed mid-way leaves whole
 transactions behind (numbers are allocated in step 1's transaction, so none is lost or used twice);
 running the job again (`resume_completion`, the "Lanjutkan" button on the session's STTP page)
-finishes the rest. On SQLite the batches are smaller (jobs.batch_size_for).
+finishes the rest. On SQLite the batches are smaller (jobs.batch_size_for), and a batch that rendered
+nothing (all failed) is followed by a pause (jobs.let_requests_in).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core import audit, jobs, mail
 from app.core.actors import SYSTEM
+from app.core.display import long_date
 from app.core.errors import PermissionDenied
 from app.core.jobs import Job, JobStatus, enqueue_after_commit, job
 from app.core.models import local_today, utcnow
@@ -112,13 +115,25 @@ class CompletionDecision:
 # --- Starting ---------------------------------------------------------------------------------------
 
 
+def not_ended_reason(session: TrainingSession, today: date | None = None) -> str | None:
+    """The message when the session's last day has not come yet (it cannot be completed before)."""
+    if (today or local_today()) >= session.ends_on:
+        return None
+    return str(
+        _l(
+            "Angkatan ini belum berakhir; angkatan dapat diselesaikan mulai hari terakhirnya, %(date)s.",
+            date=long_date(session.ends_on),
+        )
+    )
+
+
 def completion_blocker(session: TrainingSession, today: date | None = None) -> str | None:
     """Why the session cannot be completed now (a message), or None when it can."""
-    today = today or local_today()
     if session.status in (SessionStatus.CLOSED, SessionStatus.CANCELLED):
         return str(_l("Angkatan ini sudah %(status)s.", status=session.status.label.lower()))
-    if session.status != SessionStatus.RUNNING and today < session.ends_on:
-        return str(_l("Angkatan dapat diselesaikan setelah dimulai atau pada hari terakhirnya."))
+    ended = not_ended_reason(session, today)
+    if ended is not None:
+        return ended
     if running_completion(session) is not None:
         return str(_l("Penyelesaian angkatan ini sedang diproses."))
     return None
@@ -311,7 +326,8 @@ def run_completion(job_id: int, batch_size: int | None = None) -> None:
                     for document_id, sha256 in rendered:
                         finish_sttp(document_id, sha256, actor)
             jobs.report_progress(job_id, min(start + batch_size, len(decisions)))
-            jobs.let_requests_in()
+            if not rendered:  # rendering left the lock free; without it, pause for waiting requests
+                jobs.let_requests_in()
         with unit_of_work():
             session = db.session.get(TrainingSession, session_id)
             if session.status == SessionStatus.RUNNING:
