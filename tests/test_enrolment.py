@@ -519,7 +519,8 @@ def test_only_accepted_or_wait_listed_participants_are_removed(app, ctx, open_se
 def test_removing_from_a_closed_session_or_by_another_provider_is_refused(app, ctx):
     closed = create_session(app, create_programme(app), status=SessionStatus.CLOSED)
     enrolment_id = _enrolment(app, closed, EnrolmentStatus.ACCEPTED)
-    officer, stranger = _officer(app), _officer(app, "BBPPKS-PADANG")
+    stranger_ref = create_user(app, Role.TRAINING_OFFICER, provider_code="BBPPKS-PADANG")
+    officer, stranger = _officer(app), _user(stranger_ref)
     with pytest.raises(TrainingError, match="peserta tidak dapat diubah"):
         services.remove_participant(_get(Enrolment, enrolment_id), officer, "Alasan.")
     with pytest.raises(PermissionDenied):

@@ -485,6 +485,23 @@ def test_a_pending_sttp_is_recorded_and_mailed_once(app, outbox):
     assert sttp_mails(outbox, address) == 1
 
 
+def test_issue_does_all_three_steps_in_the_callers_transaction(app):
+    """issuing.issue (for callers issuing one document in a request): row, file, SHA-256, audit."""
+    session_id, enrolments = running_session(app, 1)
+    with app.app_context():
+        enrolment = db.session.get(Enrolment, enrolments[0])
+        snapshot = services.sttp_snapshot(enrolment, date(2026, 12, 4))
+        document = issuing.issue(
+            "sttp", "999001/STTP/UJI/XII/2026", enrolment.person, snapshot, services.TEMPLATE, None
+        )
+        data = issuing.path_of(document).read_bytes()
+        assert not issuing.is_pending(document) and hashlib.sha256(data).hexdigest() == document.sha256
+        assert issuing.reprint(document) == data and issued_audits([document]) == 1
+        path = issuing.path_of(document)
+        db.session.rollback()
+    assert not path.exists()  # the transaction rolled back: its file is gone
+
+
 @pytest.mark.live
 @pytest.mark.skipif(
     (os.environ.get("TEST_DATABASE_URL") or "sqlite").startswith("postgresql"),
