@@ -68,8 +68,11 @@ def qr_codes(data: bytes) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(image)]
 
 
-def running_session(app, people: int = 2, *, pass_score=None, full_name=None) -> tuple[int, list[int]]:
-    """A running session (ended yesterday) of BBPPKS Bandung with `people` accepted participants."""
+def running_session(
+    app, people: int = 2, *, pass_score=None, full_name=None, region: str = "32.04"
+) -> tuple[int, list[int]]:
+    """A running session (ended yesterday) of BBPPKS Bandung with `people` accepted participants
+    (living in `region`)."""
     programme_id = create_programme(app, pass_score=pass_score)
     session_id = create_session(
         app, programme_id, status=SessionStatus.RUNNING, starts_on=date.today() - timedelta(days=5)
@@ -77,7 +80,7 @@ def running_session(app, people: int = 2, *, pass_score=None, full_name=None) ->
     enrolments = []
     for index in range(people):
         person_id, registration_id = create_verified_person(
-            app, full_name=full_name or f"Peserta Uji {index + 1}"
+            app, full_name=full_name or f"Peserta Uji {index + 1}", region=region
         )
         enrolments.append(create_enrolment(app, session_id, person_id, registration_id))
     return session_id, enrolments
@@ -508,8 +511,10 @@ def test_issue_does_all_three_steps_in_the_callers_transaction(app):
     reason="SQLite's single write lock",
 )
 def test_on_sqlite_the_write_lock_is_free_while_the_pdfs_render(app, monkeypatch):
-    """Another connection takes the write lock at once (no busy wait) while the job renders."""
-    session_id, enrolments = running_session(app, 2)
+    """Another connection takes the write lock at once (no busy wait) while the job renders. Its rows
+    are committed for real: its people live in Kota Surabaya, outside the regions other tests list
+    exactly (Kabupaten Bandung, Kota Semarang)."""
+    session_id, enrolments = running_session(app, 2, region="35.78")
     real_render = issuing.render
     took_the_lock = []
 
