@@ -51,15 +51,33 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install chromium lint test-sqlite test-postgres
+# One pytest run per database, each with its own pytest cache and screenshots folder (test-output/<run>/).
+PYTEST_SQLITE = APP_CONFIG=testing TEST_DATABASE_URL= TEST_OUTPUT_DIR=test-output/sqlite \
+  $(BIN)/pytest -q -o cache_dir=test-output/sqlite/.pytest_cache
+PYTEST_POSTGRES = APP_CONFIG=testing TEST_DATABASE_URL="$(TEST_DATABASE_URL)" TEST_OUTPUT_DIR=test-output/postgresql \
+  $(BIN)/pytest -q -o cache_dir=test-output/postgresql/.pytest_cache
+
+# With TEST_DATABASE_URL set, the SQLite and PostgreSQL runs go at the same time (one pytest process
+# each, after `install` has run once). They share nothing they write: each has its own temporary files
+# (tests/conftest.py), live server port (a free one), pytest cache and screenshots folder; their output
+# is kept in test-output/<run>.log and printed when both have finished.
+test: install chromium lint
+	@if [ -z "$(TEST_DATABASE_URL)" ]; then $(PYTEST_SQLITE); exit $$?; fi; \
+	mkdir -p test-output; \
+	$(PYTEST_SQLITE) > test-output/sqlite.log 2>&1 & sqlite=$$!; \
+	$(PYTEST_POSTGRES) > test-output/postgresql.log 2>&1 & postgres=$$!; \
+	wait $$sqlite; sqlite_status=$$?; wait $$postgres; postgres_status=$$?; \
+	echo "== SQLite (exit $$sqlite_status)"; cat test-output/sqlite.log; \
+	echo "== PostgreSQL: $(TEST_DATABASE_URL) (exit $$postgres_status)"; cat test-output/postgresql.log; \
+	[ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]
 
 test-sqlite: install
-	APP_CONFIG=testing TEST_DATABASE_URL= $(BIN)/pytest -q
+	$(PYTEST_SQLITE)
 
 test-postgres: install
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 	  echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
-	  APP_CONFIG=testing TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q; \
+	  $(PYTEST_POSTGRES); \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 bench: install

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.core.actors import SYSTEM
 from app.core.audit import AuditEvent
+from app.core.errors import PermissionDenied
 from app.core.roles import Role
 from app.extensions import db
 from app.people.models import Person
@@ -470,3 +471,103 @@ def test_another_providers_decision_url_is_not_found(app, client, open_session):
     assert response.status_code == 404
     with app.app_context():
         assert db.session.get(Enrolment, enrolment_id).status == EnrolmentStatus.APPLIED
+
+
+# --- The training officer withdraws a participant --------------------------------------------------
+
+
+def test_the_officer_removes_an_accepted_participant_with_a_reason_and_the_seat_goes_on(app, ctx, outbox):
+    session_id = create_session(app, create_programme(app), capacity=1)
+    accepted = _enrolment(app, session_id, EnrolmentStatus.ACCEPTED, full_name="Budi Diterima")
+    waiting = _enrolment(app, session_id, EnrolmentStatus.WAIT_LISTED, full_name="Citra Menunggu")
+    officer = _officer(app)
+    services.remove_participant(_get(Enrolment, accepted), officer, "  Tidak dapat hadir karena sakit. ")
+    db.session.commit()
+    removed = _get(Enrolment, accepted)
+    assert removed.status == EnrolmentStatus.WITHDRAWN
+    assert removed.decision_reason == "Tidak dapat hadir karena sakit."
+    assert removed.events[-1].actor_id == officer.id
+    assert _get(Enrolment, waiting).status == EnrolmentStatus.ACCEPTED
+    assert _get(TrainingSession, session_id).seats_taken == 1
+    body = outbox.body(outbox.last_to(removed.person.email))
+    assert body.startswith("Yth. Budi Diterima,") and "Tidak dapat hadir karena sakit." in body
+    assert db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "enrolment", AuditEvent.object_id == str(accepted))
+    ).all()
+
+
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_removing_a_participant_needs_a_reason(app, ctx, open_session, reason):
+    enrolment_id = _enrolment(app, open_session, EnrolmentStatus.WAIT_LISTED)
+    officer = _officer(app)
+    with pytest.raises(TrainingError, match="Tuliskan alasan peserta dikeluarkan"):
+        services.remove_participant(_get(Enrolment, enrolment_id), officer, reason)
+    assert _get(Enrolment, enrolment_id).status == EnrolmentStatus.WAIT_LISTED
+
+
+@pytest.mark.parametrize(
+    "status", [EnrolmentStatus.APPLIED, EnrolmentStatus.REJECTED, EnrolmentStatus.WITHDRAWN]
+)
+def test_only_accepted_or_wait_listed_participants_are_removed(app, ctx, open_session, status):
+    enrolment_id = _enrolment(app, open_session, status)
+    officer = _officer(app)
+    with pytest.raises(TrainingError, match="Hanya peserta yang diterima atau di daftar tunggu"):
+        services.remove_participant(_get(Enrolment, enrolment_id), officer, "Alasan.")
+    assert _get(Enrolment, enrolment_id).status == status
+
+
+def test_removing_from_a_closed_session_or_by_another_provider_is_refused(app, ctx):
+    closed = create_session(app, create_programme(app), status=SessionStatus.CLOSED)
+    enrolment_id = _enrolment(app, closed, EnrolmentStatus.ACCEPTED)
+    stranger_ref = create_user(app, Role.TRAINING_OFFICER, provider_code="BBPPKS-PADANG")
+    officer, stranger = _officer(app), _user(stranger_ref)
+    with pytest.raises(TrainingError, match="peserta tidak dapat diubah"):
+        services.remove_participant(_get(Enrolment, enrolment_id), officer, "Alasan.")
+    with pytest.raises(PermissionDenied):
+        services.remove_participant(_get(Enrolment, enrolment_id), stranger, "Alasan.")
+    assert _get(Enrolment, enrolment_id).status == EnrolmentStatus.ACCEPTED
+
+
+def test_the_roster_removes_a_participant_after_a_confirmation(app, client, open_session):
+    accepted = _enrolment(app, open_session, EnrolmentStatus.ACCEPTED, full_name="Dewi Diterima")
+    applied = _enrolment(app, open_session)
+    login(client, create_user(app, Role.TRAINING_OFFICER))
+    html = client.get(f"/diklat/angkatan/{open_session}/peserta?status=diterima").get_data(as_text=True)
+    assert html.count('data-testid="confirm-remove"') == 1 and "Ya, keluarkan" in html
+    assert "kursinya diberikan kepada orang pertama di daftar tunggu" in html
+    html = client.get(f"/diklat/angkatan/{open_session}/peserta").get_data(as_text=True)  # applied tab
+    assert 'data-testid="confirm-remove"' not in html
+    url = f"/diklat/angkatan/{open_session}/peserta/{accepted}/keluarkan"
+    refused = client.post(url, data={"reason": ""}, follow_redirects=True)
+    text = refused.get_data(as_text=True)
+    assert "Tuliskan alasan peserta dikeluarkan" in text
+    assert 'data-testid="confirm-remove" open' in text  # the confirmation stays open on the person
+    response = client.post(url, data={"reason": "Mengundurkan diri melalui telepon."})
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Dewi Diterima dikeluarkan dari angkatan ini." in page
+    with app.app_context():
+        assert db.session.get(Enrolment, accepted).status == EnrolmentStatus.WITHDRAWN
+        assert db.session.get(TrainingSession, open_session).seats_taken == 0
+    assert client.post(f"/diklat/angkatan/{open_session}/peserta/{applied}/keluarkan").status_code == 302
+    with app.app_context():
+        assert db.session.get(Enrolment, applied).status == EnrolmentStatus.APPLIED
+
+
+def test_another_providers_remove_url_is_not_found_and_audited(app, client, open_session):
+    enrolment_id = _enrolment(app, open_session, EnrolmentStatus.ACCEPTED)
+    officer = create_user(app, Role.TRAINING_OFFICER, provider_code="BBPPKS-PADANG")
+    login(client, officer)
+    response = client.post(
+        f"/diklat/angkatan/{open_session}/peserta/{enrolment_id}/keluarkan", data={"reason": "Alasan."}
+    )
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(Enrolment, enrolment_id).status == EnrolmentStatus.ACCEPTED
+        assert db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "training_session.access_denied",
+                AuditEvent.object_id == str(open_session),
+                AuditEvent.actor_id == officer.id,
+            )
+        ).all()

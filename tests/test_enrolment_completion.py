@@ -26,7 +26,7 @@ from tests.training_factories import (
     create_verified_person,
 )
 
-START = date(2031, 5, 5)
+START = date(2021, 5, 3)
 
 
 def day(n: int) -> date:
@@ -39,7 +39,12 @@ def session_of(app):
 
     def make(present_days: dict[str, int], *, pass_score=None, threshold=90, status=SessionStatus.RUNNING):
         programme = create_programme(app, pass_score=pass_score, attendance_threshold=threshold)
-        session_id = create_session(app, programme, status=status, starts_on=START, days=10)
+        session_id = create_session(app, programme, status=status, days=10)
+        with app.app_context():  # moved years back: it has ended, so it may be completed
+            session = db.session.get(TrainingSession, session_id)
+            session.enrolment_opens_on, session.enrolment_closes_on = START - timedelta(30), START
+            session.starts_on, session.ends_on = START, day(10)
+            db.session.commit()
         ids = {}
         for name in present_days:
             person_id, registration_id = create_verified_person(app, full_name=name)

@@ -31,7 +31,7 @@ def render(app, snapshot=SNAPSHOT, document_date="2026-02-06") -> bytes:
         return pdf.render_pdf(
             "pdf/sttp.html",
             s=snapshot,
-            qr=pdf.qr_svg(snapshot["verification_url"]),
+            qr=pdf.qr_image(snapshot["verification_url"]),
             document_date=document_date,
         )
 
@@ -72,8 +72,14 @@ def test_only_the_shipped_fonts_are_embedded_and_names_keep_their_letters(app):
 
 def test_the_qr_code_decodes_to_its_data(app):
     assert qr_codes(render(app)) == [SNAPSHOT["verification_url"]]
-    svg = str(pdf.qr_svg("https://contoh.go.id/x"))
-    assert svg.startswith("<svg") and "<script" not in svg
+    image = str(pdf.qr_image("https://contoh.go.id/x", alt='"><script>'))
+    assert image.startswith('<img class="qr-code" src="data:image/png;base64,') and "<script" not in image
+
+
+def test_the_qr_code_is_drawn_without_smoothing(app):
+    reader = PdfReader(io.BytesIO(render(app)))
+    images = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    assert [(i["/Width"], i["/Interpolate"]) for i in images] == [(41, False)]  # one pixel per module
 
 
 def test_user_data_is_escaped_and_nothing_is_fetched(app, monkeypatch):
@@ -103,11 +109,18 @@ def test_user_data_is_escaped_and_nothing_is_fetched(app, monkeypatch):
         "file:///etc/passwd",
         pdf.FONTS_DIR.as_uri() + "/../../../config.py",
         "data:text/css,body{}",
+        "data:image/svg+xml;base64,PHN2Zz4=",
+        "data:text/html;base64,PGltZz4=",
     ],
 )
 def test_the_fetcher_refuses_everything_but_the_fonts(url):
     with pytest.raises(pdf.PdfFetchRefused):
         pdf._fetch_fonts_only(url)
+
+
+def test_the_fetcher_decodes_a_png_data_uri():
+    result = pdf._fetch_fonts_only(str(pdf.qr_image("x")).split('"')[3])
+    assert result["mime_type"] == "image/png" and result["file_obj"].read().startswith(b"\x89PNG")
 
 
 def test_the_fetcher_serves_a_shipped_font():

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import sqlite3
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -66,8 +68,11 @@ def qr_codes(data: bytes) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(image)]
 
 
-def running_session(app, people: int = 2, *, pass_score=None, full_name=None) -> tuple[int, list[int]]:
-    """A running session (ended yesterday) of BBPPKS Bandung with `people` accepted participants."""
+def running_session(
+    app, people: int = 2, *, pass_score=None, full_name=None, region: str = "32.04"
+) -> tuple[int, list[int]]:
+    """A running session (ended yesterday) of BBPPKS Bandung with `people` accepted participants
+    (living in `region`)."""
     programme_id = create_programme(app, pass_score=pass_score)
     session_id = create_session(
         app, programme_id, status=SessionStatus.RUNNING, starts_on=date.today() - timedelta(days=5)
@@ -75,7 +80,7 @@ def running_session(app, people: int = 2, *, pass_score=None, full_name=None) ->
     enrolments = []
     for index in range(people):
         person_id, registration_id = create_verified_person(
-            app, full_name=full_name or f"Peserta Uji {index + 1}"
+            app, full_name=full_name or f"Peserta Uji {index + 1}", region=region
         )
         enrolments.append(create_enrolment(app, session_id, person_id, registration_id))
     return session_id, enrolments
@@ -345,13 +350,44 @@ def test_tokens_are_unguessable_and_distinct_from_numbers(app):
 # --- Restart and idempotency -----------------------------------------------------------------------
 
 
-def test_a_job_killed_mid_way_finishes_when_run_again_without_duplicates_or_gaps(app, monkeypatch):
+def issued_audits(documents) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == "issued_document.issued",
+            AuditEvent.object_id.in_([str(d.id) for d in documents]),
+        )
+    )
+
+
+def sttp_mails(outbox, address: str) -> int:
+    return sum(1 for m in outbox.to(address) if m["Subject"].startswith("STTP Anda sudah terbit"))
+
+
+def assert_finished(job_id, enrolments, outbox) -> list[IssuedDocument]:
+    """The job is done: every participant has one STTP, numbers without gap or duplicate, each file
+    stored with its SHA-256, one issue audit entry and one e-mail each, a ledger line each."""
+    job = db.session.get(Job, job_id)
+    assert job.status == JobStatus.DONE and job.result["counts"]["completed"] == len(enrolments)
+    documents = [db.session.get(Enrolment, e).sttp for e in enrolments]
+    sequences = sorted(int(NUMBER.match(d.number).group(1)) for d in documents)
+    assert sequences == list(range(sequences[0], sequences[0] + len(enrolments)))  # no gap, no duplicate
+    for document in documents:
+        assert hashlib.sha256(issuing.path_of(document).read_bytes()).hexdigest() == document.sha256
+    assert count_documents(enrolments) == len(enrolments) and count_records(enrolments) == len(enrolments)
+    assert issued_audits(documents) == len(enrolments)
+    for document in documents:
+        assert sttp_mails(outbox, document.person.email) == 1
+    return documents
+
+
+def test_a_job_killed_mid_way_finishes_when_run_again_without_duplicates_or_gaps(app, monkeypatch, outbox):
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
     session_id, enrolments = running_session(app, 5)
     officer = officer_of(app)
     real_render = issuing.render
     calls = {"n": 0}
-    written = []
 
     def crash_on_the_fourth(template, snapshot):
         calls["n"] += 1
@@ -359,14 +395,7 @@ def test_a_job_killed_mid_way_finishes_when_run_again_without_duplicates_or_gaps
             raise RuntimeError("worker killed")
         return real_render(template, snapshot)
 
-    real_write = issuing._write
-
-    def remember(path, data):
-        written.append(path)
-        real_write(path, data)
-
     monkeypatch.setattr(issuing, "render", crash_on_the_fourth)
-    monkeypatch.setattr(issuing, "_write", remember)
     with app.app_context():
         before_documents = db.session.scalar(select(func.count()).select_from(IssuedDocument))
     job_id = complete(app, session_id, all_pass(enrolments), officer.id)
@@ -374,35 +403,134 @@ def test_a_job_killed_mid_way_finishes_when_run_again_without_duplicates_or_gaps
         job = db.session.get(Job, job_id)
         assert job.status == JobStatus.FAILED and "Jalankan lagi" in job.message
         statuses = [db.session.get(Enrolment, e).status for e in enrolments]
-        assert statuses == [EnrolmentStatus.COMPLETED] * 2 + [EnrolmentStatus.ACCEPTED] * 3
-        assert count_documents(enrolments) == 2
-        assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == before_documents + 2
+        # The 2nd batch's bookkeeping was committed before its STTPs were rendered.
+        assert statuses == [EnrolmentStatus.COMPLETED] * 4 + [EnrolmentStatus.ACCEPTED]
+        documents = [db.session.get(Enrolment, e).sttp for e in enrolments[:4]]
+        assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == before_documents + 4
+        assert [issuing.is_pending(d) for d in documents] == [False, False, True, True]
+        assert issued_audits(documents) == 2
         assert db.session.get(TrainingSession, session_id).status == SessionStatus.RUNNING
-    assert len(written) == 3 and written[0].exists() and written[1].exists()
-    assert not written[2].exists()  # the rolled-back batch left no file behind
+        assert sum(sttp_mails(outbox, d.person.email) for d in documents) == 2  # only the rendered ones
+        numbers = [d.number for d in documents]
 
     monkeypatch.setattr(issuing, "render", real_render)
     with app.app_context():
         services.resume_completion(db.session.get(Job, job_id), db.session.get(User, officer.id))
         db.session.commit()
     with app.app_context():
-        job = db.session.get(Job, job_id)
-        assert job.status == JobStatus.DONE and job.result["counts"]["completed"] == 5
-        documents = [db.session.get(Enrolment, e).sttp for e in enrolments]
-        sequences = sorted(int(NUMBER.match(d.number).group(1)) for d in documents)
-        assert sequences == list(range(sequences[0], sequences[0] + 5))  # no gap, no duplicate
-        assert all(issuing.path_of(d).exists() for d in documents)
-        assert count_records(enrolments) == 5
+        documents = assert_finished(job_id, enrolments, outbox)
+        assert [d.number for d in documents[:4]] == numbers  # the pending ones kept their numbers
         assert db.session.get(TrainingSession, session_id).status == SessionStatus.CLOSED
-        issued = db.session.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(
-                AuditEvent.action == "issued_document.issued",
-                AuditEvent.object_id.in_([str(d.id) for d in documents]),
-            )
+
+
+def test_a_job_killed_while_storing_the_hashes_renders_them_again(app, monkeypatch, outbox):
+    """Killed after the PDFs were written but before their SHA-256 was stored: the run again renders
+    them again (same files, same bytes) and issues no new number."""
+    session_id, enrolments = running_session(app, 3)
+    officer = officer_of(app)
+    real_complete = issuing.complete
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(issuing, "complete", killed)
+    job_id = complete(app, session_id, all_pass(enrolments), officer.id)
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == JobStatus.FAILED
+        documents = [db.session.get(Enrolment, e).sttp for e in enrolments[: services.BATCH_SIZE]]
+        documents = [d for d in documents if d is not None]
+        assert documents and all(issuing.is_pending(d) for d in documents)
+        assert all(issuing.path_of(d).exists() for d in documents)  # rendered, not yet recorded
+        assert issued_audits(documents) == 0
+        assert not any(sttp_mails(outbox, d.person.email) for d in documents)
+        numbers = {d.id: d.number for d in documents}
+
+    monkeypatch.setattr(issuing, "complete", real_complete)
+    with app.app_context():
+        services.resume_completion(db.session.get(Job, job_id), db.session.get(User, officer.id))
+        db.session.commit()
+    with app.app_context():
+        finished = assert_finished(job_id, enrolments, outbox)
+        assert {d.id: d.number for d in finished if d.id in numbers} == numbers
+
+
+def test_the_pdfs_are_rendered_outside_any_transaction(app, monkeypatch):
+    session_id, enrolments = running_session(app, 3)
+    real_render = issuing.render
+    open_transactions = []
+
+    def render(template, snapshot):
+        open_transactions.append(db.session().in_transaction())
+        return real_render(template, snapshot)
+
+    monkeypatch.setattr(issuing, "render", render)
+    complete(app, session_id, all_pass(enrolments), officer_of(app).id)
+    assert open_transactions == [False, False, False]
+
+
+def test_a_pending_sttp_is_recorded_and_mailed_once(app, outbox):
+    """Two workers finishing the same rendered STTP: the second changes nothing."""
+    session_id, enrolments = running_session(app, 1)
+    officer = officer_of(app)
+    with app.app_context():
+        session = db.session.get(TrainingSession, session_id)
+        user = db.session.get(User, officer.id)
+        services.settle(session, CompletionDecision(enrolments[0], True, 100), user)
+        (pending,) = services.pending_renders(enrolments)
+        sha256 = issuing.render_to_file(pending)
+        services.finish_sttp(pending.document_id, sha256, user)
+        services.finish_sttp(pending.document_id, "0" * 64, user)
+        document = db.session.get(IssuedDocument, pending.document_id)
+        assert document.sha256 == sha256 and services.pending_renders(enrolments) == []
+        assert issued_audits([document]) == 1
+        address = document.person.email
+        db.session.commit()
+    assert sttp_mails(outbox, address) == 1
+
+
+def test_issue_does_all_three_steps_in_the_callers_transaction(app):
+    """issuing.issue (for callers issuing one document in a request): row, file, SHA-256, audit."""
+    session_id, enrolments = running_session(app, 1)
+    with app.app_context():
+        enrolment = db.session.get(Enrolment, enrolments[0])
+        snapshot = services.sttp_snapshot(enrolment, date(2026, 12, 4))
+        document = issuing.issue(
+            "sttp", "999001/STTP/UJI/XII/2026", enrolment.person, snapshot, services.TEMPLATE, None
         )
-        assert issued == 5
+        data = issuing.path_of(document).read_bytes()
+        assert not issuing.is_pending(document) and hashlib.sha256(data).hexdigest() == document.sha256
+        assert issuing.reprint(document) == data and issued_audits([document]) == 1
+        path = issuing.path_of(document)
+        db.session.rollback()
+    assert not path.exists()  # the transaction rolled back: its file is gone
+
+
+@pytest.mark.live
+@pytest.mark.skipif(
+    (os.environ.get("TEST_DATABASE_URL") or "sqlite").startswith("postgresql"),
+    reason="SQLite's single write lock",
+)
+def test_on_sqlite_the_write_lock_is_free_while_the_pdfs_render(app, monkeypatch):
+    """Another connection takes the write lock at once (no busy wait) while the job renders. Its rows
+    are committed for real: its people live in Kota Surabaya, outside the regions other tests list
+    exactly (Kabupaten Bandung, Kota Semarang)."""
+    session_id, enrolments = running_session(app, 2, region="35.78")
+    real_render = issuing.render
+    took_the_lock = []
+
+    def render(template, snapshot):
+        other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once if the job holds the lock
+            other.execute("ROLLBACK")
+            took_the_lock.append(True)
+        finally:
+            other.close()
+        return real_render(template, snapshot)
+
+    monkeypatch.setattr(issuing, "render", render)
+    complete(app, session_id, all_pass(enrolments), officer_of(app).id)
+    assert took_the_lock == [True, True]
 
 
 def test_running_the_job_again_changes_nothing(app, outbox):
@@ -529,6 +657,30 @@ def test_session_status_and_dates_decide_whether_it_can_be_completed(app):
     with app.app_context():
         session = db.session.get(TrainingSession, today_ends)
         assert [e.to_status for e in session.events][-2:] == [SessionStatus.RUNNING, SessionStatus.CLOSED]
+
+
+def test_a_running_session_is_not_completed_before_its_last_day(app):
+    officer = officer_of(app)
+    session_id = create_session(
+        app, create_programme(app), status=SessionStatus.RUNNING, starts_on=date.today() - timedelta(1)
+    )  # five days: it ends in three days
+    enrolment = create_enrolment(app, session_id, *create_verified_person(app))
+    with app.app_context():
+        ends_on = db.session.get(TrainingSession, session_id).ends_on
+    with pytest.raises(TrainingError) as refused:
+        _start(app, session_id, all_pass([enrolment]), officer.id)
+    message = str(refused.value.message)
+    assert message == (
+        "Angkatan ini belum berakhir; angkatan dapat diselesaikan mulai hari terakhirnya, "
+        f"{services._id_date(ends_on)}."
+    )
+    client = app.test_client()
+    login(client, officer)
+    page = client.get(f"/diklat/angkatan/{session_id}/penyelesaian").get_data(as_text=True)
+    assert "Angkatan ini belum berakhir" in page  # the button is disabled with the reason
+    with app.app_context():
+        assert db.session.get(Enrolment, enrolment).status == EnrolmentStatus.ACCEPTED
+        assert services.completion_jobs(db.session.get(TrainingSession, session_id)) == []
 
 
 def test_no_second_completion_while_one_is_queued(app):

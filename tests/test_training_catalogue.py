@@ -317,6 +317,44 @@ def test_officer_edits_retires_and_deletes_programmes(app, client, logged_in):
     assert "Program yang sudah dipensiunkan tidak dapat diubah." in response.get_data(as_text=True)
 
 
+def test_a_retired_programme_is_reactivated_after_a_confirmation(app, client, logged_in):
+    logged_in(Role.TRAINING_OFFICER)
+    programme_id = create_programme(app, title="Program Kembali")
+    create_session(app, programme_id, status=SessionStatus.CLOSED)
+    assert client.post(f"/diklat/program/{programme_id}/pensiun").status_code == 302
+    page = client.get(f"/diklat/program/{programme_id}").get_data(as_text=True)
+    assert 'data-testid="confirm-reactivate"' in page and "Ya, aktifkan kembali" in page
+    response = client.post(f"/diklat/program/{programme_id}/aktifkan", follow_redirects=True)
+    assert "aktif kembali dan dapat ditawarkan untuk angkatan baru" in response.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.get(Programme, programme_id).retired
+    (event,) = audit_actions(app, "training_programme.reactivated", programme_id)
+    assert event.before["retired_at"] and not event.after["retired_at"]
+    active_tab = client.get("/diklat/program").get_data(as_text=True)
+    assert f'data-programme="{programme_id}"' in active_tab
+    page = client.get(f"/diklat/program/{programme_id}").get_data(as_text=True)
+    assert 'data-testid="confirm-reactivate"' not in page and 'data-testid="confirm-retire"' in page
+    # Reactivating an active programme: refused with a message, nothing recorded.
+    response = client.post(f"/diklat/program/{programme_id}/aktifkan", follow_redirects=True)
+    assert "Program ini masih aktif." in response.get_data(as_text=True)
+    assert len(audit_actions(app, "training_programme.reactivated", programme_id)) == 1
+
+
+def test_reactivation_needs_an_active_provider_and_the_providers_officer(app, ctx):
+    programme_id = create_programme(app, provider="BBPPKS-PADANG")
+    officer_ref = create_user(app, Role.TRAINING_OFFICER, provider_code="BBPPKS-PADANG")
+    stranger_ref = create_user(app, Role.TRAINING_OFFICER)
+    officer, stranger = db.session.get(User, officer_ref.id), db.session.get(User, stranger_ref.id)
+    programme = db.session.get(Programme, programme_id)
+    services.retire_programme(programme, officer)
+    with pytest.raises(PermissionDenied):
+        services.reactivate_programme(programme, stranger)
+    db.session.get(TrainingProvider, "BBPPKS-PADANG").active = False
+    with pytest.raises(TrainingError, match="Penyelenggara program ini tidak aktif"):
+        services.reactivate_programme(programme, officer)
+    assert programme.retired
+
+
 def test_subtype_choices_follow_the_registration_subtypes(ctx):
     peksos = dict(services.subtype_choices("PEKSOS"))
     assert "GENERALIS" in peksos and "SPESIALIS:MEDIS" in peksos and "SPESIALIS" not in peksos

@@ -120,7 +120,9 @@ def _in_unit(func: Callable) -> Callable:
 # waits while a job's batch holds the write lock, and a job that takes the lock again right after each
 # commit starves it. A batch job there works in small batches (about half a second of work) and pauses
 # after each commit for longer than the busy handler's longest retry interval (100 ms), so a waiting
-# request gets the lock in between. PostgreSQL has no such lock: its batches stay as the job asks.
+# request gets the lock in between. A job that does its slow part between two transactions (the STTP
+# job renders its PDFs outside any transaction) leaves the lock free meanwhile and needs no pause.
+# PostgreSQL has no such lock: its batches stay as the job asks.
 SINGLE_WRITER_BATCH = 3
 SINGLE_WRITER_PAUSE_SECONDS = 0.12
 

@@ -7,6 +7,17 @@ snapshot with what only issuing knows (kind, number, verification URL, issue dat
 from the snapshot alone, writes it under CERTIFICATES_DIR and stores its SHA-256, with an audit entry,
 all in the caller's transaction (never committed here).
 
+A batch job issuing many documents does the same in three steps, so that it holds no write transaction
+while it renders (on SQLite a transaction is the database's single write lock):
+1. `register(...)` in a short transaction: the row, its number and snapshot, with an empty SHA-256
+   (`is_pending`); `pending_render(doc)` keeps what rendering needs as plain data;
+2. `render_to_file(pending)` after that commit, outside any transaction: the PDF, written to its file,
+   returns the SHA-256;
+3. `complete(doc, sha256, actor)` in a second short transaction: the SHA-256 and the audit entry.
+A document still pending (a worker killed between the steps) is simply rendered again: the file name
+and the bytes are functions of the document alone, so the retry overwrites the same file with the same
+bytes, and `complete` does nothing for a document another worker completed meanwhile.
+
 Files follow the transaction: the path is a function of the document id (`stored_name_for`), so a
 retry after a crash overwrites the same file instead of leaving another one; a file written in a
 transaction that rolls back is deleted (its id may never be used on PostgreSQL).
@@ -22,6 +33,7 @@ import hashlib
 import logging
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.models import local_today
-from app.core.pdf import qr_svg, render_pdf
+from app.core.pdf import qr_image, render_pdf
 from app.core.urls import external_url
 from app.documents.models import IssuedDocument, IssuedKind
 from app.extensions import db
@@ -74,12 +86,12 @@ def render(template: str, snapshot: dict) -> bytes:
     return render_pdf(
         template,
         s=snapshot,
-        qr=qr_svg(snapshot["verification_url"]),
+        qr=qr_image(snapshot["verification_url"]),
         document_date=snapshot.get("issued_on"),
     )
 
 
-def issue(
+def register(
     kind: IssuedKind | str,
     number: str,
     person: Any,
@@ -89,7 +101,8 @@ def issue(
     *,
     issued_on: date | None = None,
 ) -> IssuedDocument:
-    """Issue a document in the caller's transaction: row, PDF file, SHA-256, audit entry."""
+    """The document's row in the caller's transaction, its PDF not rendered yet (`is_pending`):
+    `render_to_file` and `complete` finish it (or `issue` does all three at once)."""
     kind = IssuedKind(kind)
     token = new_token()
     issued_on = issued_on or local_today()
@@ -108,15 +121,49 @@ def issue(
         snapshot=snapshot,
         template=template,
         stored_name="",
-        sha256="",
+        sha256=PENDING,
         issued_by_id=getattr(actor, "id", None),
     )
     db.session.add(document)
     db.session.flush()  # the id names the file
     document.stored_name = stored_name_for(kind, document.id)
-    data = render(template, snapshot)
-    _write(path_of(document), data)
-    document.sha256 = hashlib.sha256(data).hexdigest()
+    return document
+
+
+PENDING = ""  # the SHA-256 of a registered document whose PDF is not stored yet
+
+
+def is_pending(document: IssuedDocument) -> bool:
+    return document.sha256 == PENDING
+
+
+@dataclass(frozen=True)
+class PendingRender:
+    """What rendering a registered document needs, as plain data (usable after its transaction ended)."""
+
+    document_id: int
+    template: str
+    snapshot: dict
+    path: Path
+
+
+def pending_render(document: IssuedDocument) -> PendingRender:
+    return PendingRender(document.id, document.template, document.snapshot, path_of(document))
+
+
+def render_to_file(pending: PendingRender) -> str:
+    """Render a registered document and write its file (outside any transaction); its SHA-256."""
+    data = render(pending.template, pending.snapshot)
+    _replace(pending.path, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def complete(document: IssuedDocument, sha256: str, actor: Any) -> bool:
+    """Store the SHA-256 of a registered document's rendered file, with the audit entry, in the
+    caller's transaction. False (nothing done) when it was completed already."""
+    if not is_pending(document):
+        return False
+    document.sha256 = sha256
     db.session.flush()
     audit.record(
         "issued_document.issued",
@@ -125,6 +172,24 @@ def issue(
         after=document.audit_view(),
         actor=actor,
     )
+    return True
+
+
+def issue(
+    kind: IssuedKind | str,
+    number: str,
+    person: Any,
+    snapshot: dict,
+    template: str,
+    actor: Any,
+    *,
+    issued_on: date | None = None,
+) -> IssuedDocument:
+    """Issue a document in the caller's transaction: row, PDF file, SHA-256, audit entry."""
+    document = register(kind, number, person, snapshot, template, actor, issued_on=issued_on)
+    data = render(template, document.snapshot)
+    _write(path_of(document), data)
+    complete(document, hashlib.sha256(data).hexdigest(), actor)
     return document
 
 

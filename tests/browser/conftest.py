@@ -8,7 +8,8 @@
   tests: CI must install it (`make chromium`).
 - `new_page(mobile=False)`: a fresh browser context (own cookies) per call, closed after the test;
   `page` is a 1280x800 desktop page, `mobile_page` a 360x740 touch page.
-- `screenshots`: saves full-page PNGs into test-output/screenshots/ (git-ignored); a failing test
+- `screenshots`: saves full-page PNGs into test-output/screenshots/ (git-ignored; TEST_OUTPUT_DIR
+  overrides test-output/); a failing test
   also leaves FAILED-<test>-<n>.png there, one per page it opened.
 
 Every test here is marked `browser`: the app's data is really committed (other threads read it),
@@ -38,7 +39,9 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 360, "height": 740}
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+# TEST_OUTPUT_DIR: one folder per run when the SQLite and PostgreSQL runs overlap (make test).
+OUTPUT_DIR = Path(os.environ.get("TEST_OUTPUT_DIR") or Path(__file__).resolve().parents[2] / "test-output")
+SCREENSHOT_DIR = OUTPUT_DIR / "screenshots"
 TIMEOUT_MS = 10_000
 
 

@@ -75,9 +75,13 @@ def test_an_applicant_enrols_is_accepted_completes_and_a_stranger_verifies_the_s
     mine.open()
     expect(mine.status_of(title)).to_have_text("Diterima")
 
-    # The session runs; the officer records day 2 on a phone.
+    # The session has run (moved to the three days up to yesterday: a session is completed only from
+    # its last day on); the officer records day 2 on a phone.
+    starts_on = date.today() - timedelta(days=3)
     with app.app_context():
         session = db.session.get(TrainingSession, session_id)
+        session.enrolment_opens_on, session.enrolment_closes_on = starts_on - timedelta(7), starts_on
+        session.starts_on, session.ends_on = starts_on, starts_on + timedelta(days=2)
         session.status = SessionStatus.RUNNING
         db.session.commit()
     officer_phone = new_page(mobile=True)

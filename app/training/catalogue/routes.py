@@ -245,6 +245,24 @@ def programme_retire(programme_id: int):
     return redirect(url_for("catalogue.programmes", status="pensiun"))
 
 
+@bp.post("/diklat/program/<int:programme_id>/aktifkan")
+@allow(*OFFICERS)
+def programme_reactivate(programme_id: int):
+    programme = _load_programme(programme_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.reactivate_programme(programme, current_user)
+    except DomainError as error:
+        flash_error(error)
+        return redirect(url_for("catalogue.programme_edit", programme_id=programme.id))
+    flash(
+        _("Program %(code)s aktif kembali dan dapat ditawarkan untuk angkatan baru.", code=programme.code),
+        "success",
+    )
+    return redirect(url_for("catalogue.programme_edit", programme_id=programme.id))
+
+
 @bp.post("/diklat/program/<int:programme_id>/hapus")
 @allow(*OFFICERS)
 def programme_delete(programme_id: int):

@@ -381,6 +381,28 @@ def retire_programme(programme: Programme, actor) -> None:
     )
 
 
+def reactivate_programme(programme: Programme, actor) -> None:
+    """A retired programme is offered for new sessions again (its provider must be active)."""
+    _authorise(can_manage_programme(actor, programme), "training_programme", programme.id)
+    if not programme.retired:
+        raise TrainingError(_l("Program ini masih aktif."))
+    if not programme.provider.active:
+        raise TrainingError(
+            _l("Penyelenggara program ini tidak aktif; program tidak dapat diaktifkan kembali.")
+        )
+    before = programme.audit_view()
+    programme.retired_at = None
+    db.session.flush()
+    audit.record(
+        "training_programme.reactivated",
+        object_type="training_programme",
+        object_id=programme.id,
+        before=before,
+        after=programme.audit_view(),
+        actor=actor,
+    )
+
+
 def delete_programme(programme: Programme, actor) -> None:
     """Only a programme no session ever used (a mistake) is deleted; a used one is retired."""
     _authorise(can_manage_programme(actor, programme), "training_programme", programme.id)

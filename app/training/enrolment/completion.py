@@ -103,6 +103,9 @@ def blocked_reason(session: TrainingSession) -> Any | None:
         return _l("Angkatan ini sudah diselesaikan.")
     if session.status == SessionStatus.CANCELLED:
         return _l("Angkatan ini dibatalkan.")
+    not_ended = sttp_services.not_ended_reason(session)
+    if not_ended is not None:
+        return not_ended
     if session.status != SessionStatus.RUNNING:
         return _l("Angkatan dapat diselesaikan setelah berstatus Berlangsung.")
     if session.seats_taken <= 0:

@@ -34,6 +34,15 @@ class WithdrawForm(AppForm):
     reason = TextAreaField(_l("Alasan (tidak wajib)"), validators=[optional(), max_length(REASON_MAX)])
 
 
+class RemoveForm(AppForm):
+    """The training officer withdraws a participant from the roster (services.remove_participant)."""
+
+    reason = TextAreaField(
+        _l("Alasan dikeluarkan (wajib, dikirim ke peserta)"),
+        validators=[optional(), max_length(REASON_MAX)],
+    )
+
+
 class NominateForm(AppForm):
     registration_id = IntegerField(validators=[required()])
 

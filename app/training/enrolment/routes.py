@@ -34,6 +34,7 @@ from app.training.enrolment.forms import (
     DecisionForm,
     NominateForm,
     NomineeSearchForm,
+    RemoveForm,
     WithdrawForm,
 )
 from app.training.enrolment.permissions import is_own_enrolment
@@ -219,8 +220,11 @@ def roster(session_id: int):
         counts=services.status_counts(session),
         page=page,
         actions=lambda e: set(ENROLMENT_LIFECYCLE.allowed_actions(e.status)) & set(services.DECISIONS),
+        removable=lambda e: e.status in services.REMOVABLE,
         decision_form=DecisionForm(),
+        remove_form=RemoveForm(),
         chosen=request.args.get("pilih", type=int),
+        removing=request.args.get("keluarkan", type=int),
     )
 
 
@@ -256,6 +260,27 @@ def decide(session_id: int, enrolment_id: int):
     else:
         flash_error(TrainingError(next(iter(form.errors.values()))[0]))
     return redirect(back)
+
+
+@bp.post("/diklat/angkatan/<int:session_id>/peserta/<int:enrolment_id>/keluarkan")
+@allow(*MANAGERS)
+def remove(session_id: int, enrolment_id: int):
+    session = _managed_session(session_id)
+    enrolment = _enrolment_of(session, enrolment_id)
+    tab = _slug(enrolment.status)
+    form = RemoveForm()
+    try:
+        if not form.validate_on_submit():
+            raise TrainingError(next(iter(form.errors.values()))[0])
+        services.remove_participant(enrolment, current_user, form.reason.data)
+    except TrainingError as error:  # PermissionDenied escapes: 403, audited
+        flash_error(error)
+        return redirect(
+            url_for("enrolment.roster", session_id=session.id, status=tab, keluarkan=enrolment.id)
+            + f"#peserta-{enrolment.id}"
+        )
+    flash(_("%(name)s dikeluarkan dari angkatan ini.", name=enrolment.person.full_name), "success")
+    return redirect(url_for("enrolment.roster", session_id=session.id, status=tab))
 
 
 def _slug(status: EnrolmentStatus) -> str:

@@ -264,6 +264,35 @@ def withdraw(enrolment: Enrolment, actor: Any, reason: str | None = None) -> Non
     _transition(enrolment, EnrolmentAction.WITHDRAW, actor, reason)
 
 
+REMOVABLE = frozenset({EnrolmentStatus.ACCEPTED, EnrolmentStatus.WAIT_LISTED})
+
+
+def remove_participant(enrolment: Enrolment, actor: Any, reason: str | None) -> None:
+    """The training officer withdraws an accepted or wait-listed participant from the roster (they
+    cannot come, or asked by phone), with a reason the participant reads in the e-mail; a freed seat
+    goes to the first person on the wait list."""
+    if not can_decide_enrolment(actor, enrolment):
+        raise PermissionDenied(object_type="enrolment", object_id=enrolment.id)
+    if enrolment.status not in REMOVABLE:
+        raise TrainingError(
+            _l(
+                "Hanya peserta yang diterima atau di daftar tunggu yang dapat dikeluarkan; status "
+                "peserta ini %(status)s.",
+                status=enrolment.status.label.lower(),
+            )
+        )
+    if enrolment.session.status not in SESSION_ACTIVE:
+        raise TrainingError(
+            _l(
+                "Angkatan ini sudah berstatus %(status)s; peserta tidak dapat diubah.",
+                status=enrolment.session.status.label,
+            )
+        )
+    if not (reason or "").strip():
+        raise TrainingError(_l("Tuliskan alasan peserta dikeluarkan; peserta membacanya."), field="reason")
+    _transition(enrolment, EnrolmentAction.WITHDRAW, actor, reason)
+
+
 def promote_from_wait_list(session: TrainingSession) -> Enrolment | None:
     """Accept the first wait-listed person (oldest application) while a seat is free, as SYSTEM."""
     first = db.session.scalar(

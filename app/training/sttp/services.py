@@ -9,22 +9,30 @@ session is closed.
 
 Rules `start_completion` enforces:
 - the actor manages the session (`can_manage_session`);
-- the session is running, or planned/open with its last day reached (it is then started in the same
-  transaction, so enrolment stops while the job works); closed and cancelled sessions are refused;
+- the session's last day has come (never before its end date), and it is running, or planned/open
+  (it is then started in the same transaction, so enrolment stops while the job works); closed and
+  cancelled sessions are refused;
 - there is exactly one decision per accepted enrolment of the session, no more, no fewer;
 - attendance is a percentage (0–100), a final score too; "completed" needs the programme's attendance
   threshold (and its pass score when it has one); "not completed" needs a reason (the participant
   reads it);
 - one completion job at a time per session.
 
-The job (`complete_session`) works in batches of BATCH_SIZE enrolments, each committed on its own
-(`unit_of_work`), and is driven by the state it finds, so it is idempotent and restartable: an
-enrolment already completed or failed is not transitioned again, a completed one without its STTP
-gets one, an STTP without its ledger line gets it. A worker killed mid-way leaves whole batches
-behind (numbers are allocated in the batch's transaction, so none is lost or used twice); running the
-job again (`resume_completion`, the "Lanjutkan" button on the session's STTP page) finishes the rest.
-On SQLite the batches are smaller and the job pauses after each commit, so requests waiting for the
-single writer get the lock (jobs.batch_size_for / jobs.let_requests_in).
+The job (`complete_session`) works in batches of BATCH_SIZE enrolments and is driven by the state it
+finds, so it is idempotent and restartable. Each batch is three steps, so the job holds a write
+transaction (on SQLite: the database's single write lock) only for bookkeeping, never while it renders:
+1. a short transaction (`unit_of_work`): each enrolment is completed or failed as decided, a completed
+   one gets its STTP registered (number from the allocator, snapshot, `IssuedDocument` row without its
+   SHA-256 yet) and its line in the JP ledger;
+2. no transaction: the batch's STTPs still without a SHA-256 are rendered and written to their files;
+3. a short transaction: their SHA-256 and audit entries are stored and the participants e-mailed.
+An enrolment already completed or failed is not transitioned again, a completed one without its STTP
+gets one, an STTP without its SHA-256 (a worker killed between steps 1 and 3) is rendered again (same
+file, same bytes), an STTP without its ledger line gets it. A worker killed mid-way leaves whole
+transactions behind (numbers are allocated in step 1's transaction, so none is lost or used twice);
+running the job again (`resume_completion`, the "Lanjutkan" button on the session's STTP page)
+finishes the rest. On SQLite the batches are smaller (jobs.batch_size_for), and a batch that rendered
+nothing (all failed) is followed by a pause (jobs.let_requests_in).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core import audit, jobs, mail
 from app.core.actors import SYSTEM
+from app.core.display import long_date
 from app.core.errors import PermissionDenied
 from app.core.jobs import Job, JobStatus, enqueue_after_commit, job
 from app.core.models import local_today, utcnow
@@ -106,13 +115,25 @@ class CompletionDecision:
 # --- Starting ---------------------------------------------------------------------------------------
 
 
+def not_ended_reason(session: TrainingSession, today: date | None = None) -> str | None:
+    """The message when the session's last day has not come yet (it cannot be completed before)."""
+    if (today or local_today()) >= session.ends_on:
+        return None
+    return str(
+        _l(
+            "Angkatan ini belum berakhir; angkatan dapat diselesaikan mulai hari terakhirnya, %(date)s.",
+            date=long_date(session.ends_on),
+        )
+    )
+
+
 def completion_blocker(session: TrainingSession, today: date | None = None) -> str | None:
     """Why the session cannot be completed now (a message), or None when it can."""
-    today = today or local_today()
     if session.status in (SessionStatus.CLOSED, SessionStatus.CANCELLED):
         return str(_l("Angkatan ini sudah %(status)s.", status=session.status.label.lower()))
-    if session.status != SessionStatus.RUNNING and today < session.ends_on:
-        return str(_l("Angkatan dapat diselesaikan setelah dimulai atau pada hari terakhirnya."))
+    ended = not_ended_reason(session, today)
+    if ended is not None:
+        return ended
     if running_completion(session) is not None:
         return str(_l("Penyelesaian angkatan ini sedang diproses."))
     return None
@@ -293,13 +314,20 @@ def run_completion(job_id: int, batch_size: int | None = None) -> None:
         jobs.mark_running(job_id, str(_l("Menerbitkan STTP.")))
         counts = {"completed": 0, "not_completed": 0, "skipped": 0}
         for start in range(0, len(decisions), batch_size):
-            with unit_of_work():
+            batch = decisions[start : start + batch_size]
+            with unit_of_work():  # 1. bookkeeping
                 session = db.session.get(TrainingSession, session_id)
-                for decision in decisions[start : start + batch_size]:
-                    outcome = settle(session, decision, actor)
-                    counts[outcome] += 1
+                for decision in batch:
+                    counts[settle(session, decision, actor)] += 1
+                pending = pending_renders([d.enrolment_id for d in batch])
+            rendered = [(p.document_id, issuing.render_to_file(p)) for p in pending]  # 2. no transaction
+            if rendered:
+                with unit_of_work():  # 3. the hashes
+                    for document_id, sha256 in rendered:
+                        finish_sttp(document_id, sha256, actor)
             jobs.report_progress(job_id, min(start + batch_size, len(decisions)))
-            jobs.let_requests_in()
+            if not rendered:  # rendering left the lock free; without it, pause for waiting requests
+                jobs.let_requests_in()
         with unit_of_work():
             session = db.session.get(TrainingSession, session_id)
             if session.status == SessionStatus.RUNNING:
@@ -322,8 +350,9 @@ def run_completion(job_id: int, batch_size: int | None = None) -> None:
 
 
 def settle(session: TrainingSession, decision: CompletionDecision, actor: Any) -> str:
-    """Bring one enrolment to its decided end, whatever part of it was done before. Returns
-    "completed", "not_completed" or "skipped" (withdrawn meanwhile)."""
+    """Bring one enrolment to its decided end, whatever part of it was done before, except rendering
+    its STTP (`pending_renders`, `finish_sttp`). Returns "completed", "not_completed" or "skipped"
+    (withdrawn meanwhile)."""
     enrolment = db.session.get(Enrolment, decision.enrolment_id, with_for_update=_locks())
     if enrolment is None or enrolment.session_id != session.id:
         return "skipped"
@@ -347,11 +376,30 @@ def settle(session: TrainingSession, decision: CompletionDecision, actor: Any) -
     if enrolment.status != EnrolmentStatus.COMPLETED:
         return "skipped"
     if enrolment.sttp_id is None:
-        document = issue_sttp(enrolment, actor)
-        _mail_completed(enrolment, document)
+        issue_sttp(enrolment, actor)
     if _record_of(enrolment) is None:
         add_ledger_line(enrolment, actor)
     return "completed"
+
+
+def pending_renders(enrolment_ids: list[int]) -> list[issuing.PendingRender]:
+    """The STTPs of these enrolments registered but not rendered yet, as plain data to render after
+    the transaction."""
+    documents = db.session.scalars(
+        select(IssuedDocument)
+        .join(Enrolment, Enrolment.sttp_id == IssuedDocument.id)
+        .where(Enrolment.id.in_(enrolment_ids), IssuedDocument.sha256 == issuing.PENDING)
+        .order_by(IssuedDocument.id)
+    )
+    return [issuing.pending_render(document) for document in documents]
+
+
+def finish_sttp(document_id: int, sha256: str, actor: Any) -> None:
+    """Store a rendered STTP's SHA-256 (with its audit entry) and e-mail its holder, once."""
+    document = db.session.get(IssuedDocument, document_id, with_for_update=_locks())
+    enrolment = enrolment_of(document)
+    if issuing.complete(document, sha256, actor) and enrolment is not None:
+        _mail_completed(enrolment, document)
 
 
 def _locks() -> bool:
@@ -444,7 +492,8 @@ def sttp_snapshot(enrolment: Enrolment, issued_on: date) -> dict:
 
 
 def issue_sttp(enrolment: Enrolment, actor: Any, issued_on: date | None = None) -> IssuedDocument:
-    """Number, render and store the STTP of a completed enrolment; link it from the enrolment."""
+    """Number and register the STTP of a completed enrolment and link it from the enrolment; its PDF
+    is rendered after the transaction (`pending_renders`, `finish_sttp`)."""
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise TrainingError(_l("STTP hanya diterbitkan untuk peserta yang lulus."))
     if enrolment.sttp_id is not None:
@@ -452,7 +501,7 @@ def issue_sttp(enrolment: Enrolment, actor: Any, issued_on: date | None = None) 
     issued_on = issued_on or local_today()
     provider_code = enrolment.session.provider_code
     number = number_for("sttp", issued_on, ("training_provider", provider_code), provider=provider_code)
-    document = issuing.issue(
+    document = issuing.register(
         IssuedKind.STTP,
         number,
         enrolment.person,
