@@ -814,19 +814,6 @@ def test_public_session_page_explains_the_schemes_and_shows_no_personal_data(app
     assert 'data-testid="apply"' not in html and 'data-testid="full"' in html
 
 
-def test_the_apply_path_uses_the_candidacy_endpoint_once_it_exists(app, monkeypatch):
-    from app.certification.sessions import routes
-
-    with app.test_request_context():
-        if "candidacy.apply" not in app.view_functions:
-            assert routes.apply_path(7) == "/sertifikasi/asesi/daftar/7"
-        monkeypatch.setitem(app.view_functions, "candidacy.apply", lambda session_id: "")
-        monkeypatch.setattr(
-            routes, "url_for", lambda endpoint, **values: f"/{endpoint}/{values['session_id']}"
-        )
-        assert routes.apply_path(7) == "/candidacy.apply/7"
-
-
 def test_eligibility_lines_without_rules(app, ctx):
     _s, version_id = create_scheme(app, requires_verified_registration=False)
     assert services.eligibility_lines(db.session.get(SchemeVersion, version_id)) == []

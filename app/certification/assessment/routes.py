@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 
 from app.certification.assessment import services
 from app.certification.assessment.forms import ConflictForm, CorrectionForm, ScoreForm, verdict_of
@@ -28,8 +27,6 @@ from app.extensions import db
 bp = Blueprint("assessment", __name__, url_prefix="/asesmen")
 
 # The declaration page belongs to the exam sessions part; until it is there, its list.
-DECLARATION_ENDPOINT = "exams.declaration"
-SESSIONS_PATH = "/uji-kompetensi/"
 
 
 def _assessment(assessment_id: int) -> Assessment:
@@ -47,12 +44,8 @@ def _assessment(assessment_id: int) -> Assessment:
 
 
 def _declaration_url(session_id: int) -> str:
-    if DECLARATION_ENDPOINT in current_app.view_functions:
-        try:
-            return url_for(DECLARATION_ENDPOINT, session_id=session_id)
-        except BuildError:
-            pass
-    return SESSIONS_PATH
+    """The assessor's sessions page, where the declaration of each session is signed."""
+    return url_for("exams.my_assignments")
 
 
 # --- The work list -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ service → render.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -29,7 +29,6 @@ from app.extensions import db
 bp = Blueprint("exams", __name__, url_prefix="/uji-kompetensi")
 ADMINS = (Role.BOARD_ADMIN, Role.MINISTRY_ADMIN)
 PAGE_SIZE = 25
-APPLY_PATH = "/sertifikasi/asesi/daftar/{session_id}"
 
 
 @bp.app_context_processor
@@ -275,14 +274,6 @@ def declare(link_id: int):
 # --- Public list -------------------------------------------------------------------------------------
 
 
-def apply_path(session_id: int) -> str:
-    """Where "Ajukan permohonan" leads: the candidacy form (built by the candidacy part); a visitor
-    is sent through the login page by the access check."""
-    if "candidacy.apply" in current_app.view_functions:
-        return url_for("candidacy.apply", session_id=session_id)
-    return APPLY_PATH.format(session_id=session_id)
-
-
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 12 else None
@@ -327,6 +318,6 @@ def public_session(session_id: int):
         "certification/sessions/public_session.html",
         session=session,
         open_now=services.applications_open(session, local_today()),
-        apply_url=apply_path(session.id),
+        apply_url=url_for("candidacy.apply", session_id=session.id),
         eligibility_lines=services.eligibility_lines,
     )
