@@ -124,6 +124,16 @@ ACTION_LABELS = {
     "training_record.exported": _l("Rekap pelatihan diekspor"),
     "training_record.export_downloaded": _l("Berkas rekap pelatihan diunduh"),
     "training_record.access_denied": _l("Akses ke riwayat pelatihan ditolak"),
+    "candidacy.accept": _l("Asesi dinyatakan memenuhi syarat"),
+    "candidacy.return": _l("Permohonan asesi dikembalikan untuk perbaikan"),
+    "candidacy.reject": _l("Permohonan asesi ditolak"),
+    "candidacy.mark_absent": _l("Asesi ditandai tidak hadir"),
+    "candidacy.accepted_with_override": _l("Asesi diterima walaupun ada syarat yang belum terpenuhi"),
+    "candidacy.disputed": _l("Penilaian asesor pertama disanggah"),
+    "assessment.assigned": _l("Asesor ditugaskan"),
+    "assessment.unassigned": _l("Penugasan asesor dibatalkan"),
+    "screening.document_downloaded": _l("Dokumen portofolio asesi diunduh"),
+    "screening.access_denied": _l("Akses ke seleksi asesi ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -144,6 +154,9 @@ OBJECT_LABELS = {
     "attendance": _l("Kehadiran"),
     "issued_document": _l("Dokumen terbit"),
     "training_record": _l("Riwayat pelatihan"),
+    "candidacy": _l("Asesi"),
+    "assessment": _l("Asesmen"),
+    "exam_session": _l("Jadwal uji kompetensi"),
 }
 
 
