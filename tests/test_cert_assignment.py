@@ -463,6 +463,23 @@ def test_group_assignment_assigns_those_without_conflicts_and_lists_why_not(app,
     assert assessments(app, others[0]) == []
 
 
+def test_the_per_row_form_of_the_assignment_page_assigns_and_comes_back(app, client, setup):
+    login(client, setup["admin"])
+    url = f"/sertifikasi/seleksi/jadwal/{setup['session']}/asesor"
+    page = client.get(url).get_data(as_text=True)
+    assert f'action="{assign_url(setup["candidacy"])}"' in page
+    assert 'name="kembali" value="jadwal"' in page
+    response = client.post(
+        assign_url(setup["candidacy"]),
+        data={"assessor_id": setup["assessor"], "role": "first", "kembali": "jadwal"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(url)
+    page = client.get(url).get_data(as_text=True)
+    assert "ditugaskan sebagai Asesor pertama untuk Budi Asesi" in page
+    assert "Penilaian asesor pertama belum dikirim." in page
+
+
 def test_group_assignment_needs_a_chosen_candidate_and_ignores_other_sessions(app, client, setup):
     login(client, setup["admin"])
     url = f"/sertifikasi/seleksi/jadwal/{setup['session']}/asesor"

@@ -293,6 +293,31 @@ def test_late_screening_is_refused_with_a_message(app, client, scheme, status):
     assert seats(app, sid) == 0
 
 
+def test_an_accept_racing_the_start_of_the_assessment_is_refused(app, scheme):
+    """The session's stage is part of the seat's compare-and-set: a session that started its
+    assessment after the page was loaded takes nobody more."""
+    from sqlalchemy import update
+
+    sid = new_session(app, scheme, status=SessionStatus.CLOSED)
+    cid = new_candidacy(app, sid, scheme)
+    admin = admin_of(app)
+    with app.app_context():
+        candidacy = db.session.get(Candidacy, cid)
+        assert candidacy.session.status == SessionStatus.CLOSED  # loaded as the page saw it
+        db.session.execute(
+            update(ExamSession)
+            .where(ExamSession.id == sid)
+            .values(status=SessionStatus.ASSESSING)
+            .execution_options(synchronize_session=False)
+        )
+        with pytest.raises(CertificationError) as refused:
+            services.screen(candidacy, CandidacyAction.ACCEPT, as_user(app, admin))
+        assert "Seleksi administrasi hanya dapat dilakukan" in str(refused.value.message)
+        db.session.refresh(candidacy)
+        assert candidacy.status == CandidacyStatus.SUBMITTED
+        assert candidacy.session.seats_taken == 0
+
+
 # --- Absent --------------------------------------------------------------------------------------
 
 
@@ -537,3 +562,18 @@ def test_other_roles_may_not_open_screening(app, client, scheme, role):
     assert client.get(f"/sertifikasi/seleksi/jadwal/{sid}").status_code == 403
     assert client.get(f"/sertifikasi/seleksi/asesi/{cid}").status_code == 403
     assert decide(client, cid, "accept").status_code == 403
+
+
+def test_screening_forms_need_the_csrf_token(app, client, scheme, csrf_enabled):
+    sid = new_session(app, scheme)
+    cid = new_candidacy(app, sid, scheme)
+    login_page = client.get("/akun/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    admin = admin_of(app)
+    client.post("/akun/masuk", data={"email": admin.email, "password": admin.password, "csrf_token": token})
+    assert decide(client, cid, "accept").status_code == 400
+    assert status_of(app, cid) == CandidacyStatus.SUBMITTED
+    page = client.get(f"/sertifikasi/seleksi/asesi/{cid}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert decide(client, cid, "accept", csrf_token=token).status_code == 302
+    assert status_of(app, cid) == CandidacyStatus.ACCEPTED

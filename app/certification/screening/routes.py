@@ -201,9 +201,16 @@ def assign(candidacy_id: int):
     except CertificationError as error:
         return _refused(candidacy, form, error, assign_form=form)
     flash(
-        _("%(name)s ditugaskan sebagai %(role)s.", name=assessor.name, role=form.role_value().label),
+        _(
+            "%(name)s ditugaskan sebagai %(role)s untuk %(candidate)s.",
+            name=assessor.name,
+            role=form.role_value().label,
+            candidate=candidacy.person.full_name,
+        ),
         "success",
     )
+    if request.form.get("kembali") == "jadwal":  # the per-row form of the session's assignment page
+        return redirect(url_for("screening.assignments", session_id=candidacy.session_id))
     return redirect(url_for("screening.candidacy", candidacy_id=candidacy.id) + "#asesor")
 
 

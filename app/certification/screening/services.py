@@ -122,10 +122,15 @@ def screening_closed_reason(session: ExamSession) -> Any | None:
 
 
 def take_seat(session_id: int) -> bool:
-    """Compare-and-set: one more seat taken unless the session is full. True when taken."""
+    """Compare-and-set: one more seat taken unless the session is full or no longer screening (its
+    stage changed meanwhile). True when taken."""
     won = db.session.execute(
         update(ExamSession)
-        .where(ExamSession.id == session_id, ExamSession.seats_taken < ExamSession.capacity)
+        .where(
+            ExamSession.id == session_id,
+            ExamSession.seats_taken < ExamSession.capacity,
+            ExamSession.status.in_(sorted(SCREENING_OPEN)),
+        )
         .values(seats_taken=ExamSession.seats_taken + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -184,7 +189,8 @@ def screen(
     }
     with db.session.begin_nested():  # a refused accept leaves no seat taken and no status changed
         if legal and action == CandidacyAction.ACCEPT and not take_seat(session.id):
-            raise CertificationError(FULL)
+            db.session.refresh(session)
+            raise CertificationError(screening_closed_reason(session) or FULL)
         CANDIDACY_LIFECYCLE.transition(candidacy, action, actor, reason, values=values, permission=can_screen)
         if failed:
             audit.record(
