@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certification.candidacy.routes import bp as candidacy_bp
     from app.certification.plenary.routes import bp as plenary_bp
     from app.certification.schemes.routes import bp as schemes_bp
+    from app.certification.screening.routes import bp as screening_bp
     from app.certification.sessions.routes import bp as exams_bp
     from app.jobs.routes import bp as jobs_bp
     from app.main.routes import bp as main_bp
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
         exams_bp,
         assessors_bp,
         candidacy_bp,
+        screening_bp,
         assessment_bp,
         plenary_bp,
         appeals_bp,

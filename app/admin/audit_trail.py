@@ -191,6 +191,16 @@ ACTION_LABELS = {
     "assessor.activated": _l("Asesor diaktifkan kembali"),
     "assessor.deactivated": _l("Asesor dinonaktifkan"),
     "assessor.access_denied": _l("Akses ke data asesor ditolak"),
+    "candidacy.accept": _l("Asesi dinyatakan memenuhi syarat"),
+    "candidacy.return": _l("Permohonan asesi dikembalikan untuk perbaikan"),
+    "candidacy.reject": _l("Permohonan asesi ditolak"),
+    "candidacy.mark_absent": _l("Asesi ditandai tidak hadir"),
+    "candidacy.accepted_with_override": _l("Asesi diterima walaupun ada syarat yang belum terpenuhi"),
+    "candidacy.disputed": _l("Penilaian asesor pertama disanggah"),
+    "assessment.assigned": _l("Asesor ditugaskan"),
+    "assessment.unassigned": _l("Penugasan asesor dibatalkan"),
+    "screening.document_downloaded": _l("Dokumen portofolio asesi diunduh"),
+    "screening.access_denied": _l("Akses ke seleksi asesi ditolak"),
 }
 
 OBJECT_LABELS = {
@@ -222,6 +232,9 @@ OBJECT_LABELS = {
     "scheme": _l("Skema sertifikasi"),
     "scheme_version": _l("Versi skema"),
     "assessor": _l("Asesor"),
+    "candidacy": _l("Asesi"),
+    "assessment": _l("Asesmen"),
+    "exam_session": _l("Jadwal uji kompetensi"),
 }
 
 
