@@ -194,7 +194,6 @@ ACTION_LABELS = {
     "candidacy.accept": _l("Asesi dinyatakan memenuhi syarat"),
     "candidacy.return": _l("Permohonan asesi dikembalikan untuk perbaikan"),
     "candidacy.reject": _l("Permohonan asesi ditolak"),
-    "candidacy.mark_absent": _l("Asesi ditandai tidak hadir"),
     "candidacy.accepted_with_override": _l("Asesi diterima walaupun ada syarat yang belum terpenuhi"),
     "candidacy.disputed": _l("Penilaian asesor pertama disanggah"),
     "assessment.assigned": _l("Asesor ditugaskan"),
@@ -232,9 +231,6 @@ OBJECT_LABELS = {
     "scheme": _l("Skema sertifikasi"),
     "scheme_version": _l("Versi skema"),
     "assessor": _l("Asesor"),
-    "candidacy": _l("Asesi"),
-    "assessment": _l("Asesmen"),
-    "exam_session": _l("Jadwal uji kompetensi"),
 }
 
 
