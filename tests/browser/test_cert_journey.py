@@ -204,3 +204,115 @@ def test_a_candidate_applies_is_assessed_by_two_assessors_and_is_decided_compete
     expect(card.get_by_test_id("decree-number")).to_have_text(number)
     assert screen.horizontal_overflow() == 0
     screenshots(phone, "mine-competent")
+
+
+def test_a_candidate_decided_bk_appeals_is_reassessed_by_new_assessors_and_is_decided_competent(
+    app, new_page, screenshots
+):
+    from app.certification.states import AssessmentStatus, AssessorRole, SessionStatus, Verdict
+    from tests.certification_factories import (
+        create_assessment,
+        create_candidacy,
+        create_decision,
+        create_exam_session,
+    )
+
+    tag = f"{os.getpid()}x{next(_unique)}"
+    scheme_name = f"Skema Banding Journey {tag}"
+    scheme_id, version_id = create_scheme(app, name=scheme_name, second_assessor_required=True)
+    session_id = create_exam_session(app, version_id, status=SessionStatus.DECIDED, region=REGION[1])
+    applicant = create_user(app, Role.APPLICANT)
+    candidate = f"Bayu Banding {tag}"
+    person_id, registration_id = create_verified_person(
+        app, user_id=applicant.id, full_name=candidate, region=REGION[1]
+    )
+    candidacy_id = create_candidacy(app, session_id, version_id, person_id, registration_id)
+    old = [create_assessor(app, scheme_ids=(scheme_id,), session_id=session_id)[0] for _ in range(2)]
+    for assessor_id, role in zip(old, (AssessorRole.FIRST, AssessorRole.SECOND), strict=True):
+        create_assessment(
+            app,
+            candidacy_id,
+            assessor_id,
+            role=role,
+            recommendation=Verdict.BK,
+            status=AssessmentStatus.SUBMITTED,
+        )
+    create_decision(app, candidacy_id, Verdict.BK)
+    panel = [create_assessor(app, scheme_ids=(scheme_id,))[0] for _ in range(2)]
+    new = [create_assessor(app, scheme_ids=(scheme_id,), session_id=session_id) for _ in range(2)]
+    admin = create_user(app, Role.BOARD_ADMIN)
+    with app.app_context():
+        from app.accounts.models import User
+        from app.certification.models import Assessor
+
+        names = {a: db.session.get(Assessor, a).name for a in [*old, *panel, *(a for a, _ in new)]}
+        emails = {a: db.session.get(User, u).email for a, u in new}
+
+    # The candidate (phone) sees BK and files an appeal.
+    phone = new_page(mobile=True)
+    screen = BasePage(phone)
+    LoginPage(phone).open().login(applicant.email, PASSWORD)
+    phone.goto("/sertifikasi/asesi/saya")
+    card = phone.get_by_test_id("candidacy-card").filter(has_text=scheme_name)
+    expect(card.get_by_test_id("result")).to_contain_text("Belum Kompeten")
+    card.get_by_test_id("appeal-link").click()
+    phone.get_by_label("Prosedur uji tidak diikuti").check()
+    phone.get_by_label("Uraian keberatan").fill(
+        "Wawancara dilakukan dalam waktu sepuluh menit tanpa kesempatan menjelaskan portofolio saya."
+    )
+    phone.get_by_role("button", name="Kirim banding").click()
+    assert screen.horizontal_overflow() == 0
+    screenshots(phone, "appeal-filed")
+
+    # The admin forms a panel of two fresh assessors and upholds the appeal.
+    desk = new_page()
+    LoginPage(desk).open().login(admin.email, PASSWORD)
+    desk.get_by_role("link", name="Banding").first.click()
+    desk.get_by_role("link", name=candidate).first.click()
+    for assessor_id in panel:
+        desk.locator(f"#assessors-{assessor_id}").check()
+    desk.get_by_role("button", name="Bentuk panel").click()
+    expect(desk.get_by_test_id("panel")).to_contain_text(names[panel[0]])
+    desk.get_by_label("Temuan panel").fill("Waktu wawancara tidak sesuai prosedur uji; asesi diases ulang.")
+    _confirm(desk, "confirm-uphold", "Ya, terima banding")
+    expect(desk.get_by_test_id("appeal-status")).to_contain_text("Diterima")
+
+    # New assessors (not the old ones) are assigned on the candidacy's screening page.
+    desk.goto(f"/sertifikasi/seleksi/asesi/{candidacy_id}")
+    desk.get_by_label("Asesor", exact=True).select_option(str(old[0]))
+    desk.get_by_label("Peran").select_option("first")
+    desk.get_by_role("button", name="Tugaskan").click()
+    expect(desk.locator("main")).to_contain_text(
+        "Asesor sudah menilai asesi ini pada uji atau asesmen sebelumnya."
+    )
+    screenshots(desk, "reassessment-old-assessor-refused")
+    for (assessor_id, _user), role in zip(new, ("first", "second"), strict=True):
+        desk.get_by_label("Asesor", exact=True).select_option(str(assessor_id))
+        desk.get_by_label("Peran").select_option(role)
+        desk.get_by_role("button", name="Tugaskan").click()
+        expect(desk.get_by_test_id("assessments")).to_contain_text(names[assessor_id])
+    expect(desk.get_by_test_id("assessments")).not_to_contain_text(names[old[0]])
+
+    for assessor_id, _user in new:
+        assessor = new_page(mobile=True)
+        LoginPage(assessor).open().login(emails[assessor_id], PASSWORD)
+        assessor.goto("/")
+        assessor.get_by_role("link", name="Penilaian asesi").first.click()
+        assessor.get_by_test_id("worklist").get_by_role("link", name=candidate).first.click()
+        score = assessor.get_by_test_id("score-form")
+        for radio in score.get_by_label("Kompeten (K)", exact=True).all():
+            radio.check()
+        score.locator("#recommendation-K").check()
+        _confirm(assessor, "confirm-submit", "Ya, kirim penilaian")
+        expect(assessor.get_by_test_id("assessment-status")).to_have_text("Dikirim")
+
+    # The admin decides the re-assessment; the candidate sees "Kompeten".
+    desk.goto("/sertifikasi/pleno/asesmen-ulang")
+    _confirm(desk, f"confirm-reassessment-{candidacy_id}", "Ya, tetapkan hasil dan terbitkan SK")
+    expect(desk.get_by_test_id(f"confirm-reassessment-{candidacy_id}")).to_have_count(0)
+    phone.goto("/sertifikasi/asesi/saya")
+    card = phone.get_by_test_id("candidacy-card").filter(has_text=scheme_name)
+    expect(card.get_by_test_id("result")).to_contain_text("Kompeten")
+    expect(card.get_by_test_id("result")).not_to_contain_text("Belum Kompeten")
+    assert screen.horizontal_overflow() == 0
+    screenshots(phone, "mine-reassessed")
