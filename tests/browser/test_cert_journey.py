@@ -278,7 +278,9 @@ def test_a_candidate_decided_bk_appeals_is_reassessed_by_new_assessors_and_is_de
     expect(desk.get_by_test_id("appeal-status")).to_contain_text("Diterima")
 
     # New assessors (not the old ones) are assigned on the candidacy's screening page.
-    desk.goto(f"/sertifikasi/seleksi/asesi/{candidacy_id}")
+    desk.get_by_role("link", name="Rapat pleno").first.click()
+    desk.get_by_role("link", name="Asesmen ulang menunggu keputusan").click()
+    desk.get_by_test_id(f"assign-{candidacy_id}").click()
     desk.get_by_label("Asesor", exact=True).select_option(str(old[0]))
     desk.get_by_label("Peran").select_option("first")
     desk.get_by_role("button", name="Tugaskan").click()
@@ -307,7 +309,8 @@ def test_a_candidate_decided_bk_appeals_is_reassessed_by_new_assessors_and_is_de
         expect(assessor.get_by_test_id("assessment-status")).to_have_text("Dikirim")
 
     # The admin decides the re-assessment; the candidate sees "Kompeten".
-    desk.goto("/sertifikasi/pleno/asesmen-ulang")
+    desk.get_by_role("link", name="Rapat pleno").first.click()
+    desk.get_by_role("link", name="Asesmen ulang menunggu keputusan").click()
     _confirm(desk, f"confirm-reassessment-{candidacy_id}", "Ya, tetapkan hasil dan terbitkan SK")
     expect(desk.get_by_test_id(f"confirm-reassessment-{candidacy_id}")).to_have_count(0)
     phone.goto("/sertifikasi/asesi/saya")
