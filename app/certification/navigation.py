@@ -12,4 +12,6 @@ from flask_babel import lazy_gettext as _l
 EXAM_SESSION_TABS = [
     ("exams.session_detail", _l("Ringkasan")),
     ("exams.session_assessors", _l("Asesor")),
+    ("screening.queue", _l("Seleksi administrasi")),
+    ("plenary.session_page", _l("Rapat pleno")),
 ]
