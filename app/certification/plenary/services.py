@@ -81,6 +81,7 @@ from app.core.numbering import number_for
 from app.core.permissions import body_filter
 from app.core.roles import Role
 from app.core.unit_of_work import unit_of_work
+from app.core.urls import external_url
 from app.documents import issuing
 from app.documents.models import IssuedDocument, IssuedKind
 from app.extensions import db
@@ -536,6 +537,8 @@ def _mail_result(candidacy: Candidacy, result: Verdict, decree: Decree, deadline
         decree=decree,
         deadline_text=_id_date(deadline),
         body_name=candidacy.session.body.name,
+        url=external_url("candidacy.detail", candidacy_id=candidacy.id) if person.user_id else None,
+        appeal_url=external_url("appeals.file_appeal", candidacy_id=candidacy.id) if person.user_id else None,
     )
 
 
