@@ -20,9 +20,10 @@ completion and STTP). The demo compresses time: its session already ran (it ends
 enrolment window lies in the past, which the catalogue and enrolment services rightly refuse to
 create. So the programme, the back-dated session and the application are recorded with the models
 and lifecycles directly; those lines are marked `CATALOGUE/ENROLMENT SHORTCUT`. Likewise the
-certification steps whose services live in other slices (scheme, assessor registry, exam session,
-application and screening, scoring) are recorded directly, marked `# SHORTCUT(<slice>)`; the
-plenary (opening it, the decision, the decree and its PDF) goes through app/certification/plenary.
+scheme (created, its units, published) and the assessor registry go through their services; the
+back-dated exam session, the application and screening, and the scoring are still recorded
+directly, marked `# SHORTCUT(<slice>)`; the plenary (opening it, the decision, the decree and its
+PDF) goes through app/certification/plenary.
 """
 
 from __future__ import annotations
@@ -39,22 +40,22 @@ from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.models import User
+from app.certification.assessors import services as assessors_services
 from app.certification.models import (
     Assessment,
     AssessmentMark,
     Assessor,
-    AssessorScheme,
     Candidacy,
     Decision,
     Decree,
     ExamSession,
     ExamSessionScheme,
     Scheme,
-    SchemeUnit,
     SchemeVersion,
     SessionAssessor,
 )
 from app.certification.plenary import services as plenary
+from app.certification.schemes import services as schemes
 from app.certification.states import (
     ASSESSMENT_LIFECYCLE,
     CANDIDACY_LIFECYCLE,
@@ -378,46 +379,38 @@ DEMO_UNITS = (
 
 
 def demo_scheme(admin: User) -> SchemeVersion:
-    """SHORTCUT(cert-schemes): the demo scheme of LSPS for the demo person's category, created once
-    and published (two units; a second assessor always required)."""
+    """The demo scheme of LSPS for the demo person's category (two units; a second assessor always
+    required), created once through the scheme services and published."""
     scheme = db.session.scalar(select(Scheme).where(Scheme.body_code == BODY, Scheme.code == SCHEME_CODE))
     if scheme is None:
-        scheme = Scheme(body_code=BODY, code=SCHEME_CODE, created_by_id=admin.id)
-        scheme.versions = [
-            SchemeVersion(
-                version=1,
-                name="Pendamping Sosial Relawan (Demo)",
-                category_code=CATEGORY,
-                subtype="",
-                methods=[str(AssessmentMethod.PORTFOLIO), str(AssessmentMethod.INTERVIEW)],
-                second_assessor_required=True,
-                published_at=utcnow(),
-                published_by_id=admin.id,
-                units=[SchemeUnit(position=i, code=c, title=t) for i, (c, t) in enumerate(DEMO_UNITS, 1)],
-            )
-        ]
-        db.session.add(scheme)
-        db.session.flush()
+        data = schemes.VersionData(
+            name="Pendamping Sosial Relawan (Demo)",
+            category_code=CATEGORY,
+            methods=[str(AssessmentMethod.PORTFOLIO), str(AssessmentMethod.INTERVIEW)],
+            second_assessor_required=True,
+        )
+        scheme = schemes.create_scheme(body_code=BODY, code=SCHEME_CODE, data=data, actor=admin)
+        version = scheme.draft_version
+        for code, title in DEMO_UNITS:
+            schemes.add_unit(version, code=code, title=title, actor=admin)
+        schemes.publish_version(version, admin)
     return scheme.current_version
 
 
-def demo_assessor(user: User, scheme: Scheme) -> Assessor:
-    """SHORTCUT(cert-schemes): the registry entry of a demo assessor account, created once."""
+def demo_assessor(user: User, scheme: Scheme, admin: User) -> Assessor:
+    """The registry entry of a demo assessor account for the demo scheme, added once through the
+    assessor services (which also grant the account its assessor role for LSPS)."""
     assessor = db.session.scalar(
         select(Assessor).where(Assessor.body_code == BODY, Assessor.user_id == user.id)
     )
     if assessor is None:
-        assessor = Assessor(
-            body_code=BODY,
-            user_id=user.id,
+        data = assessors_services.AssessorData(
             name=user.full_name,
             met_number=f"MET.DEMO.{user.id:05d}",
             licence_valid_until=local_today() + timedelta(days=3 * 365),
+            scheme_ids=[scheme.id],
         )
-        db.session.add(assessor)
-        db.session.flush()
-    if not any(link.scheme_id == scheme.id for link in assessor.schemes):
-        assessor.schemes.append(AssessorScheme(scheme_id=scheme.id))
+        assessor = assessors_services.add_assessor(body_code=BODY, email=user.email, data=data, actor=admin)
     return assessor
 
 
@@ -523,7 +516,7 @@ def certified(registration_id: int, today: date) -> int:
     users = [_user(email, "demo assessor") for email in ASSESSOR_EMAILS]
     registration = db.session.get(Registration, registration_id)
     version = demo_scheme(admin)
-    assessors = [demo_assessor(user, version.scheme) for user in users]
+    assessors = [demo_assessor(user, version.scheme, admin) for user in users]
     session = exam_session(version, assessors, admin, today)
     candidacy = accepted_candidacy(session, version, registration)
     for assessor, role in zip(assessors, (AssessorRole.FIRST, AssessorRole.SECOND), strict=True):
