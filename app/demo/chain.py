@@ -20,10 +20,11 @@ completion and STTP). The demo compresses time: its session already ran (it ends
 enrolment window lies in the past, which the catalogue and enrolment services rightly refuse to
 create. So the programme, the back-dated session and the application are recorded with the models
 and lifecycles directly; those lines are marked `CATALOGUE/ENROLMENT SHORTCUT`. Likewise the
-scheme (created, its units, published) and the assessor registry go through their services; the
-back-dated exam session, the application and screening, and the scoring are still recorded
-directly, marked `# SHORTCUT(<slice>)`; the plenary (opening it, the decision, the decree and its
-PDF) goes through app/certification/plenary.
+scheme (created, its units, published), the assessor registry, the exam session (a one-day session
+whose every stage is today: created, opened, assessors added and declared, closed, assessment
+started) and the screening decision go through their services; the submitted application and the
+assessors' scoring are still recorded directly, marked `# SHORTCUT(<slice>)` (each says why); the
+plenary (opening it, the decision, the decree and its PDF) goes through app/certification/plenary.
 """
 
 from __future__ import annotations
@@ -49,26 +50,26 @@ from app.certification.models import (
     Decision,
     Decree,
     ExamSession,
-    ExamSessionScheme,
     Scheme,
     SchemeVersion,
-    SessionAssessor,
 )
 from app.certification.plenary import services as plenary
 from app.certification.schemes import services as schemes
+from app.certification.screening import services as screening
+from app.certification.sessions import services as exam_sessions
 from app.certification.states import (
     ASSESSMENT_LIFECYCLE,
     CANDIDACY_LIFECYCLE,
     AssessmentMethod,
     AssessmentStatus,
     AssessorRole,
+    CandidacyAction,
     CandidacyPurpose,
     CandidacyStatus,
     PlaceKind,
+    SessionAction,
     Verdict,
 )
-from app.certification.states import SESSION_LIFECYCLE as EXAM_SESSION_LIFECYCLE
-from app.certification.states import SessionStatus as ExamSessionStatus
 from app.core.errors import DomainError
 from app.core.jobs import huey
 from app.core.models import local_today, utcnow
@@ -415,40 +416,40 @@ def demo_assessor(user: User, scheme: Scheme, admin: User) -> Assessor:
 
 
 def exam_session(version: SchemeVersion, assessors: list[Assessor], admin: User, today: date) -> ExamSession:
-    """SHORTCUT(cert-sessions): a new session of LSPS whose assessment ran these two days, in
-    assessment, with both assessors assigned and their declarations signed."""
+    """A new one-day session of LSPS through the session services: every stage today (applications,
+    screening, assessment, plenary), opened, both assessors added and their declarations signed."""
     count = db.session.scalar(
         select(func.count()).select_from(ExamSession).where(ExamSession.body_code == BODY)
     )
-    session = ExamSession(
-        body_code=BODY,
+    data = exam_sessions.SessionData(
         name=f"Uji Kompetensi Demo {count + 1} Tahun {today.year}",
-        place_kind=PlaceKind.SEWAKTU,
+        version_ids=[version.id],
+        place_kind=str(PlaceKind.SEWAKTU),
         place_name="TUK Sewaktu Dinas Sosial Kabupaten Bandung",
         address="Jl. Raya Soreang No. 1",
         region_code=SERVICE_REGION,
         capacity=30,
-        applications_open_on=today - timedelta(days=30),
-        applications_close_on=today - timedelta(days=10),
-        screening_ends_on=today - timedelta(days=5),
-        assessment_starts_on=today - timedelta(days=1),
+        applications_open_on=today,
+        applications_close_on=today,
+        screening_ends_on=today,
+        assessment_starts_on=today,
         assessment_ends_on=today,
         plenary_on=today,
-        status=ExamSessionStatus.ASSESSING,
         signatory_name="Dr. Bambang Sutrisno, M.Si.",
         signatory_title="Ketua Lembaga Sertifikasi Pekerjaan Sosial",
-        created_by_id=admin.id,
-        schemes=[ExamSessionScheme(version_id=version.id)],
-        assessors=[SessionAssessor(assessor_id=a.id, declared_at=utcnow()) for a in assessors],
     )
-    db.session.add(session)
-    db.session.flush()
-    EXAM_SESSION_LIFECYCLE.add_event(session, None, ExamSessionStatus.ASSESSING, admin)
+    session = exam_sessions.create_session(data, admin, today=today)
+    exam_sessions.act_on_session(session, SessionAction.OPEN, admin, today=today)
+    for assessor in assessors:
+        link = exam_sessions.add_assessor(session, assessor, admin)
+        exam_sessions.declare(link, True, assessor.user)
     return session
 
 
 def accepted_candidacy(session: ExamSession, version: SchemeVersion, registration: Registration) -> Candidacy:
-    """SHORTCUT(cert-apply, cert-screening): the person's application, accepted (a seat taken)."""
+    """The person's application, then accepted through the screening services. SHORTCUT(cert-apply):
+    the submitted application is recorded directly (the apply service needs the uploaded APL.01
+    documents and the APL.02 self-assessment of a real applicant)."""
     person = registration.person
     decided = db.session.scalar(
         select(func.count())
@@ -470,21 +471,21 @@ def accepted_candidacy(session: ExamSession, version: SchemeVersion, registratio
         regency_code=registration.regency_code,
         purpose=CandidacyPurpose.FIRST if not decided else CandidacyPurpose.RECERTIFICATION,
         attempt=decided + 1,
-        status=CandidacyStatus.ACCEPTED,
+        status=CandidacyStatus.SUBMITTED,
         experience_summary="Pendamping Karang Taruna sejak 2019.",
         submitted_at=utcnow(),
-        screened_at=utcnow(),
     )
     db.session.add(candidacy)
-    session.seats_taken += 1
     db.session.flush()
-    CANDIDACY_LIFECYCLE.add_event(candidacy, None, CandidacyStatus.ACCEPTED, person.user)
+    CANDIDACY_LIFECYCLE.add_event(candidacy, None, CandidacyStatus.SUBMITTED, person.user)
     return candidacy
 
 
 def scored(candidacy: Candidacy, assessor: Assessor, role: AssessorRole, admin: User) -> Assessment:
     """SHORTCUT(cert-screening, cert-scoring): the assessor assigned, every unit by every method
-    marked K, submitted."""
+    marked K, submitted, recorded directly: the demo certifies the same person with the same two
+    demo assessors on every run, which the rule that an assessor never assesses an asesi twice
+    (screening.refusals) rightly refuses from the second run on."""
     version = candidacy.version
     assessment = Assessment(
         candidacy_id=candidacy.id,
@@ -509,9 +510,10 @@ def scored(candidacy: Candidacy, assessor: Assessor, role: AssessorRole, admin: 
 
 
 def certified(registration_id: int, today: date) -> int:
-    """The certification step: a new exam session with the person accepted and scored K by both demo
-    assessors; the board admin opens the plenary and decides it through the plenary services (the
-    decree job — e-mail and PDF — runs when this unit commits). Returns the candidacy id."""
+    """The certification step: a new exam session, the person's application accepted, the session
+    closed and its assessment started, the person scored K by both demo assessors; the board admin
+    opens the plenary and decides it through the plenary services (the decree job — e-mail and PDF —
+    runs when this unit commits). Returns the candidacy id."""
     admin = _user(BOARD_ADMIN_EMAIL, "demo board admin")
     users = [_user(email, "demo assessor") for email in ASSESSOR_EMAILS]
     registration = db.session.get(Registration, registration_id)
@@ -519,6 +521,9 @@ def certified(registration_id: int, today: date) -> int:
     assessors = [demo_assessor(user, version.scheme, admin) for user in users]
     session = exam_session(version, assessors, admin, today)
     candidacy = accepted_candidacy(session, version, registration)
+    screening.screen(candidacy, CandidacyAction.ACCEPT, admin)
+    exam_sessions.act_on_session(session, SessionAction.CLOSE, admin, today=today)
+    exam_sessions.act_on_session(session, SessionAction.START_ASSESSMENT, admin, today=today)
     for assessor, role in zip(assessors, (AssessorRole.FIRST, AssessorRole.SECOND), strict=True):
         scored(candidacy, assessor, role, admin)
     plenary.open_plenary(session, admin)
