@@ -147,6 +147,7 @@ def test_assigning_creates_a_draft_assessment_audits_and_emails_the_assessor(app
     assert body.startswith("Yth. Asesor Uji")
     assert "Asesor pertama" in body and "Budi Asesi" in body
     assert "Hormat kami," in body
+    assert "/asesmen/\n" in body and "/dasbor" not in body  # the assessor's work list
     page = client.get(f"/sertifikasi/seleksi/asesi/{setup['candidacy']}").get_data(as_text=True)
     assert "Penilaian asesor pertama belum dikirim." in page
 
@@ -529,7 +530,8 @@ def test_a_draft_assignment_without_marks_can_be_taken_back(app, client, setup, 
         assert entry.object_id == str(assessment_id)
         assert entry.before["assessor_id"] == setup["assessor"]
         address = db.session.get(User, setup["assessor_user"]).email
-    assert "dibatalkan" in outbox.body(outbox.last_to(address))
+    body = outbox.body(outbox.last_to(address))
+    assert "dibatalkan" in body and "/asesmen/\n" in body
 
 
 def test_an_assignment_with_marks_or_submitted_cannot_be_taken_back(app, client, setup):

@@ -41,6 +41,7 @@ from app.core.models import local_today
 from app.core.numbering import roman_month
 from app.core.roles import Role
 from app.documents import issuing
+from app.documents.models import IssuedDocument
 from app.extensions import db
 from app.people.models import Person
 from app.reference.models import CertificationBody
@@ -656,3 +657,39 @@ def test_a_decree_job_stopped_mid_way_mails_nobody_twice_when_run_again(app, out
         assert db.session.get(Decree, decree_id).document_id is not None
     for cid in plenary.candidacies:
         assert len(outbox.to(email_of(app, cid))) == 1, cid
+
+
+def test_the_decree_pdf_renders_outside_a_transaction_and_a_rerun_completes_the_registered_document(
+    app, monkeypatch
+):
+    plenary = Plenary(app, [Verdict.K, Verdict.BK])
+    monkeypatch.setattr(services, "complete_decree", lambda job_id: None)  # queued, not run
+    decree_id = decide(app, plenary, admin(app).id)
+    monkeypatch.undo()
+    real_render, rendered_in_transaction = issuing.render_to_file, []
+
+    def render_then_fail(pending):
+        rendered_in_transaction.append(db.session().in_transaction())
+        raise OSError("renderer killed")
+
+    with app.app_context():
+        job_id = services.pdf_job(db.session.get(Decree, decree_id)).id
+        monkeypatch.setattr(issuing, "render_to_file", render_then_fail)
+        with pytest.raises(OSError):
+            services.run_decree_job(job_id)
+        monkeypatch.setattr(issuing, "render_to_file", real_render)
+        db.session.rollback()
+        decree = db.session.get(Decree, decree_id)
+        registered = db.session.scalars(
+            select(IssuedDocument).where(IssuedDocument.number == decree.number)
+        ).all()
+        # Registered (number, token, snapshot) in its own committed unit; not linked until rendered.
+        assert len(registered) == 1 and issuing.is_pending(registered[0]) and decree.document_id is None
+        document_id = registered[0].id
+        services.run_decree_job(job_id)
+        db.session.rollback()
+        decree = db.session.get(Decree, decree_id)
+        assert decree.document_id == document_id and not issuing.is_pending(decree.document)
+        assert issuing.path_of(decree.document).read_bytes().startswith(b"%PDF")
+        assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == 1
+    assert rendered_in_transaction == [False]

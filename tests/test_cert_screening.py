@@ -123,6 +123,23 @@ def test_accept_takes_a_seat_records_the_screener_and_emails_the_candidate(app, 
     assert body.startswith("Yth. Dewi Lestari,")
     assert "Hormat kami," in body
     assert "memenuhi syarat untuk mengikuti uji kompetensi" in body
+    assert "Lihat rinciannya" not in body  # no account: no link
+
+
+def test_the_decision_mail_links_an_account_holder_to_the_candidacy_page(app, client, scheme, outbox):
+    sid = new_session(app, scheme)
+    cid = new_candidacy(app, sid, scheme, email="asesi.akun@uji.example.id")
+    with app.app_context():
+        account = User(email="asesi.akun@uji.example.id", full_name="Dewi Lestari")
+        account.set_password("Rahasia-Uji-2026")
+        db.session.add(account)
+        db.session.flush()
+        db.session.get(Candidacy, cid).person.user_id = account.id
+        db.session.commit()
+    login(client, admin_of(app))
+    assert decide(client, cid, "accept").status_code == 302
+    body = outbox.body(outbox.last_to("asesi.akun@uji.example.id"))
+    assert f"Lihat rinciannya: {app.config['BASE_URL']}/sertifikasi/asesi/{cid}\n" in body
 
 
 def test_return_and_reject_need_a_reason_which_is_emailed(app, client, scheme, outbox):

@@ -6,6 +6,7 @@ Body scoping: another body's session answers 404 and is audited."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -129,6 +130,29 @@ def test_board_admin_creates_a_session_which_starts_planned(app, client, logged_
     assert 'data-testid="confirm-open"' in page and 'data-testid="confirm-cancel"' in page
     # Deciding is the plenary's: never offered here.
     assert 'value="decide"' not in page
+
+
+def test_every_page_of_a_session_links_to_the_others(app, client, logged_in):
+    logged_in(Role.BOARD_ADMIN)
+    _scheme, version = create_scheme(app)
+    response = client.post("/uji-kompetensi/jadwal/baru", data=session_form([version]))
+    session_id = int(response.location.rsplit("/", 1)[1])
+    pages = {
+        f"/uji-kompetensi/jadwal/{session_id}": "Ringkasan",
+        f"/uji-kompetensi/jadwal/{session_id}/asesor": "Asesor",
+        f"/sertifikasi/seleksi/jadwal/{session_id}": "Seleksi administrasi",
+        f"/sertifikasi/seleksi/jadwal/{session_id}/asesor": "Penugasan asesor",
+        f"/sertifikasi/pleno/jadwal/{session_id}": "Rapat pleno",
+    }
+    for url, label in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        assert 'data-testid="exam-session-tabs"' in page, url
+        for target in pages:
+            assert f'href="{target}"' in page, (url, target)
+        current = re.search(r'aria-current="page"\s+href="([^"]+)">([^<]+)</a>', page)
+        assert current and current.groups() == (url, label), url
 
 
 @pytest.mark.parametrize(

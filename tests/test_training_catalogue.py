@@ -16,6 +16,7 @@ from app.core.errors import PermissionDenied
 from app.core.models import local_today
 from app.core.roles import Role
 from app.extensions import db
+from app.reference import targets
 from app.reference.models import ProviderKind, TrainingProvider
 from app.training.catalogue import services
 from app.training.models import Enrolment, Facilitator, Programme, ProgrammeTarget, TrainingSession
@@ -356,10 +357,10 @@ def test_reactivation_needs_an_active_provider_and_the_providers_officer(app, ct
 
 
 def test_subtype_choices_follow_the_registration_subtypes(ctx):
-    peksos = dict(services.subtype_choices("PEKSOS"))
+    peksos = dict(targets.subtype_choices("PEKSOS"))
     assert "GENERALIS" in peksos and "SPESIALIS:MEDIS" in peksos and "SPESIALIS" not in peksos
     assert "ASISTEN:MEDIS" not in peksos
-    tks = dict(services.subtype_choices("TKS"))
+    tks = dict(targets.subtype_choices("TKS"))
     assert "ASN" in tks and "MASYARAKAT:PKH" in tks
     assert (
         tks["MASYARAKAT:PKH"]

@@ -1,5 +1,5 @@
-"""The tabs of an exam session's pages for the board admin (summary, assessors; the screening,
-assessment and plenary parts add theirs).
+"""The tabs of an exam session's pages for the board admin: summary, assessors, screening queue,
+assessor assignments, plenary.
 
 Each tab shows when the user may open its endpoint (role_may_open); every endpoint takes
 `session_id`. Exposed to templates as `exam_session_tabs`.
@@ -13,5 +13,6 @@ EXAM_SESSION_TABS = [
     ("exams.session_detail", _l("Ringkasan")),
     ("exams.session_assessors", _l("Asesor")),
     ("screening.queue", _l("Seleksi administrasi")),
+    ("screening.assignments", _l("Penugasan asesor")),
     ("plenary.session_page", _l("Rapat pleno")),
 ]

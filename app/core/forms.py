@@ -7,10 +7,43 @@ import wtforms
 from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import validators
+from wtforms import ValidationError, validators
 
 from app.core import unit_of_work
 from app.core.errors import DomainError
+
+# --- Fields with Indonesian refusals -------------------------------------------------------------
+
+
+class WholeNumberField(wtforms.IntegerField):
+    """An integer input whose refusal reads in Indonesian (and keeps what was typed)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(_l("Isi dengan bilangan bulat, misalnya 40."))) from error
+        if abs(self.data) > 2**31 - 1:
+            self.data = None
+            raise ValueError(str(_l("Angka terlalu besar.")))
+
+
+NOT_A_CHOICE = _l("Pilih salah satu pilihan yang tersedia.")
+
+
+class SelectField(wtforms.SelectField):
+    """A select whose refusal of an unknown value (a stale page, a tampered form) reads in
+    Indonesian. Named SelectField so the form macros style it as a select."""
+
+    def pre_validate(self, form):
+        if self.data in (None, "") and not self.flags.required:
+            return
+        if self.choices is not None and not any(self.data == value for value, *_rest in self.iter_choices()):
+            raise ValidationError(str(NOT_A_CHOICE))
 
 
 def required():

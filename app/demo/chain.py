@@ -20,8 +20,10 @@ completion and STTP). The demo compresses time: its session already ran (it ends
 enrolment window lies in the past, which the catalogue and enrolment services rightly refuse to
 create. So the programme, the back-dated session and the application are recorded with the models
 and lifecycles directly; those lines are marked `CATALOGUE/ENROLMENT SHORTCUT`. Likewise the
-certification steps whose services live in other slices (scheme, assessor registry, exam session,
-application and screening, scoring) are recorded directly, marked `# SHORTCUT(<slice>)`; the
+scheme (created, its units, published), the assessor registry, the exam session (a one-day session
+whose every stage is today: created, opened, assessors added and declared, closed, assessment
+started) and the screening decision go through their services; the submitted application and the
+assessors' scoring are still recorded directly, marked `# SHORTCUT(<slice>)` (each says why); the
 plenary (opening it, the decision, the decree and its PDF) goes through app/certification/plenary.
 """
 
@@ -39,35 +41,35 @@ from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.models import User
+from app.certification.assessors import services as assessors_services
 from app.certification.models import (
     Assessment,
     AssessmentMark,
     Assessor,
-    AssessorScheme,
     Candidacy,
     Decision,
     Decree,
     ExamSession,
-    ExamSessionScheme,
     Scheme,
-    SchemeUnit,
     SchemeVersion,
-    SessionAssessor,
 )
 from app.certification.plenary import services as plenary
+from app.certification.schemes import services as schemes
+from app.certification.screening import services as screening
+from app.certification.sessions import services as exam_sessions
 from app.certification.states import (
     ASSESSMENT_LIFECYCLE,
     CANDIDACY_LIFECYCLE,
     AssessmentMethod,
     AssessmentStatus,
     AssessorRole,
+    CandidacyAction,
     CandidacyPurpose,
     CandidacyStatus,
     PlaceKind,
+    SessionAction,
     Verdict,
 )
-from app.certification.states import SESSION_LIFECYCLE as EXAM_SESSION_LIFECYCLE
-from app.certification.states import SessionStatus as ExamSessionStatus
 from app.core.errors import DomainError
 from app.core.jobs import huey
 from app.core.models import local_today, utcnow
@@ -378,84 +380,76 @@ DEMO_UNITS = (
 
 
 def demo_scheme(admin: User) -> SchemeVersion:
-    """SHORTCUT(cert-schemes): the demo scheme of LSPS for the demo person's category, created once
-    and published (two units; a second assessor always required)."""
+    """The demo scheme of LSPS for the demo person's category (two units; a second assessor always
+    required), created once through the scheme services and published."""
     scheme = db.session.scalar(select(Scheme).where(Scheme.body_code == BODY, Scheme.code == SCHEME_CODE))
     if scheme is None:
-        scheme = Scheme(body_code=BODY, code=SCHEME_CODE, created_by_id=admin.id)
-        scheme.versions = [
-            SchemeVersion(
-                version=1,
-                name="Pendamping Sosial Relawan (Demo)",
-                category_code=CATEGORY,
-                subtype="",
-                methods=[str(AssessmentMethod.PORTFOLIO), str(AssessmentMethod.INTERVIEW)],
-                second_assessor_required=True,
-                published_at=utcnow(),
-                published_by_id=admin.id,
-                units=[SchemeUnit(position=i, code=c, title=t) for i, (c, t) in enumerate(DEMO_UNITS, 1)],
-            )
-        ]
-        db.session.add(scheme)
-        db.session.flush()
+        data = schemes.VersionData(
+            name="Pendamping Sosial Relawan (Demo)",
+            category_code=CATEGORY,
+            methods=[str(AssessmentMethod.PORTFOLIO), str(AssessmentMethod.INTERVIEW)],
+            second_assessor_required=True,
+        )
+        scheme = schemes.create_scheme(body_code=BODY, code=SCHEME_CODE, data=data, actor=admin)
+        version = scheme.draft_version
+        for code, title in DEMO_UNITS:
+            schemes.add_unit(version, code=code, title=title, actor=admin)
+        schemes.publish_version(version, admin)
     return scheme.current_version
 
 
-def demo_assessor(user: User, scheme: Scheme) -> Assessor:
-    """SHORTCUT(cert-schemes): the registry entry of a demo assessor account, created once."""
+def demo_assessor(user: User, scheme: Scheme, admin: User) -> Assessor:
+    """The registry entry of a demo assessor account for the demo scheme, added once through the
+    assessor services (which also grant the account its assessor role for LSPS)."""
     assessor = db.session.scalar(
         select(Assessor).where(Assessor.body_code == BODY, Assessor.user_id == user.id)
     )
     if assessor is None:
-        assessor = Assessor(
-            body_code=BODY,
-            user_id=user.id,
+        data = assessors_services.AssessorData(
             name=user.full_name,
             met_number=f"MET.DEMO.{user.id:05d}",
             licence_valid_until=local_today() + timedelta(days=3 * 365),
+            scheme_ids=[scheme.id],
         )
-        db.session.add(assessor)
-        db.session.flush()
-    if not any(link.scheme_id == scheme.id for link in assessor.schemes):
-        assessor.schemes.append(AssessorScheme(scheme_id=scheme.id))
+        assessor = assessors_services.add_assessor(body_code=BODY, email=user.email, data=data, actor=admin)
     return assessor
 
 
 def exam_session(version: SchemeVersion, assessors: list[Assessor], admin: User, today: date) -> ExamSession:
-    """SHORTCUT(cert-sessions): a new session of LSPS whose assessment ran these two days, in
-    assessment, with both assessors assigned and their declarations signed."""
+    """A new one-day session of LSPS through the session services: every stage today (applications,
+    screening, assessment, plenary), opened, both assessors added and their declarations signed."""
     count = db.session.scalar(
         select(func.count()).select_from(ExamSession).where(ExamSession.body_code == BODY)
     )
-    session = ExamSession(
-        body_code=BODY,
+    data = exam_sessions.SessionData(
         name=f"Uji Kompetensi Demo {count + 1} Tahun {today.year}",
-        place_kind=PlaceKind.SEWAKTU,
+        version_ids=[version.id],
+        place_kind=str(PlaceKind.SEWAKTU),
         place_name="TUK Sewaktu Dinas Sosial Kabupaten Bandung",
         address="Jl. Raya Soreang No. 1",
         region_code=SERVICE_REGION,
         capacity=30,
-        applications_open_on=today - timedelta(days=30),
-        applications_close_on=today - timedelta(days=10),
-        screening_ends_on=today - timedelta(days=5),
-        assessment_starts_on=today - timedelta(days=1),
+        applications_open_on=today,
+        applications_close_on=today,
+        screening_ends_on=today,
+        assessment_starts_on=today,
         assessment_ends_on=today,
         plenary_on=today,
-        status=ExamSessionStatus.ASSESSING,
         signatory_name="Dr. Bambang Sutrisno, M.Si.",
         signatory_title="Ketua Lembaga Sertifikasi Pekerjaan Sosial",
-        created_by_id=admin.id,
-        schemes=[ExamSessionScheme(version_id=version.id)],
-        assessors=[SessionAssessor(assessor_id=a.id, declared_at=utcnow()) for a in assessors],
     )
-    db.session.add(session)
-    db.session.flush()
-    EXAM_SESSION_LIFECYCLE.add_event(session, None, ExamSessionStatus.ASSESSING, admin)
+    session = exam_sessions.create_session(data, admin, today=today)
+    exam_sessions.act_on_session(session, SessionAction.OPEN, admin, today=today)
+    for assessor in assessors:
+        link = exam_sessions.add_assessor(session, assessor, admin)
+        exam_sessions.declare(link, True, assessor.user)
     return session
 
 
 def accepted_candidacy(session: ExamSession, version: SchemeVersion, registration: Registration) -> Candidacy:
-    """SHORTCUT(cert-apply, cert-screening): the person's application, accepted (a seat taken)."""
+    """The person's application, then accepted through the screening services. SHORTCUT(cert-apply):
+    the submitted application is recorded directly (the apply service needs the uploaded APL.01
+    documents and the APL.02 self-assessment of a real applicant)."""
     person = registration.person
     decided = db.session.scalar(
         select(func.count())
@@ -477,21 +471,21 @@ def accepted_candidacy(session: ExamSession, version: SchemeVersion, registratio
         regency_code=registration.regency_code,
         purpose=CandidacyPurpose.FIRST if not decided else CandidacyPurpose.RECERTIFICATION,
         attempt=decided + 1,
-        status=CandidacyStatus.ACCEPTED,
+        status=CandidacyStatus.SUBMITTED,
         experience_summary="Pendamping Karang Taruna sejak 2019.",
         submitted_at=utcnow(),
-        screened_at=utcnow(),
     )
     db.session.add(candidacy)
-    session.seats_taken += 1
     db.session.flush()
-    CANDIDACY_LIFECYCLE.add_event(candidacy, None, CandidacyStatus.ACCEPTED, person.user)
+    CANDIDACY_LIFECYCLE.add_event(candidacy, None, CandidacyStatus.SUBMITTED, person.user)
     return candidacy
 
 
 def scored(candidacy: Candidacy, assessor: Assessor, role: AssessorRole, admin: User) -> Assessment:
     """SHORTCUT(cert-screening, cert-scoring): the assessor assigned, every unit by every method
-    marked K, submitted."""
+    marked K, submitted, recorded directly: the demo certifies the same person with the same two
+    demo assessors on every run, which the rule that an assessor never assesses an asesi twice
+    (screening.refusals) rightly refuses from the second run on."""
     version = candidacy.version
     assessment = Assessment(
         candidacy_id=candidacy.id,
@@ -516,16 +510,20 @@ def scored(candidacy: Candidacy, assessor: Assessor, role: AssessorRole, admin: 
 
 
 def certified(registration_id: int, today: date) -> int:
-    """The certification step: a new exam session with the person accepted and scored K by both demo
-    assessors; the board admin opens the plenary and decides it through the plenary services (the
-    decree job — e-mail and PDF — runs when this unit commits). Returns the candidacy id."""
+    """The certification step: a new exam session, the person's application accepted, the session
+    closed and its assessment started, the person scored K by both demo assessors; the board admin
+    opens the plenary and decides it through the plenary services (the decree job — e-mail and PDF —
+    runs when this unit commits). Returns the candidacy id."""
     admin = _user(BOARD_ADMIN_EMAIL, "demo board admin")
     users = [_user(email, "demo assessor") for email in ASSESSOR_EMAILS]
     registration = db.session.get(Registration, registration_id)
     version = demo_scheme(admin)
-    assessors = [demo_assessor(user, version.scheme) for user in users]
+    assessors = [demo_assessor(user, version.scheme, admin) for user in users]
     session = exam_session(version, assessors, admin, today)
     candidacy = accepted_candidacy(session, version, registration)
+    screening.screen(candidacy, CandidacyAction.ACCEPT, admin)
+    exam_sessions.act_on_session(session, SessionAction.CLOSE, admin, today=today)
+    exam_sessions.act_on_session(session, SessionAction.START_ASSESSMENT, admin, today=today)
     for assessor, role in zip(assessors, (AssessorRole.FIRST, AssessorRole.SECOND), strict=True):
         scored(candidacy, assessor, role, admin)
     plenary.open_plenary(session, admin)

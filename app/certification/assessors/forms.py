@@ -7,8 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
 from app.certification.schemes.forms import CheckboxesField
-from app.core.forms import AppForm, DateField, max_length, optional, required, valid_email
-from app.training.catalogue.forms import SelectField
+from app.core.forms import AppForm, DateField, SelectField, max_length, optional, required, valid_email
 
 
 class AssessorForm(AppForm):

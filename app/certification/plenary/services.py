@@ -81,6 +81,7 @@ from app.core.numbering import number_for
 from app.core.permissions import body_filter
 from app.core.roles import Role
 from app.core.unit_of_work import unit_of_work
+from app.core.urls import external_url
 from app.documents import issuing
 from app.documents.models import IssuedDocument, IssuedKind
 from app.extensions import db
@@ -536,6 +537,8 @@ def _mail_result(candidacy: Candidacy, result: Verdict, decree: Decree, deadline
         decree=decree,
         deadline_text=_id_date(deadline),
         body_name=candidacy.session.body.name,
+        url=external_url("candidacy.detail", candidacy_id=candidacy.id) if person.user_id else None,
+        appeal_url=external_url("appeals.file_appeal", candidacy_id=candidacy.id) if person.user_id else None,
     )
 
 
@@ -597,10 +600,8 @@ def run_decree_job(job_id: int, batch_size: int | None = None) -> None:
             jobs.report_progress(job_id, done, str(_l("Mengirim surel hasil.")))
             jobs.let_requests_in()
         jobs.report_progress(job_id, done, str(_l("Menyusun PDF surat keputusan.")))
+        issue_decree(decree_id, actor)
         with unit_of_work():
-            decree = db.session.get(Decree, decree_id)
-            if decree is not None and decree.document_id is None:
-                issue_decree(decree, actor)
             jobs.finish_job(job_id, result=plan, message=str(_l("PDF surat keputusan siap.")))
     except Exception:
         logger.exception("decree job %s failed", job_id)
@@ -697,24 +698,44 @@ def decree_snapshot(decree: Decree, issued_on: date) -> dict:
     }
 
 
-def issue_decree(decree: Decree, actor: Any) -> IssuedDocument:
-    """Render, store and link the decree's PDF (issuing.issue: snapshot, SHA-256, audit)."""
-    if decree.document_id is not None:
-        return decree.document
-    issued_on = local_today()
-    document = issuing.issue(
-        IssuedKind.DECREE,
-        decree.number,
-        None,
-        decree_snapshot(decree, issued_on),
-        TEMPLATE,
-        actor,
-        issued_on=issued_on,
-    )
-    decree.document_id = document.id
-    decree.document = document
-    db.session.flush()
-    return document
+def issue_decree(decree_id: int, actor: Any) -> None:
+    """Render, store and link the decree's PDF without holding the database's write lock while it
+    renders (a decree of hundreds of rows takes tens of seconds): a short unit registers the document
+    (issuing.register: number, token, frozen snapshot), the PDF is rendered and written outside any
+    transaction, a short unit stores its SHA-256 (issuing.complete, audit) and links it to the decree.
+    Run again after a failure, it renders the document registered before; a linked decree is left alone."""
+    with unit_of_work():
+        decree = db.session.get(Decree, decree_id)
+        if decree is None or decree.document_id is not None:
+            return
+        document = db.session.scalar(
+            select(IssuedDocument).where(
+                IssuedDocument.kind == IssuedKind.DECREE, IssuedDocument.number == decree.number
+            )
+        )
+        if document is None:
+            issued_on = local_today()
+            document = issuing.register(
+                IssuedKind.DECREE,
+                decree.number,
+                None,
+                decree_snapshot(decree, issued_on),
+                TEMPLATE,
+                actor,
+                issued_on=issued_on,
+            )
+        pending = issuing.pending_render(document) if issuing.is_pending(document) else None
+        document_id = document.id
+    sha256 = issuing.render_to_file(pending) if pending is not None else None
+    with unit_of_work():
+        decree = db.session.get(Decree, decree_id)
+        document = db.session.get(IssuedDocument, document_id)
+        if sha256 is not None:
+            issuing.complete(document, sha256, actor)
+        if decree.document_id is None:
+            decree.document_id = document.id
+            decree.document = document
+            db.session.flush()
 
 
 def _decree_public(snapshot: dict) -> dict:

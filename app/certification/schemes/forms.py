@@ -14,8 +14,15 @@ from app.certification.schemes.services import (
     DOCUMENT_LABELS,
 )
 from app.certification.states import METHOD_LABELS
-from app.core.forms import AppForm, max_length, optional, required
-from app.training.catalogue.forms import NOT_A_CHOICE, SelectField, WholeNumberField
+from app.core.forms import (
+    NOT_A_CHOICE,
+    AppForm,
+    SelectField,
+    WholeNumberField,
+    max_length,
+    optional,
+    required,
+)
 
 
 class CheckboxesField(wtforms.SelectMultipleField):

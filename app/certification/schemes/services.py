@@ -29,7 +29,7 @@ from app.core.roles import Role
 from app.documents.models import Purpose
 from app.extensions import db
 from app.reference.models import Category, CertificationBody, EducationLevel
-from app.training.catalogue.services import UNIT_CODE, subtype_choices, subtype_label
+from app.reference.targets import UNIT_CODE, subtype_choices, subtype_label
 
 # A scheme code is validated like a training programme code (it is printed on certificates):
 # upper-case letters, digits, dots, slashes and hyphens, starting with a letter or digit.

@@ -252,7 +252,7 @@ def _notify_candidate(candidacy: Candidacy) -> None:
         candidacy=candidacy,
         session=candidacy.session,
         person=person,
-        url=external_url("main.dashboard") if person.user_id else None,
+        url=external_url("candidacy.detail", candidacy_id=candidacy.id) if person.user_id else None,
     )
 
 
@@ -512,7 +512,7 @@ def _notify_assessor(
         assessment=assessment,
         candidacy=candidacy,
         session=candidacy.session,
-        url=external_url("main.dashboard"),
+        url=external_url("assessment.worklist"),
     )
 
 

@@ -8,10 +8,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField, ValidationError
 
 from app.certification.states import PLACE_KIND_LABELS
-from app.core.forms import AppForm, DateField, max_length, optional, required
+from app.core.forms import (
+    NOT_A_CHOICE,
+    AppForm,
+    DateField,
+    SelectField,
+    WholeNumberField,
+    max_length,
+    optional,
+    required,
+)
 from app.reference.fields import RegionField
 from app.reference.models import DISTRICT, PROVINCE
-from app.training.catalogue.forms import NOT_A_CHOICE, SelectField, WholeNumberField
 
 
 class CheckboxListField(wtforms.SelectMultipleField):

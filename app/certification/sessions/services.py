@@ -50,8 +50,8 @@ from app.documents.models import Purpose
 from app.extensions import db
 from app.people.models import Person
 from app.reference.models import PROVINCE, Region
+from app.reference.targets import subtype_label
 from app.registration.categories import DOCUMENT_LABELS
-from app.training.catalogue.services import subtype_label
 
 MAX_CAPACITY = 10000
 MAX_ASSESSMENT_DAYS = 31

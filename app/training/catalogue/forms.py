@@ -9,29 +9,22 @@ import wtforms
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField, ValidationError
 
-from app.core.forms import AppForm, DateField, max_length, optional, required, valid_email
+from app.core.forms import (
+    NOT_A_CHOICE,
+    AppForm,
+    DateField,
+    SelectField,
+    WholeNumberField,
+    max_length,
+    optional,
+    required,
+    valid_email,
+)
 from app.reference.fields import RegionField
 from app.reference.models import DISTRICT, PROVINCE, REGENCY
 from app.training.states import MODE_LABELS
 
 ALL_SUBTYPES = "*"  # a target choice: every subtype/level of the category ('' means not served)
-
-
-class WholeNumberField(wtforms.IntegerField):
-    """An integer input whose refusal reads in Indonesian (and keeps what was typed)."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as error:
-            self.data = None
-            raise ValueError(str(_l("Isi dengan bilangan bulat, misalnya 40."))) from error
-        if abs(self.data) > 2**31 - 1:
-            self.data = None
-            raise ValueError(str(_l("Angka terlalu besar.")))
 
 
 class ScoreField(wtforms.DecimalField):
@@ -54,20 +47,6 @@ class ScoreField(wtforms.DecimalField):
         if self.raw_data:
             return self.raw_data[0]
         return "" if self.data is None else f"{self.data.normalize():f}".replace(".", ",")
-
-
-NOT_A_CHOICE = _l("Pilih salah satu pilihan yang tersedia.")
-
-
-class SelectField(wtforms.SelectField):
-    """A select whose refusal of an unknown value (a stale page, a tampered form) reads in
-    Indonesian. Named SelectField so the form macros style it as a select."""
-
-    def pre_validate(self, form):
-        if self.data in (None, "") and not self.flags.required:
-            return
-        if self.choices is not None and not any(self.data == value for value, *_rest in self.iter_choices()):
-            raise ValidationError(str(NOT_A_CHOICE))
 
 
 class RadioField(wtforms.RadioField):

@@ -20,6 +20,7 @@ from app.core.permissions import allow, deny, role_may_open
 from app.core.roles import Role
 from app.extensions import db
 from app.reference.models import Category, TrainingProvider
+from app.reference.targets import subtype_choices, subtype_label
 from app.training.catalogue import services
 from app.training.catalogue.forms import (
     ALL_SUBTYPES,
@@ -152,7 +153,7 @@ def programmes():
 
 def _programme_form(programme: Programme | None):
     categories = db.session.scalars(select(Category).order_by(Category.sort_order))
-    choices = {c.code: (c.name, services.subtype_choices(c.code)) for c in categories}
+    choices = {c.code: (c.name, subtype_choices(c.code)) for c in categories}
     if programme is not None:
         fields = ("code", "title", "jp", "learning_outcomes", "attendance_threshold", "pass_score")
         data = {
@@ -490,5 +491,5 @@ def public_session(session_id: int):
         open_now=services.enrolment_open(session, local_today()),
         apply_url=apply_url(session),
         hours_of=services.hours_of,
-        subtype_label=services.subtype_label,
+        subtype_label=subtype_label,
     )

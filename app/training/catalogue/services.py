@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import product
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -30,8 +29,8 @@ from app.core.permissions import provider_filter
 from app.core.urls import external_url
 from app.extensions import db
 from app.people.services import person_of_user
-from app.reference.models import PROVINCE, Category, CategoryOption, ProviderKind, Region, TrainingProvider
-from app.registration.categories import SPECS
+from app.reference.models import PROVINCE, Category, ProviderKind, Region, TrainingProvider
+from app.reference.targets import UNIT_CODE, subtype_choices
 from app.training.models import Enrolment, Facilitator, Programme, ProgrammeTarget, TrainingSession
 from app.training.permissions import acts_for_provider, can_manage_programme, can_manage_session
 from app.training.states import (
@@ -54,7 +53,6 @@ PROVIDER_KIND_LABELS = {
 PROVIDER_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,29}")
 PROGRAMME_CODE = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,29}")
 # A competency unit code, e.g. KSO.01, PKS.UK.03.001, M.87.SK.01.001-2021.
-UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,39}")
 MAX_UNITS = 50
 MAX_JP = 1000
 MAX_CAPACITY = 10000
@@ -189,35 +187,6 @@ def managed_providers(user) -> list[TrainingProvider]:
         TrainingProvider.active, provider_filter(user, TrainingProvider.code)
     )
     return list(db.session.scalars(stmt.order_by(TrainingProvider.name)))
-
-
-def subtype_choices(category_code: str) -> list[tuple[str, str]]:
-    """Every subtype a registration of the category can have (registration/categories.py SPECS), as
-    (code, label): "MASYARAKAT:PKH" → "Masyarakat (Pendamping Sosial) — Pendamping Sosial PKH"."""
-    spec = SPECS.get(category_code)
-    if spec is None:
-        return []
-    options: dict[str, list[tuple[str, str]]] = {}
-    stmt = select(CategoryOption).filter_by(category_code=category_code).order_by(CategoryOption.sort_order)
-    for option in db.session.scalars(stmt):
-        options.setdefault(option.group, []).append((option.code, option.name))
-    groups = spec.subtype_groups
-    result = []
-    for combination in product(*(options.get(g, []) for g in groups)):
-        chosen = {g: code for g, (code, _name) in zip(groups, combination, strict=True)}
-        subtype = spec.subtype(chosen)
-        needed = [g for g in groups if spec._is_needed(g, chosen)]
-        label = " — ".join(name for g, (_code, name) in zip(groups, combination, strict=True) if g in needed)
-        if subtype and subtype not in {code for code, _label in result}:
-            result.append((subtype, label))
-    return result
-
-
-def subtype_label(category_code: str, subtype: str) -> str:
-    """The readable name of a target's subtype ('' = every subtype)."""
-    if not subtype:
-        return str(_l("semua jenis/jenjang"))
-    return dict(subtype_choices(category_code)).get(subtype, subtype)
 
 
 def parse_competency_units(text: str | None) -> list[str]:
