@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask_babel import format_date, format_datetime, get_timezone
+from flask_babel import format_date, format_datetime, format_decimal, get_timezone
 
 from app.people.identity import format_phone_local
 
@@ -49,7 +49,17 @@ def phone_local(e164: str | None) -> str:
     return format_phone_local(e164) if e164 else ""
 
 
+def file_size(size: int | None) -> str:
+    """An uploaded file's size for people: whole kilobytes rounded up (a 300-byte file is "1 KB",
+    never "0 KB"), megabytes with one decimal in the locale's style from 1 MB."""
+    size = max(int(size or 0), 0)
+    if size < 1024 * 1024:
+        return f"{max(-(-size // 1024), 1)} KB"
+    return f"{format_decimal(size / (1024 * 1024), format='#,##0.0')} MB"
+
+
 TEMPLATE_FILTERS = {
+    "file_size": file_size,
     "phone_local": phone_local,
     "long_date": long_date,
     "local_datetime": local_datetime,
