@@ -97,7 +97,7 @@ def test_a_candidate_applies_is_assessed_by_two_assessors_and_is_decided_compete
     expect(desk.get_by_test_id("status")).to_have_text("Direncanakan")
     session_id = int(desk.url.rstrip("/").split("/")[-1])
     tabs = desk.get_by_test_id("exam-session-tabs")
-    tabs.get_by_role("link", name="Asesor").click()
+    tabs.get_by_role("link", name="Asesor", exact=True).click()
     for assessor_id in (first_id, second_id, conflicted_id):
         desk.get_by_label("Asesor", exact=True).select_option(str(assessor_id))
         desk.get_by_role("button", name="Tugaskan").click()

@@ -75,7 +75,7 @@ def test_board_admin_plans_a_session_a_visitor_finds_it_and_the_assessor_declare
     expect(page.get_by_test_id("status")).to_have_text("Direncanakan")
     assert screen.horizontal_overflow() == 0
 
-    page.get_by_test_id("exam-session-tabs").get_by_role("link", name="Asesor").click()
+    page.get_by_test_id("exam-session-tabs").get_by_role("link", name="Asesor", exact=True).click()
     page.get_by_label("Asesor", exact=True).select_option(str(assessor_id))
     page.get_by_role("button", name="Tugaskan").click()
     expect(page.get_by_test_id("assessors")).to_contain_text(assessor_name)
