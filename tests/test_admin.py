@@ -450,6 +450,11 @@ def test_staff_list_pages_by_keyset_and_keeps_the_filter(app, client, admin, mak
     monkeypatch.setattr(routes, "PAGE_SIZE", 2)
     assessors = [make_user(Role.ASSESSOR) for _ in range(3)]
     make_user(Role.TRAINING_OFFICER)
+    # Named to sort first: live browser tests commit assessor accounts of their own ("Staf assessor").
+    with app.app_context():
+        for n, assessor in enumerate(assessors):
+            db.session.get(User, assessor.id).full_name = f"0000 Asesor Halaman {n}"
+        db.session.commit()
     page = client.get("/admin/staf?peran=assessor").get_data(as_text=True)
     shown = [a.email for a in assessors if a.email in page]
     assert len(shown) == 2 and "Sebelumnya" not in page
