@@ -134,6 +134,26 @@ class Config:
     CERTIFICATION_COI_TRAINING_YEARS = _int("CERTIFICATION_COI_TRAINING_YEARS", 2)
     CERTIFICATION_PAGE_SIZE = _int("CERTIFICATION_PAGE_SIZE", 50)
 
+    # Certificates and practice licences (credentials). Signing keys: each issuer (a certification
+    # body's code, or SIPPS for licences) signs its PDFs with the PKCS#12 file SIGNING_DIR/<issuer>.p12
+    # (password SIGNING_P12_PASSWORD) and its QR statements with the Ed25519 keys under
+    # SIGNING_DIR/statement/<issuer>/ (README, "Signing keys"). SIGNING_DEV_KEYS creates a development
+    # CA, signers and statement keys when missing (never in production: there a missing or wrong key
+    # refuses issuing).
+    SIGNING_DIR = os.environ.get("SIGNING_DIR", str(INSTANCE_DIR / "signing"))
+    SIGNING_P12_PASSWORD = os.environ.get("SIGNING_P12_PASSWORD", "")
+    SIGNING_DEV_KEYS = False
+    # Renewal (resertifikasi): within the last months of validity, with the CPD (training JP per year of
+    # validity; a scheme version may set its own); expiry reminders (days before valid_until).
+    CERTIFICATE_RENEWAL_WINDOW_MONTHS = _int("CERTIFICATE_RENEWAL_WINDOW_MONTHS", 6)
+    CERTIFICATE_RENEWAL_JP_PER_YEAR = _int("CERTIFICATE_RENEWAL_JP_PER_YEAR", 20)
+    CERTIFICATE_REMINDER_DAYS = (90, 30)
+    # Practice licences (SIPPS): the term, the most held (active or suspended) per person, and how long
+    # a health letter is kept after the decision.
+    LICENCE_TERM_YEARS = _int("LICENCE_TERM_YEARS", 5)
+    LICENCE_MAX_ACTIVE = _int("LICENCE_MAX_ACTIVE", 2)
+    HEALTH_LETTER_RETENTION_DAYS = _int("HEALTH_LETTER_RETENTION_DAYS", 90)
+
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
@@ -161,6 +181,8 @@ class DevelopmentConfig(Config):
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "http"
     DEMO_ACCOUNTS_ALLOWED = True
+    SIGNING_DEV_KEYS = True
+    SIGNING_P12_PASSWORD = os.environ.get("SIGNING_P12_PASSWORD", "dev-only-not-secret")
 
 
 class TestingConfig(Config):
@@ -177,6 +199,8 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = True
     DEMO_ACCOUNTS_ALLOWED = True
     HUEY_BACKEND = "immediate"  # tasks run synchronously, right after the transaction commits
+    SIGNING_DEV_KEYS = True
+    SIGNING_P12_PASSWORD = "testing-only-not-secret"  # noqa: S105
 
 
 class ProductionConfig(Config):

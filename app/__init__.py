@@ -148,6 +148,7 @@ def _register_cli(app: Flask) -> None:
     from app.accounts.cli import demo_cli, users_cli
     from app.core.cli import audit_cli
     from app.core.jobs import jobs_cli
+    from app.credentials.cli import credentials_cli
     from app.documents.cli import documents_cli
     from app.people.cli import nik_cli
     from app.reference.cli import reference_cli, regions_cli
@@ -161,6 +162,7 @@ def _register_cli(app: Flask) -> None:
         nik_cli,
         jobs_cli,
         documents_cli,
+        credentials_cli,
     ):
         app.cli.add_command(group)
 
@@ -211,6 +213,7 @@ def _register_template_helpers(app: Flask) -> None:
     from app.core.navigation import nav_items, page_url
     from app.core.pagination import keyset_url
     from app.core.permissions import TEMPLATE_CHECKS
+    from app.credentials.permissions import TEMPLATE_CHECKS as CREDENTIAL_CHECKS
     from app.reference.regions import region_path
     from app.registration.permissions import TEMPLATE_CHECKS as REGISTRATION_CHECKS
     from app.training.navigation import SESSION_TABS
@@ -225,6 +228,7 @@ def _register_template_helpers(app: Flask) -> None:
             **REGISTRATION_CHECKS,
             **TRAINING_CHECKS,
             **CERTIFICATION_CHECKS,
+            **CREDENTIAL_CHECKS,
             "session_tabs": SESSION_TABS,
             "nav_items": nav_items,
             "page_url": page_url,

@@ -48,6 +48,7 @@ def app(database_url, tmp_path_factory):
         UPLOAD_DIR = str(files / "uploads")
         EXPORT_DIR = str(files / "exports")
         CERTIFICATES_DIR = str(files / "certificates")
+        SIGNING_DIR = str(files / "signing")
         # Nothing under instance/: the SQLite and PostgreSQL runs may overlap (make test).
         AUDIT_ANCHOR_FILE = str(files / "audit-anchor.log")
         HUEY_SQLITE_PATH = str(files / "huey.sqlite3")

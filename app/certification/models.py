@@ -172,6 +172,10 @@ class SchemeVersion(TimestampMixin, db.Model):
     second_assessor_required: Mapped[bool] = mapped_column(Boolean, default=False)
     # A "Belum Kompeten" candidate may apply again this many days after the decision.
     retake_wait_days: Mapped[int] = mapped_column(Integer, default=90)
+    # Renewal (resertifikasi): the CPD required (training JP per year of validity; None:
+    # CERTIFICATE_RENEWAL_JP_PER_YEAR) and whether a portfolio-only review may replace the exam.
+    renewal_jp_per_year: Mapped[int | None] = mapped_column(Integer)
+    renewal_by_portfolio: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None]
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -212,6 +216,8 @@ class SchemeVersion(TimestampMixin, db.Model):
             "validity_years": self.validity_years,
             "second_assessor_required": self.second_assessor_required,
             "retake_wait_days": self.retake_wait_days,
+            "renewal_jp_per_year": self.renewal_jp_per_year,
+            "renewal_by_portfolio": self.renewal_by_portfolio,
             "units": [[u.code, u.title] for u in self.units],
             "published_at": self.published_at,
         }
@@ -513,6 +519,10 @@ class Candidacy(TimestampMixin, db.Model):
     # Disagreement between assessors (or a board dispute) waiting for resolution, and how it was resolved.
     flag: Mapped[str | None] = mapped_column(String(30))
     flag_resolution: Mapped[str | None] = mapped_column(Text)
+    # A re-certification (resertifikasi): the certificate it renews (credentials.models.Certificate).
+    renews_certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificates.id", use_alter=True), index=True
+    )
 
     session: Mapped[ExamSession] = relationship()
     version: Mapped[SchemeVersion] = relationship(lazy="joined")
@@ -554,6 +564,7 @@ class Candidacy(TimestampMixin, db.Model):
             "round": self.round,
             "flag": self.flag,
             "flag_resolution": self.flag_resolution,
+            "renews_certificate_id": self.renews_certificate_id,
         }
 
 

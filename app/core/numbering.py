@@ -67,12 +67,16 @@ SERIES_PARTS: dict[str, dict[str, str]] = {
     "tracking": {},
     "sttp": {"provider": "BBPPKS-BANDUNG"},  # the training provider's code
     "decree": {"body": "LSPS"},  # the certification body's code
+    "certificate": {"body": "LSPS", "scheme": "PS-GEN"},  # the body's and the scheme's codes
+    "licence": {"regency": "35.73"},  # the Kemendagri code of the practice place's regency
 }
 SERIES_LABELS = {
     "registration": _l("Nomor registrasi"),
     "tracking": _l("Nomor pelacakan"),
     "sttp": _l("Nomor STTP (Surat Tanda Tamat Pelatihan)"),
     "decree": _l("Nomor SK hasil rapat pleno"),
+    "certificate": _l("Nomor sertifikat kompetensi"),
+    "licence": _l("Nomor Surat Izin Praktik Pekerja Sosial (SIPPS)"),
 }
 DEFAULT_PATTERNS = {
     "registration": "{seq:06d}/REG/{province}/{roman_month}/{year}",
@@ -82,6 +86,10 @@ DEFAULT_PATTERNS = {
     "sttp": "{seq:06d}/STTP/{provider}/{roman_month}/{year}",
     # Plenary decrees (SK) of a certification body (scope "certification_body"), e.g. 45/LSPS/SK/XII/2026.
     "decree": "{seq}/{body}/SK/{roman_month}/{year}",
+    # Certificates of competence, counted per body, scheme and year (scope "certification_body").
+    "certificate": "{seq:06d}/{body}/{scheme}/{roman_month}/{year}",
+    # Practice licences, counted per regency of the practice place and year (scope "regency").
+    "licence": "{seq:06d}/SIPPS/{regency}/{roman_month}/{year}",
 }
 SCOPE_KINDS = {
     "certification_body": _l("Lembaga sertifikasi"),

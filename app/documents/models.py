@@ -25,6 +25,7 @@ from app.extensions import db
 
 if TYPE_CHECKING:
     from app.certification.models import Candidacy
+    from app.credentials.models import Licence
     from app.people.models import CorrectionRequest, Person
     from app.registration.models import Registration
     from app.training.models import TrainingRecord
@@ -42,6 +43,7 @@ class Purpose(StrEnum):
     HEALTH_LETTER = "SURAT_SEHAT"
     CORRECTION_EVIDENCE = "BUKTI_KOREKSI"  # evidence for a correction of identity data
     EXPERIENCE_LETTER = "SURAT_PENGALAMAN"  # surat keterangan pengalaman praktik (certification)
+    PRACTICE_PLACE_PROOF = "BUKTI_TEMPAT_PRAKTIK"  # proof of a practice place (licence application)
     OTHER = "LAINNYA"
 
 
@@ -57,6 +59,7 @@ OWNER_COLUMNS = (
     "correction_request_id",
     "training_record_id",
     "candidacy_id",
+    "licence_id",
 )
 
 
@@ -85,6 +88,8 @@ class Document(db.Model):
     training_record_id: Mapped[int | None] = mapped_column(ForeignKey("training_records.id"), index=True)
     # Portfolio evidence of a certification candidacy (APL.01/APL.02).
     candidacy_id: Mapped[int | None] = mapped_column(ForeignKey("candidacies.id"), index=True)
+    # Proof of the practice place and the health letter of a practice licence application.
+    licence_id: Mapped[int | None] = mapped_column(ForeignKey("licences.id"), index=True)
     purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, "purpose", 30))
     sensitivity: Mapped[Sensitivity] = mapped_column(
         enum_column(Sensitivity, "sensitivity"), default=Sensitivity.NORMAL
@@ -103,11 +108,12 @@ class Document(db.Model):
     correction_request: Mapped[CorrectionRequest | None] = relationship(back_populates="documents")
     training_record: Mapped[TrainingRecord | None] = relationship(back_populates="documents")
     candidacy: Mapped[Candidacy | None] = relationship(back_populates="documents")
+    licence: Mapped[Licence | None] = relationship(back_populates="documents")
 
     @property
     def owner_kind(self) -> str:
-        """Which owner column is set: "registration", "person", "correction_request", "training_record"
-        or "candidacy"."""
+        """Which owner column is set: "registration", "person", "correction_request", "training_record",
+        "candidacy" or "licence"."""
         for column in OWNER_COLUMNS:
             kind = column.removesuffix("_id")
             if getattr(self, column) is not None or getattr(self, kind) is not None:
@@ -135,12 +141,14 @@ class Document(db.Model):
         }
 
 
-# --- Documents this system issues (STTP now; decrees, certificates and licences later) -------------
+# --- Documents this system issues (STTP, decrees, certificates, licences) -------------
 
 
 class IssuedKind(StrEnum):
     STTP = "sttp"  # Surat Tanda Tamat Pelatihan (training certificate)
     DECREE = "decree"  # Surat Keputusan (SK) of a certification plenary
+    CERTIFICATE = "certificate"  # Sertifikat Kompetensi (credentials.models.Certificate)
+    LICENCE = "licence"  # Surat Izin Praktik Pekerja Sosial (credentials.models.Licence)
 
     @property
     def label(self) -> str:
@@ -150,6 +158,8 @@ class IssuedKind(StrEnum):
 ISSUED_KIND_LABELS = {
     IssuedKind.STTP: _l("Surat Tanda Tamat Pelatihan (STTP)"),
     IssuedKind.DECREE: _l("Surat Keputusan (SK) hasil uji kompetensi"),
+    IssuedKind.CERTIFICATE: _l("Sertifikat Kompetensi"),
+    IssuedKind.LICENCE: _l("Surat Izin Praktik Pekerja Sosial (SIPPS)"),
 }
 
 

@@ -1,0 +1,299 @@
+"""PAdES signatures on the certificates and licences this system issues (pyHanko).
+
+Each *issuer* signs with its own key: a certification body (its code, e.g. "LSPS") signs its
+certificates, and "SIPPS" signs practice licences. The key and its certificate chain are a PKCS#12
+file, `SIGNING_DIR/<issuer>.p12`, opened with the password SIGNING_P12_PASSWORD (from the
+environment). In Indonesia a real signing certificate is issued through BSrE (Balai Sertifikasi
+Elektronik); README.md, "Signing keys", says how to install one.
+
+Development and tests (SIGNING_DEV_KEYS): a self-signed development CA (`SIGNING_DIR/dev-ca.pem`)
+and one signer per issuer are created on first use, so a new machine issues signed PDFs without any
+set-up. In production nothing is created: a missing file or a wrong password raises
+`SigningUnavailable` with a message the board admin can act on, and nothing is issued unsigned.
+
+`sign_pdf(issuer, data)` returns the signed PDF (an incremental update covering the whole file,
+subfilter ETSI.CAdES.detached: PAdES B-B). The signer objects are loaded once per process and
+issuer: parsing the PKCS#12 file and the certificates again for every document would cost more than
+the signature itself.
+
+`check_pdf(data)` answers the public verification page: is the file signed, is the signature intact
+and does it cover the whole file (nothing added after signing), and does its certificate chain to a
+trusted root (the development CA and any PEM under `SIGNING_DIR/trusted/`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import logging
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+DEV_CA = "dev-ca"
+DEV_VALIDITY = timedelta(days=20 * 365)
+SIGNATURE_FIELD = "Signature1"
+_signers: dict[tuple[str, str], object] = {}
+_signers_lock = threading.Lock()
+
+
+class SigningUnavailable(DomainError):
+    """The issuer's signing key is missing or cannot be opened: nothing may be issued."""
+
+
+def signing_dir() -> Path:
+    return Path(current_app.config["SIGNING_DIR"])
+
+
+def p12_path(issuer: str) -> Path:
+    if not issuer or not issuer.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"unexpected issuer {issuer!r}")
+    return signing_dir() / f"{issuer}.p12"
+
+
+def _password() -> bytes:
+    return current_app.config["SIGNING_P12_PASSWORD"].encode()
+
+
+# --- Signing ---------------------------------------------------------------------------------------
+
+
+def pdf_signer(issuer: str):
+    """The issuer's pyHanko PdfSigner, loaded once per process (a new machine's development key is
+    created first). Raises SigningUnavailable when the key cannot be used."""
+    from pyhanko.sign import fields, signers
+
+    path = p12_path(issuer)
+    key = (str(path), current_app.config["SIGNING_P12_PASSWORD"])
+    signer = _signers.get(key)
+    if signer is not None:
+        return signer
+    with _signers_lock:
+        if key in _signers:
+            return _signers[key]
+        if not path.exists() and current_app.config["SIGNING_DEV_KEYS"]:
+            create_dev_signer(issuer)
+        if not path.exists():
+            raise SigningUnavailable(
+                _l(
+                    "Kunci tanda tangan elektronik untuk %(issuer)s belum dipasang, sehingga dokumen "
+                    "tidak dapat diterbitkan. Hubungi administrator sistem (berkas %(file)s).",
+                    issuer=issuer,
+                    file=path.name,
+                )
+            )
+        try:
+            simple = signers.SimpleSigner.load_pkcs12(str(path), passphrase=_password() or None)
+        except Exception:  # pyHanko logs the cause; a wrong password and a damaged file look alike here
+            simple = None
+        if simple is None:
+            raise SigningUnavailable(
+                _l(
+                    "Kunci tanda tangan elektronik untuk %(issuer)s tidak dapat dibuka (kata sandi salah "
+                    "atau berkas rusak), sehingga dokumen tidak dapat diterbitkan. Hubungi administrator "
+                    "sistem.",
+                    issuer=issuer,
+                )
+            )
+        metadata = signers.PdfSignatureMetadata(
+            field_name=SIGNATURE_FIELD,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+        )
+        signer = _signers[key] = signers.PdfSigner(metadata, signer=simple)
+        return signer
+
+
+def sign_pdf(issuer: str, data: bytes) -> bytes:
+    """The PDF signed by the issuer (PAdES B-B, covering the whole file)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    signer = pdf_signer(issuer)
+    output = io.BytesIO()
+    signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), output=output)
+    return output.getvalue()
+
+
+def forget_signers() -> None:
+    """Drop the loaded signers (after a key was replaced; tests)."""
+    with _signers_lock:
+        _signers.clear()
+
+
+# --- Checking a PDF someone uploads -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    signed: bool  # the file carries a signature at all
+    intact: bool = False  # the signed bytes were not changed
+    whole_file: bool = False  # nothing was added after the signature (no extra page, no edit)
+    trusted: bool = False  # the signer's certificate chains to a trusted root
+    signer: str = ""  # the signer certificate's subject common name
+
+    @property
+    def valid(self) -> bool:
+        return self.signed and self.intact and self.whole_file and self.trusted
+
+
+def trust_roots() -> list:
+    """The development CA (when present) and every PEM certificate under SIGNING_DIR/trusted/."""
+    from pyhanko.keys import load_cert_from_pemder
+
+    directory = signing_dir()
+    paths = [directory / f"{DEV_CA}.pem"] if (directory / f"{DEV_CA}.pem").exists() else []
+    paths += sorted((directory / "trusted").glob("*.pem"))
+    return [load_cert_from_pemder(str(path)) for path in paths]
+
+
+def check_pdf(data: bytes) -> SignatureCheck:
+    """What a PDF's signature proves (never raises on a damaged or hostile file: unsigned)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception:  # not a PDF, or too damaged to read
+        return SignatureCheck(signed=False)
+    if not signatures:
+        return SignatureCheck(signed=False)
+    signature = signatures[-1]
+    try:
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=trust_roots()))
+    except Exception:
+        logger.info("signature validation failed", exc_info=True)
+        return SignatureCheck(signed=True)
+    return SignatureCheck(
+        signed=True,
+        intact=bool(status.intact and status.valid),
+        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE and len(signatures) == 1,
+        trusted=bool(status.trusted),
+        signer=status.signing_cert.subject.native.get("common_name", ""),
+    )
+
+
+# --- Development keys ------------------------------------------------------------------------------
+
+
+@contextmanager
+def _directory_lock():
+    """One process at a time creates development keys (the web server and the worker may both try)."""
+    directory = signing_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield directory
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _name(common_name: str, organisation: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _key_usage(*, signer: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=signer,
+        content_commitment=signer,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not signer,
+        crl_sign=not signer,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _dev_ca(directory: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """The development CA, created once (its key is kept next to it, unencrypted: development only)."""
+    key_path, cert_path = directory / f"{DEV_CA}.key", directory / f"{DEV_CA}.pem"
+    if key_path.exists() and cert_path.exists():
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name("SDM Kesos Registry Development CA (not for production)", "SDM Kesos Registry (development)")
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + DEV_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signer=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    key_path.chmod(0o600)
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return key, certificate
+
+
+def create_dev_signer(issuer: str) -> Path:
+    """A development signer for `issuer` (ECDSA P-256, issued by the development CA), written as the
+    PKCS#12 file `pdf_signer` opens. Does nothing when the file exists."""
+    path = p12_path(issuer)
+    with _directory_lock() as directory:
+        if path.exists():
+            return path
+        ca_key, ca = _dev_ca(directory)
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.now(UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(_name(f"{issuer} (development signer)", "SDM Kesos Registry (development)"))
+            .issuer_name(ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + DEV_VALIDITY)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(signer=True), critical=True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        password = _password()
+        encryption = (
+            serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+        )
+        data = pkcs12.serialize_key_and_certificates(issuer.encode(), key, certificate, [ca], encryption)
+        partial = path.with_suffix(".p12.part")
+        partial.write_bytes(data)
+        partial.chmod(0o600)
+        partial.replace(path)
+        logger.info("created the development signer %s", path)
+        return path
