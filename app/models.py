@@ -25,10 +25,10 @@ from app.certification.models import (  # noqa: F401
     SessionAssessor,
 )
 from app.core.audit import AuditEvent  # noqa: F401
-from app.credentials.models import Certificate, CertificateEvent, Licence, LicenceEvent  # noqa: F401
 from app.core.jobs import Job  # noqa: F401
 from app.core.mail import OutgoingMail  # noqa: F401
 from app.core.numbering import NumberPattern, NumberSeries  # noqa: F401
+from app.credentials.models import Certificate, CertificateEvent, Licence, LicenceEvent  # noqa: F401
 from app.documents.models import IssuedDocument  # noqa: F401
 from app.institutions.models import Institution, PersonInstitution  # noqa: F401
 from app.people.models import Person  # noqa: F401
