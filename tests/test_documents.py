@@ -59,6 +59,7 @@ def test_one_owner_condition_lists_every_owner_column():
         "correction_request_id",
         "training_record_id",
         "candidacy_id",
+        "licence_id",
     }
     assert condition.endswith("= 1")
 

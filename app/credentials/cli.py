@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app.credentials import signing, statements
+from app.credentials import statements
+from app.documents import signing
 
 credentials_cli = AppGroup(
     "credentials", help="Signing keys and offline verification of certificates and licences."

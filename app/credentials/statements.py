@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 
-from app.credentials.signing import SigningUnavailable, _directory_lock, signing_dir
+from app.documents.signing import key_directory_lock, missing_key, signing_dir, unusable_key
 
 KID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}-\d{8}-[0-9a-f]{8}")
 MAX_STATEMENT_LENGTH = 1200
@@ -95,7 +95,7 @@ def _password() -> bytes | None:
 
 def create_key(issuer: str) -> str:
     """A new Ed25519 statement key for the issuer (it becomes the one that signs); its key id."""
-    with _directory_lock():
+    with key_directory_lock():
         directory = _issuer_dir(issuer)
         directory.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
@@ -129,11 +129,14 @@ def signing_key(issuer: str) -> tuple[str, Ed25519PrivateKey]:
         create_key(issuer)
         keys = _private_keys(issuer)
     if not keys:
-        raise SigningUnavailable(f"no statement key for {issuer} under {_issuer_dir(issuer)}")
+        raise missing_key(issuer, _issuer_dir(issuer))
     kid, path = keys[-1]
-    key = serialization.load_pem_private_key(path.read_bytes(), password=_password())
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=_password())
+    except (ValueError, TypeError):  # a wrong password, or not a PEM key
+        raise unusable_key(issuer) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise SigningUnavailable(f"the statement key {path.name} is not an Ed25519 key")
+        raise unusable_key(issuer)
     return kid, key
 
 

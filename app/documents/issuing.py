@@ -1,5 +1,5 @@
-"""Issuing documents (STTP now; decrees, certificates and licences later): one way to number, render,
-store and reprint a PDF this system issues.
+"""Issuing documents (STTPs, decrees, certificates, licences): one way to number, render, sign, store
+and reprint a PDF this system issues.
 
 `issue(kind, number, person, snapshot, template, actor)` creates the `IssuedDocument` with an
 unguessable public token (secrets.token_urlsafe, separate from the number and the id), completes the
@@ -21,6 +21,13 @@ bytes, and `complete` does nothing for a document another worker completed meanw
 Files follow the transaction: the path is a function of the document id (`stored_name_for`), so a
 retry after a crash overwrites the same file instead of leaving another one; a file written in a
 transaction that rolls back is deleted (its id may never be used on PostgreSQL).
+
+Signed documents (certificates, licences): a snapshot with `signed_by` (an issuer: a certification
+body's code, or SIPPS) is signed by that issuer's key after rendering (documents.signing, PAdES), and
+its QR code carries `qr_text` (the verification URL with a signed statement,
+credentials.statements) instead of the bare URL. A signature holds the signing time, so re-rendering
+a signed document gives a different file: `reprint` of a signed document is a new signed copy of
+the same content, and `read_pdf` serves it without replacing the stored file.
 
 `reprint(doc)` re-renders from the snapshot, so it shows what was issued even after the person or the
 programme changed; `read_pdf(doc)` serves the stored file after checking its SHA-256 and falls back to
@@ -47,6 +54,7 @@ from app.core.models import local_today
 from app.core.pdf import qr_image, render_pdf
 from app.core.urls import external_url
 from app.documents.models import IssuedDocument, IssuedKind
+from app.documents.signing import sign_pdf
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -82,13 +90,17 @@ def verification_url(document: IssuedDocument | str) -> str:
 
 
 def render(template: str, snapshot: dict) -> bytes:
-    """The PDF of a snapshot: nothing but the snapshot (and the shipped fonts) goes into it."""
-    return render_pdf(
+    """The PDF of a snapshot: nothing but the snapshot (and the shipped fonts) goes into it; signed by
+    the snapshot's issuer (`signed_by`) when it has one."""
+    data = render_pdf(
         template,
         s=snapshot,
-        qr=qr_image(snapshot["verification_url"]),
+        qr=qr_image(snapshot.get("qr_text") or snapshot["verification_url"]),
         document_date=snapshot.get("issued_on"),
     )
+    if snapshot.get("signed_by"):
+        data = sign_pdf(snapshot["signed_by"], data)
+    return data
 
 
 def register(

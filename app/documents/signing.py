@@ -55,6 +55,27 @@ class SigningUnavailable(DomainError):
     """The issuer's signing key is missing or cannot be opened: nothing may be issued."""
 
 
+def missing_key(issuer: str, path: Path) -> SigningUnavailable:
+    return SigningUnavailable(
+        _l(
+            "Kunci tanda tangan elektronik untuk %(issuer)s belum dipasang, sehingga dokumen tidak dapat "
+            "diterbitkan. Hubungi administrator sistem (berkas %(file)s).",
+            issuer=issuer,
+            file=path.name,
+        )
+    )
+
+
+def unusable_key(issuer: str) -> SigningUnavailable:
+    return SigningUnavailable(
+        _l(
+            "Kunci tanda tangan elektronik untuk %(issuer)s tidak dapat dibuka (kata sandi salah atau "
+            "berkas rusak), sehingga dokumen tidak dapat diterbitkan. Hubungi administrator sistem.",
+            issuer=issuer,
+        )
+    )
+
+
 def signing_dir() -> Path:
     return Path(current_app.config["SIGNING_DIR"])
 
@@ -88,27 +109,13 @@ def pdf_signer(issuer: str):
         if not path.exists() and current_app.config["SIGNING_DEV_KEYS"]:
             create_dev_signer(issuer)
         if not path.exists():
-            raise SigningUnavailable(
-                _l(
-                    "Kunci tanda tangan elektronik untuk %(issuer)s belum dipasang, sehingga dokumen "
-                    "tidak dapat diterbitkan. Hubungi administrator sistem (berkas %(file)s).",
-                    issuer=issuer,
-                    file=path.name,
-                )
-            )
+            raise missing_key(issuer, path)
         try:
             simple = signers.SimpleSigner.load_pkcs12(str(path), passphrase=_password() or None)
         except Exception:  # pyHanko logs the cause; a wrong password and a damaged file look alike here
             simple = None
         if simple is None:
-            raise SigningUnavailable(
-                _l(
-                    "Kunci tanda tangan elektronik untuk %(issuer)s tidak dapat dibuka (kata sandi salah "
-                    "atau berkas rusak), sehingga dokumen tidak dapat diterbitkan. Hubungi administrator "
-                    "sistem.",
-                    issuer=issuer,
-                )
-            )
+            raise unusable_key(issuer)
         metadata = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD,
             subfilter=fields.SigSeedSubFilter.PADES,
@@ -193,7 +200,7 @@ def check_pdf(data: bytes) -> SignatureCheck:
 
 
 @contextmanager
-def _directory_lock():
+def key_directory_lock():
     """One process at a time creates development keys (the web server and the worker may both try)."""
     directory = signing_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -265,7 +272,7 @@ def create_dev_signer(issuer: str) -> Path:
     """A development signer for `issuer` (ECDSA P-256, issued by the development CA), written as the
     PKCS#12 file `pdf_signer` opens. Does nothing when the file exists."""
     path = p12_path(issuer)
-    with _directory_lock() as directory:
+    with key_directory_lock() as directory:
         if path.exists():
             return path
         ca_key, ca = _dev_ca(directory)
