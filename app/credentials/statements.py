@@ -93,13 +93,14 @@ def _password() -> bytes | None:
     return current_app.config["SIGNING_P12_PASSWORD"].encode() or None
 
 
-def create_key(issuer: str) -> str:
-    """A new Ed25519 statement key for the issuer (it becomes the one that signs); its key id."""
+def create_key(issuer: str, created: datetime | None = None) -> str:
+    """A new Ed25519 statement key for the issuer (it becomes the one that signs unless `created`, for
+    an imported older key, dates it before the current one); its key id."""
     with key_directory_lock():
         directory = _issuer_dir(issuer)
         directory.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
-        kid = f"{issuer}-{datetime.now(UTC):%Y%m%d}-{thumbprint(key.public_key())[:8]}"
+        kid = f"{issuer}-{created or datetime.now(UTC):%Y%m%d}-{thumbprint(key.public_key())[:8]}"
         password = _password()
         encryption = (
             serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
