@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.core.actors import SYSTEM
 from app.core.lifecycle import status_on
-from app.core.models import local_today
+from app.core.models import local_today, utcnow
 from app.credentials.models import Certificate, Licence
 from app.credentials.permissions import can_manage_certificate
 from app.credentials.states import (
@@ -134,12 +134,10 @@ def revoke_certificate(certificate: Certificate, actor: Any, reason: str, refere
 
 def expire_certificate(certificate: Certificate, actor: Any = SYSTEM) -> None:
     """Kedaluwarsa (the daily job): its licences end."""
-    _transition(
-        certificate,
-        CertificateAction.EXPIRE,
-        actor,
-        effective_at=_start_of_day_after(certificate.valid_until),
-    )
+    effective_at = _start_of_day_after(certificate.valid_until)
+    if effective_at > utcnow() or any(e.effective_at > effective_at for e in certificate.events):
+        effective_at = None  # run early by hand, or after a later recorded change: the moment it is recorded
+    _transition(certificate, CertificateAction.EXPIRE, actor, effective_at=effective_at)
     _end_licences(certificate, actor, LicenceEndReason.CERTIFICATE_EXPIRED)
 
 
