@@ -37,7 +37,10 @@ MENU = [
     ("exams.my_assignments", _l("Jadwal tugas asesmen")),
     ("plenary.index", _l("Rapat pleno")),
     ("appeals.mine", _l("Banding saya")),
+    ("registry.mine", _l("Sertifikat saya")),
     ("appeals.board_list", _l("Banding")),
+    ("registry.body_list", _l("Sertifikat lembaga")),
+    ("registry.jurisdiction_list", _l("Sertifikat di wilayah Anda")),
     ("schemes.list", _l("Skema sertifikasi")),
     ("assessors.list", _l("Asesor")),
 ]

@@ -3,22 +3,26 @@
 flask credentials dev-keys ISSUER…      create development signers and statement keys (make run)
 flask credentials rotate-key ISSUER     a new statement key for an issuer (old ones stay published)
 flask credentials verify-qr TEXT        check a QR code's text (or a bare statement) offline
+flask credentials expire [--today D]    record expiries, send expiry reminders (the daily job)
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from app.core.models import local_today
 from app.credentials import statements
+from app.credentials.registry import expiry
 from app.documents import signing
 
 credentials_cli = AppGroup(
-    "credentials", help="Signing keys and offline verification of certificates and licences."
+    "credentials", help="Signing keys, offline verification and expiry of certificates and licences."
 )
 
 
@@ -68,3 +72,19 @@ def verify_qr(text: str, jwks_file: Path | None) -> None:
         click.echo(f"url: {url}")
     for name, value in verified.claims.items():
         click.echo(f"{name}: {value}")
+
+
+@credentials_cli.command("expire")
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Default: today (WIB)."
+)
+def expire(today) -> None:
+    """Record certificates and licences past their valid-until as expired (a certificate's licences
+    end with it) and e-mail the 90- and 30-day reminders. Each batch commits; running it again changes
+    nothing. The job queue runs this daily (app.credentials.registry.expiry.expire_daily)."""
+    day: date = today.date() if today else local_today()
+    report = expiry.run(day)
+    click.echo(
+        f"{report.certificates} certificate(s) expired, {report.licences} licence(s) expired, "
+        f"{report.reminders} reminder(s) sent"
+    )

@@ -11,6 +11,8 @@ them. Nothing here commits.
   valid_until has passed and the daily job has not recorded it yet.
 - `certificate_status_on` / `licence_status_on`: what the status was on a given date (the events'
   effective dates, and expiry after valid_until).
+- The holder is e-mailed on every change of a certificate (credentials.notifications), in the same
+  transaction.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from app.core.actors import SYSTEM
 from app.core.lifecycle import status_on
 from app.core.models import local_today, utcnow
+from app.credentials import notifications
 from app.credentials.models import Certificate, Licence
 from app.credentials.permissions import can_manage_certificate
 from app.credentials.states import (
@@ -95,7 +98,7 @@ def suspend_certificate(
     certificate: Certificate, actor: Any, reason: str, effective_at: datetime | None = None
 ) -> None:
     """Dibekukan: its active licences are suspended with it."""
-    _transition(certificate, CertificateAction.SUSPEND, actor, reason, effective_at=effective_at)
+    event = _transition(certificate, CertificateAction.SUSPEND, actor, reason, effective_at=effective_at)
     for licence in held_licences(certificate, {LicenceStatus.ACTIVE}):
         LICENCE_LIFECYCLE.transition(
             licence,
@@ -104,17 +107,19 @@ def suspend_certificate(
             _cascade_reason(certificate),
             values={"suspended_by_cascade": True},
         )
+    notifications.certificate_changed(certificate, event)
 
 
 def reinstate_certificate(certificate: Certificate, actor: Any) -> None:
     """Active again: the licences its suspension suspended are reinstated (not those an officer
     suspended for a reason of their own)."""
-    _transition(certificate, CertificateAction.REINSTATE, actor)
+    event = _transition(certificate, CertificateAction.REINSTATE, actor)
     for licence in held_licences(certificate, {LicenceStatus.SUSPENDED}):
         if licence.suspended_by_cascade:
             LICENCE_LIFECYCLE.transition(
                 licence, LicenceAction.REINSTATE, actor, values={"suspended_by_cascade": False}
             )
+    notifications.certificate_changed(certificate, event)
 
 
 def revoke_certificate(certificate: Certificate, actor: Any, reason: str, reference: str) -> None:
@@ -130,6 +135,7 @@ def revoke_certificate(certificate: Certificate, actor: Any, reason: str, refere
     )
     event.reference = reference or None
     _end_licences(certificate, actor, LicenceEndReason.CERTIFICATE_REVOKED)
+    notifications.certificate_changed(certificate, event)
 
 
 def expire_certificate(certificate: Certificate, actor: Any = SYSTEM) -> None:
@@ -137,16 +143,18 @@ def expire_certificate(certificate: Certificate, actor: Any = SYSTEM) -> None:
     effective_at = _start_of_day_after(certificate.valid_until)
     if effective_at > utcnow() or any(e.effective_at > effective_at for e in certificate.events):
         effective_at = None  # run early by hand, or after a later recorded change: the moment it is recorded
-    _transition(certificate, CertificateAction.EXPIRE, actor, effective_at=effective_at)
+    event = _transition(certificate, CertificateAction.EXPIRE, actor, effective_at=effective_at)
     _end_licences(certificate, actor, LicenceEndReason.CERTIFICATE_EXPIRED)
+    notifications.certificate_changed(certificate, event)
 
 
 def supersede_certificate(old: Certificate, new: Certificate, actor: Any) -> None:
     """Diganti by `new` (a correction or a renewal): its held licences now rest on `new`."""
-    _transition(old, CertificateAction.SUPERSEDE, actor, values={"superseded_by_id": new.id})
+    event = _transition(old, CertificateAction.SUPERSEDE, actor, values={"superseded_by_id": new.id})
     for licence in held_licences(old, LICENCE_HELD):
         licence.certificate_id = new.id
     db.session.flush()
+    notifications.certificate_changed(old, event)
 
 
 def held_licences(certificate: Certificate, statuses: set | frozenset) -> list[Licence]:
