@@ -58,7 +58,7 @@ class SuspendForm(AppForm):
         _l("Berlaku sejak"),
         validators=[optional()],
         description=_l(
-            "Kosongkan untuk hari ini. Boleh tanggal yang sudah lewat, tidak boleh di masa depan."
+            "Kosongkan untuk hari ini. Tanggal sebelum hari ini boleh; tanggal di masa depan tidak."
         ),
     )
 
