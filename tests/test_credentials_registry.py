@@ -404,3 +404,128 @@ def test_the_menu_shows_each_list_to_its_roles(app):
         assert label in html, role
         for other in set(expected.values()) - {label}:
             assert other not in html, (role, other)
+
+
+# --- Renewal (resertifikasi) -----------------------------------------------------------------------
+
+
+def _renewable(app, *, jp: int = 100, days_left: int = 60, **certificate):
+    """A holder whose 5-year certificate ends in `days_left` days, with `jp` training JP since its
+    issue, and an open exam session of the body offering its scheme version."""
+    from tests.certification_factories import create_exam_session
+    from tests.training_factories import create_training_record
+
+    today = local_today()
+    holder = create_holder(
+        app,
+        issued_on=today - timedelta(days=5 * 365 - days_left),
+        valid_until=today + timedelta(days=days_left),
+        **certificate,
+    )
+    for part in (jp // 2, jp - jp // 2):
+        if part:
+            create_training_record(app, holder.person_id, jp=part, ended_on=today - timedelta(days=100))
+    with app.app_context():
+        version_id = db.session.get(Certificate, holder.certificate_id).version_id
+    session_id = create_exam_session(app, version_id)
+    return holder, session_id
+
+
+def test_months_before_keeps_the_day_or_takes_the_months_last():
+    from datetime import date
+
+    from app.credentials.registry.renewal import months_before
+
+    assert months_before(date(2031, 8, 31), 6) == date(2031, 2, 28)
+    assert months_before(date(2032, 3, 15), 6) == date(2031, 9, 15)
+    assert months_before(date(2032, 1, 10), 1) == date(2031, 12, 10)
+
+
+def test_the_renewal_gate_says_every_reason(app, ctx):
+    from app.credentials.registry.renewal import renewal_check
+
+    far, _ = _renewable(app, jp=40, days_left=400)
+    suspended, _ = _renewable(app, status=C.SUSPENDED)
+    ready, _ = _renewable(app)
+    check = renewal_check(db.session.get(Certificate, far.certificate_id))
+    assert not check.allowed and check.jp_required == 100 and check.jp_done == 40
+    reasons = " ".join(str(r) for r in check.reasons)
+    assert "dapat diajukan mulai" in reasons and "baru memiliki 40 JP" in reasons
+    check = renewal_check(db.session.get(Certificate, suspended.certificate_id))
+    assert "sedang dibekukan" in str(check.reasons[0])
+    assert renewal_check(db.session.get(Certificate, ready.certificate_id)).allowed
+
+
+def test_the_version_sets_its_own_renewal_jp(app, ctx):
+    from app.certification.models import SchemeVersion
+    from app.credentials.registry.renewal import jp_required
+
+    holder, _ = _renewable(app)
+    certificate = db.session.get(Certificate, holder.certificate_id)
+    db.session.get(SchemeVersion, certificate.version_id).renewal_jp_per_year = 30
+    assert jp_required(certificate) == 150
+    app.config["CERTIFICATE_RENEWAL_JP_PER_YEAR"], default = 10, app.config["CERTIFICATE_RENEWAL_JP_PER_YEAR"]
+    try:
+        db.session.get(SchemeVersion, certificate.version_id).renewal_jp_per_year = None
+        assert jp_required(certificate) == 50
+    finally:
+        app.config["CERTIFICATE_RENEWAL_JP_PER_YEAR"] = default
+
+
+def test_the_holder_applies_for_renewal_from_the_certificate_page(app, client):
+    from app.certification.models import Candidacy
+    from app.certification.states import CandidacyPurpose
+
+    holder, session_id = _renewable(app)
+    _as_holder(app, client, holder)
+    url = f"/sertifikat/{holder.certificate_id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "100 dari 100 JP" in html and "Ajukan resertifikasi" in html
+    response = client.post(f"{url}/resertifikasi", data={"session_id": session_id})
+    assert response.status_code == 302
+    with app.app_context():
+        candidacy = db.session.scalar(
+            select(Candidacy).where(Candidacy.renews_certificate_id == holder.certificate_id)
+        )
+        assert candidacy.purpose == CandidacyPurpose.RECERTIFICATION
+        assert candidacy.session_id == session_id and candidacy.person_id == holder.person_id
+        assert response.headers["Location"].endswith(f"/sertifikasi/asesi/{candidacy.id}")
+    assert "Anda sudah mengajukan resertifikasi" in client.get(url).get_data(as_text=True)
+    again = client.post(f"{url}/resertifikasi", data={"session_id": session_id})
+    assert again.status_code == 422
+    assert "Anda sudah mengajukan resertifikasi" in again.get_data(as_text=True)
+
+
+def test_a_renewal_refused_by_the_gate_or_for_another_session_says_why(app, client):
+    short, session_id = _renewable(app, jp=20)
+    _as_holder(app, client, short)
+    url = f"/sertifikat/{short.certificate_id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "baru memiliki 20 JP" in html and "Ajukan resertifikasi" not in html
+    response = client.post(f"{url}/resertifikasi", data={"session_id": session_id})
+    assert response.status_code == 422
+    assert "baru memiliki 20 JP" in response.get_data(as_text=True)
+
+    ready, _ = _renewable(app)
+    other = app.test_client()
+    _as_holder(app, other, ready)
+    response = other.post(
+        f"/sertifikat/{ready.certificate_id}/resertifikasi", data={"session_id": session_id}
+    )
+    assert response.status_code == 422  # another scheme's session is not on offer
+    assert "Pilih salah satu pilihan yang tersedia." in response.get_data(as_text=True)
+
+
+def test_only_the_holder_applies_for_renewal(app, client):
+    holder, session_id = _renewable(app)
+    _as(app, client, Role.APPLICANT)
+    response = client.post(
+        f"/sertifikat/{holder.certificate_id}/resertifikasi", data={"session_id": session_id}
+    )
+    assert response.status_code == 404
+    assert _denied(app, holder.certificate_id)
+    admin = app.test_client()
+    _as(app, admin, Role.BOARD_ADMIN)
+    assert admin.post(f"/sertifikat/{holder.certificate_id}/resertifikasi").status_code == 403
+    html = admin.get(f"/sertifikat/{holder.certificate_id}").get_data(as_text=True)
+    assert 'id="resertifikasi"' not in html

@@ -78,3 +78,14 @@ class RevokeForm(AppForm):
         validators=[required(), max_length(REFERENCE_MAX)],
         description=_l("Rekomendasi atau keputusan komite etik yang menjadi dasar pencabutan."),
     )
+
+
+class RenewalForm(AppForm):
+    session_id = SelectField(
+        _l("Jadwal uji kompetensi"),
+        coerce=int,
+        validators=[required()],
+        description=_l(
+            "Jadwal uji lembaga Anda yang menawarkan skema sertifikat ini dan sedang membuka pendaftaran."
+        ),
+    )

@@ -29,6 +29,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.certification.states import CertificationError
+from app.core.display import long_date
 from app.core.forms import ActionForm, attach_error, flash_error
 from app.core.models import local_today
 from app.core.pagination import cursor_args, keyset_paginate
@@ -37,9 +39,16 @@ from app.core.roles import Role
 from app.core.uploads import private_file
 from app.credentials import services as credentials
 from app.credentials.models import Certificate
-from app.credentials.permissions import can_manage_certificate, can_view_certificate
-from app.credentials.registry import services
-from app.credentials.registry.forms import STATUS_SLUGS, FilterForm, RevokeForm, StatusOnForm, SuspendForm
+from app.credentials.permissions import can_manage_certificate, can_view_certificate, is_holder
+from app.credentials.registry import renewal, services
+from app.credentials.registry.forms import (
+    STATUS_SLUGS,
+    FilterForm,
+    RenewalForm,
+    RevokeForm,
+    StatusOnForm,
+    SuspendForm,
+)
 from app.credentials.states import CredentialError
 from app.documents import issuing
 from app.people.services import person_of_user
@@ -142,8 +151,18 @@ def _render_detail(certificate: Certificate, status: int = 200, **forms):
             status_on_form.tanggal.data,
             credentials.certificate_status_on(certificate, status_on_form.tanggal.data),
         )
+    renewal_check, renewal_form = None, None
+    if is_holder(current_user, certificate):
+        renewal_check = renewal.renewal_check(certificate, today)
+        renewal_form = forms.pop("renewal_form", None) or RenewalForm(formdata=None)
+        renewal_form.session_id.choices = [
+            (s.id, f"{s.name} · {long_date(s.assessment_starts_on)}")
+            for s, _v in renewal.renewal_sessions(certificate, today)
+        ]
     return render_template(
         "credentials/registry/detail.html",
+        renewal_check=renewal_check,
+        renewal_form=renewal_form,
         certificate=certificate,
         live=credentials.live_certificate_status(certificate, today),
         since=services.status_since(certificate, today),
@@ -237,3 +256,28 @@ def revoke(certificate_id: int):
             )
             return redirect(url_for("registry.detail", certificate_id=certificate.id))
     return _render_detail(certificate, 422, revoke_form=form)
+
+
+@bp.post("/<int:certificate_id>/resertifikasi")
+@allow(Role.APPLICANT)
+def renew(certificate_id: int):
+    certificate = _viewable(certificate_id)
+    if not is_holder(current_user, certificate):
+        deny(404, "certificate.access_denied", object_type="certificate", object_id=certificate_id)
+    form = RenewalForm()
+    form.session_id.choices = [(s.id, s.name) for s, _v in renewal.renewal_sessions(certificate)]
+    if form.validate_on_submit():
+        try:
+            candidacy = renewal.apply_for_renewal(certificate, form.session_id.data, current_user)
+        except (CredentialError, CertificationError) as error:
+            attach_error(form, error)
+        else:
+            flash(
+                _(
+                    "Permohonan resertifikasi dibuat. Lengkapi asesmen mandiri (APL.02) dan portofolio, "
+                    "lalu kirim permohonan."
+                ),
+                "success",
+            )
+            return redirect(url_for("candidacy.detail", candidacy_id=candidacy.id))
+    return _render_detail(certificate, 422, renewal_form=form)
