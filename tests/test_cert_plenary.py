@@ -625,6 +625,37 @@ def test_a_failed_decree_job_is_shown_and_run_again_without_a_second_mail(app, c
     assert len(outbox.to(address)) == 1
 
 
+def test_every_admin_of_the_body_follows_the_decree_job_and_nobody_else(app, client, monkeypatch):
+    plenary = Plenary(app, [Verdict.K])
+    monkeypatch.setattr(services, "complete_decree", lambda job_id: None)  # queued, not run yet
+    decree_id = decide(app, plenary, admin(app).id)
+    with app.app_context():
+        job_id = services.pdf_job(db.session.get(Decree, decree_id)).id
+    colleague = admin(app)  # another board admin of the same body, who did not decide
+    login(client, colleague)
+    page = client.get(f"/sertifikasi/pleno/jadwal/{plenary.session_id}").get_data(as_text=True)
+    assert f'data-job-url="/tugas/{job_id}"' in page
+    progress = client.get(f"/tugas/{job_id}")
+    assert progress.status_code == 200 and progress.get_json()["status"] == "queued"
+    for outsider in (
+        admin(app, "LSPENSOS"),
+        create_user(app, Role.APPLICANT),
+        create_user(app, Role.AGENCY_OFFICER),
+    ):
+        client.post("/akun/keluar")
+        login(client, outsider)
+        assert client.get(f"/tugas/{job_id}").status_code == 404
+    # Other kinds of jobs the colleague's body admin started stay the starter's own.
+    with app.app_context():
+        from app.core.jobs import start_job
+
+        other = start_job("audit_export", total=1, actor=db.session.get(User, colleague.id)).id
+        db.session.commit()
+    client.post("/akun/keluar")
+    login(client, admin(app))
+    assert client.get(f"/tugas/{other}").status_code == 404
+
+
 def test_the_decision_needs_the_form_token(app, client, csrf_enabled):
     plenary = Plenary(app, [Verdict.K])
     login_page = client.get("/akun/masuk").get_data(as_text=True)

@@ -28,10 +28,11 @@ too: if any candidacy left ACCEPTED meanwhile the whole decision is refused and 
 own (round = candidacy.round), a decision that supersedes the current one, the e-mail, the PDF job.
 
 The result e-mails and the decree PDF follow in a job (`complete_decree`, after commit: 500 rendered
-e-mails alone took 10-18 s of a 2-core machine, far over the request's 5 s). The
-PDF is issued through app/documents/issuing.py (kind DECREE, snapshot frozen, SHA-256) and linked
-from `Decree.document_id`. Its public verification page shows the number, the body, the session,
-the date and the K/BK counts — never the candidates.
+e-mails alone took 10-18 s of a 2-core machine, far over the request's 5 s). Every admin of the
+decree's body follows the job's progress bar, not only the one who decided (`may_follow_decree_job`,
+registered with app/core/jobs.py). The PDF is issued through app/documents/issuing.py (kind DECREE,
+snapshot frozen, SHA-256) and linked from `Decree.document_id`. Its public verification page shows
+the number, the body, the session, the date and the K/BK counts — never the candidates.
 """
 
 from __future__ import annotations
@@ -755,6 +756,16 @@ register_kind(IssuedKind.DECREE, _decree_public, "certification/plenary/verifica
 
 def can_download(user: Any, decree: Decree) -> bool:
     return acts_for_body(user, decree.body_code)
+
+
+def may_follow_decree_job(user: Any, record: Job) -> bool:
+    """Every admin of the decree's body follows its job, not only the one who decided."""
+    decree_id = record.kind.partition(":")[2]
+    decree = db.session.get(Decree, int(decree_id)) if decree_id.isdigit() else None
+    return decree is not None and can_download(user, decree)
+
+
+jobs.register_follower_rule(JOB_KIND, may_follow_decree_job)
 
 
 def download_name(decree: Decree) -> str:
