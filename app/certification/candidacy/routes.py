@@ -1,5 +1,6 @@
 """Candidacies (asesi): APL.01 application, APL.02 self-assessment, portfolio, submission, the
-candidate's list with its timeline; nominations and the jurisdiction list of an agency officer.
+candidate's list with its timeline; nominations, the jurisdiction list of an agency officer and its
+read-only candidacy page.
 
 Views are thin: parse → load (404) → authorise (404 for another person's candidacy, audited) → call
 a service → render. Rules live in services.py and eligibility.py.
@@ -22,7 +23,7 @@ from app.certification.candidacy.forms import (
 )
 from app.certification.candidacy.permissions import can_view_portfolio
 from app.certification.models import Candidacy, ExamSession
-from app.certification.permissions import is_candidate
+from app.certification.permissions import can_view_candidacy, is_candidate
 from app.certification.states import (
     CANDIDACY_EDITABLE,
     CANDIDACY_LIFECYCLE,
@@ -456,4 +457,33 @@ def jurisdiction():
         page=page,
         tabs=STATUS_TABS,
         slug=slug,
+    )
+
+
+@bp.get("/wilayah/<int:candidacy_id>")
+@allow(*NOMINATORS)
+def jurisdiction_detail(candidacy_id: int):
+    """One candidacy of the officer's jurisdiction, read-only: another region's does not exist for them
+    (audited). Opening it is audited as a view of the person's data, as the registration page does."""
+    candidacy = db.session.get(Candidacy, candidacy_id)
+    if candidacy is None or not can_view_candidacy(current_user, candidacy):
+        deny(404, "candidacy.access_denied", object_type="candidacy", object_id=candidacy_id)
+    audit.record(
+        "person.viewed",
+        object_type="person",
+        object_id=candidacy.person_id,
+        after={"candidacy_id": candidacy.id},
+    )
+    editable = candidacy.status in CANDIDACY_EDITABLE
+    return render_template(
+        "certification/candidacy/jurisdiction_detail.html",
+        candidacy=candidacy,
+        editable=editable,
+        checks=services.checklist(candidacy) if editable else candidacy.eligibility,
+        # Restricted documents (health letters) are the candidate's and the board's only.
+        documents=[
+            d for d in candidacy.documents if not d.is_restricted and can_view_document(current_user, d)
+        ],
+        document_label=document_label,
+        appeal=services.latest_appeal(candidacy),
     )

@@ -35,6 +35,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.certification.candidacy import eligibility
 from app.certification.candidacy.permissions import can_nominate_person
 from app.certification.models import (
+    Appeal,
     Candidacy,
     Decision,
     ExamSession,
@@ -568,6 +569,13 @@ def may_appeal(candidacy: Candidacy, today: date | None = None) -> bool:
         candidacy.status == CandidacyStatus.DECIDED
         and decision is not None
         and (today or local_today()) <= decision.appeal_deadline
+    )
+
+
+def latest_appeal(candidacy: Candidacy) -> Appeal | None:
+    """The candidacy's most recent appeal (any status), for the pages that show its state."""
+    return db.session.scalar(
+        select(Appeal).where(Appeal.candidacy_id == candidacy.id).order_by(Appeal.id.desc()).limit(1)
     )
 
 
