@@ -6,7 +6,9 @@ is a 404 with an audit entry."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from app.core.models import utcnow
 from app.core.roles import Role
 from app.documents.models import Document
 from app.extensions import db
+from app.people.models import Person
 from tests.certification_factories import create_candidacy, create_exam_session, create_scheme
 from tests.factories import VILLAGE_SEMARANG, create_user, login, new_nik, sample_file
 from tests.training_factories import create_verified_person
@@ -630,3 +633,97 @@ def test_another_regions_candidacy_on_the_officer_page_is_a_404_and_audited(
     client.post("/akun/keluar")
     login(client, create_user(app, Role.BOARD_ADMIN))
     assert client.get(f"/sertifikasi/asesi/wilayah/{cid}").status_code == 403
+
+
+# --- A nominee without an account ------------------------------------------------------------------
+
+
+def _nominate(client, session_id, version_id, registration_id):
+    return client.post(
+        f"/sertifikasi/asesi/usulan/{session_id}",
+        data={"registration_id": registration_id, "version_id": version_id},
+        follow_redirects=True,
+    )
+
+
+def _invitations(app, person_id) -> int:
+    from app.people.models import ClaimKind, PersonClaim
+
+    with app.app_context():
+        return len(
+            db.session.scalars(
+                select(PersonClaim).where(
+                    PersonClaim.person_id == person_id, PersonClaim.kind == ClaimKind.INVITATION
+                )
+            ).all()
+        )
+
+
+def test_a_nominee_without_an_account_is_invited_claims_the_record_and_completes(
+    app, client, open_session, scheme, outbox
+):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    person_id, registration_id = create_verified_person(app, full_name="Walk In Dinominasikan")
+    with app.app_context():
+        address = db.session.get(Person, person_id).email
+    login(client, officer)
+    found = client.get(f"/sertifikasi/asesi/usulan?jadwal={open_session}&q=walk in din").get_data(
+        as_text=True
+    )
+    assert "Walk In Dinominasikan" in found and "Belum punya akun" in found
+    html = _nominate(client, open_session, scheme[1], registration_id).get_data(as_text=True)
+    assert "Walk In Dinominasikan diusulkan" in html and "belum memiliki akun" in html and address in html
+    with app.app_context():
+        cid = db.session.scalar(select(Candidacy.id).where(Candidacy.person_id == person_id))
+    *_earlier, nomination, invitation = outbox.to(address)
+    assert nomination["Subject"].startswith("Anda diusulkan mengikuti uji kompetensi")
+    assert "belum memiliki akun SDM Kesos" in outbox.body(nomination) and "/klaim" in outbox.body(nomination)
+    assert invitation["Subject"] == "Undangan menghubungkan data SDM Kesos ke akun Anda"
+    sent = len(outbox.to(address))
+    link = outbox.link_to(address, "/klaim/undangan/")
+    page = client.get(f"/sertifikasi/asesi/wilayah/{cid}").get_data(as_text=True)
+    assert 'data-testid="no-account"' in page and 'data-testid="invitation"' in page and address in page
+    assert 'data-testid="receipt-link"' in page
+    # A second nomination does not replace the invitation the person may be about to open.
+    other_session = create_exam_session(app, scheme[1])
+    _nominate(client, other_session, scheme[1], registration_id)
+    assert _invitations(app, person_id) == 1 and len(outbox.to(address)) == sent + 1  # the nomination
+
+    client.post("/akun/keluar")
+    applicant = create_user(app, Role.APPLICANT)
+    login(client, applicant)
+    assert client.post(urlsplit(link).path).status_code == 302
+    mine = client.get("/sertifikasi/asesi/saya").get_data(as_text=True)
+    assert f'href="/sertifikasi/asesi/{cid}"' in mine
+    assert client.get(f"/sertifikasi/asesi/{cid}").status_code == 200  # theirs to complete now
+
+
+def test_a_nominee_without_an_account_or_address_is_given_the_claim_code_step(
+    app, client, open_session, scheme, outbox
+):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    person_id, registration_id = create_verified_person(app, full_name="Walk In Tanpa Surel", email=None)
+    login(client, officer)
+    html = _nominate(client, open_session, scheme[1], registration_id).get_data(as_text=True)
+    assert "tidak dapat diundang melalui surel" in html and "kode klaim" in html
+    assert _invitations(app, person_id) == 0 and not outbox.messages()
+    with app.app_context():
+        cid = db.session.scalar(select(Candidacy.id).where(Candidacy.person_id == person_id))
+    page = client.get(f"/sertifikasi/asesi/wilayah/{cid}").get_data(as_text=True)
+    assert 'data-testid="no-account"' in page and "Belum ada undangan yang berlaku." in page
+    receipt = re.search(r'href="([^"]+)" data-testid="receipt-link"', page)[1]
+    assert client.get(receipt).status_code == 200
+
+
+def test_a_nominee_with_an_account_gets_no_invitation(app, client, open_session, scheme, outbox):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    _u, person_id, registration_id = _applicant(app, full_name="Punya Akun Sendiri")
+    login(client, officer)
+    html = _nominate(client, open_session, scheme[1], registration_id).get_data(as_text=True)
+    assert "Yang bersangkutan diberi tahu melalui surel" in html and "belum memiliki akun" not in html
+    assert _invitations(app, person_id) == 0
+    with app.app_context():
+        cid = db.session.scalar(select(Candidacy.id).where(Candidacy.person_id == person_id))
+    assert 'data-testid="no-account"' not in client.get(f"/sertifikasi/asesi/wilayah/{cid}").get_data(
+        as_text=True
+    )

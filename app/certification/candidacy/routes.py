@@ -419,16 +419,50 @@ def nominate(session_id: int):
     except CertificationError as error:
         flash_error(error)
     else:
+        _flash_nominated(candidacy)
+    return redirect(target)
+
+
+def _flash_nominated(candidacy: Candidacy) -> None:
+    """What the officer reads after nominating: a nominee without an account must claim their record
+    before they can complete the candidacy (invited by e-mail, or with the receipt's claim code)."""
+    person, session = candidacy.person, candidacy.session
+    if person.user_id is not None:
         flash(
             _(
                 "%(name)s diusulkan ke %(session)s. Yang bersangkutan diberi tahu melalui surel untuk "
                 "melengkapi dan mengirim permohonan.",
-                name=candidacy.person.full_name,
+                name=person.full_name,
                 session=session.name,
             ),
             "success",
         )
-    return redirect(target)
+        return
+    invitation = services.open_invitation(person)
+    if invitation is not None:
+        flash(
+            _(
+                "%(name)s diusulkan ke %(session)s. Ia belum memiliki akun: undangan untuk membuat akun dan "
+                "menghubungkan datanya dikirim ke %(email)s. Setelah itu ia dapat melengkapi dan mengirim "
+                "permohonan.",
+                name=person.full_name,
+                session=session.name,
+                email=invitation.sent_to,
+            ),
+            "success",
+        )
+        return
+    flash(
+        _(
+            "%(name)s diusulkan ke %(session)s, tetapi ia belum memiliki akun dan tidak dapat diundang "
+            "melalui surel. Berikan kode klaim dari tanda terima pendaftarannya (tautannya ada di halaman "
+            "asesi ini pada daftar Asesi di wilayah Anda) agar ia dapat membuat akun dan melengkapi "
+            "permohonan.",
+            name=person.full_name,
+            session=session.name,
+        ),
+        "warning",
+    )
 
 
 STATUS_TABS = {
@@ -486,4 +520,5 @@ def jurisdiction_detail(candidacy_id: int):
         ],
         document_label=document_label,
         appeal=services.latest_appeal(candidacy),
+        invitation=services.open_invitation(candidacy.person) if candidacy.person.user_id is None else None,
     )
