@@ -58,6 +58,7 @@ from app.certification.states import (
     Verdict,
 )
 from app.core import audit, crypto, mail, uploads
+from app.core.actors import is_system
 from app.core.display import long_date
 from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
@@ -737,8 +738,11 @@ def open_invitation(person: Person) -> PersonClaim | None:
 def _invite_nominee(person: Person, actor: Any) -> None:
     """E-mail a nominee without an account the claim invitation, when they have an address, the officer
     may invite them (as on the registration receipt: can_register_for) and no invitation still works
-    (a new one would revoke the link they may be about to use)."""
-    if person.user_id is not None or not person.email or not can_register_for(actor, person):
+    (a new one would revoke the link they may be about to use). Invitations come from an officer, never
+    from the system actor (claims.send_invitation refuses it)."""
+    if person.user_id is not None or not person.email or is_system(actor):
+        return
+    if not can_register_for(actor, person):
         return
     if open_invitation(person) is None:
         claims.send_invitation(person, person.email, actor)
