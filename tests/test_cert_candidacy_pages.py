@@ -552,6 +552,7 @@ def test_the_officer_reads_a_candidacy_of_their_jurisdiction_from_the_list(app, 
         candidacy.eligibility = [
             {"rule": "training_jp", "met": False, "text": "Pelatihan minimal 60 JP (tercatat 12 JP)."}
         ]
+        candidacy.declared_experience_months, candidacy.experience_summary = 30, "Pendamping PKH sejak 2021."
         db.session.commit()
     hidden = _document(app, cid, "SURAT_SEHAT", "surat-sehat.pdf", restricted=True)
     number = _decide(app, cid, open_session, Verdict.BK, local_today() + timedelta(days=5))
@@ -577,6 +578,7 @@ def test_the_officer_reads_a_candidacy_of_their_jurisdiction_from_the_list(app, 
     assert "Asesi Bandung Dibaca" in html and "Skema Relawan Sosial Dasar" in html
     assert nik not in html and mask_nik(nik) in html
     assert 'data-rule="training_jp" data-met="tidak"' in html and "Pelatihan minimal 60 JP" in html
+    assert "30 bulan" in html and "Pendamping PKH sejak 2021." in html
     assert number in html and "Belum Kompeten" in html
     assert "Diperiksa panel" in html
     assert 'data-testid="timeline"' in html and "Belum dikirim" in html
