@@ -530,6 +530,29 @@ def test_an_agency_officer_nominates_someone_of_their_jurisdiction(app, ctx, ope
     assert candidacy.status == CandidacyStatus.SUBMITTED
 
 
+def test_a_walk_in_nominee_is_invited_once_by_an_officer_and_never_by_the_system(
+    app, ctx, open_session, scheme, outbox
+):
+    from app.people.models import PersonClaim
+
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    person_id, registration_id = create_verified_person(app, full_name="Walk In Layanan")
+    other_session = create_exam_session(app, scheme[1])
+    services.nominate(
+        _get(ExamSession, other_session), scheme[1], _get(Registration, registration_id), SYSTEM
+    )
+    assert db.session.scalars(select(PersonClaim).where(PersonClaim.person_id == person_id)).all() == []
+    services.nominate(
+        _get(ExamSession, open_session), scheme[1], _get(Registration, registration_id), _user(officer)
+    )
+    db.session.commit()
+    invitation = services.open_invitation(_get(Person, person_id))
+    assert invitation is not None and invitation.sent_to == _get(Person, person_id).email
+    assert (
+        outbox.last_to(invitation.sent_to)["Subject"] == "Undangan menghubungkan data SDM Kesos ke akun Anda"
+    )
+
+
 def test_nominating_someone_outside_the_jurisdiction_is_refused(app, ctx, open_session, scheme):
     officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
     _person, registration_id = create_verified_person(app, region="33.74", village=VILLAGE_SEMARANG)

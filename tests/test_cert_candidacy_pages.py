@@ -6,7 +6,9 @@ is a 404 with an audit entry."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +20,9 @@ from app.core.models import utcnow
 from app.core.roles import Role
 from app.documents.models import Document
 from app.extensions import db
+from app.people.models import Person
 from tests.certification_factories import create_candidacy, create_exam_session, create_scheme
-from tests.factories import VILLAGE_SEMARANG, create_user, login, sample_file
+from tests.factories import VILLAGE_SEMARANG, create_user, login, new_nik, sample_file
 from tests.training_factories import create_verified_person
 
 
@@ -497,3 +500,232 @@ def test_an_assigned_assessor_downloads_the_portfolio_and_another_assessor_does_
     client.post("/akun/keluar")
     login(client, emails[other_user])
     assert client.get(url).status_code == 404
+
+
+# --- The officer's read-only candidacy page -------------------------------------------------------
+
+
+def _document(app, candidacy_id, purpose, name, restricted=False) -> int:
+    from app.documents.models import Sensitivity
+
+    with app.app_context():
+        candidacy = db.session.get(Candidacy, candidacy_id)
+        document = Document(
+            candidacy_id=candidacy_id,
+            purpose=purpose,
+            sensitivity=Sensitivity.RESTRICTED if restricted else Sensitivity.NORMAL,
+            original_name=name,
+            stored_name=f"uji-{candidacy_id}-{name}",
+            content_type="application/pdf",
+            size=2048,
+            sha256="0" * 64,
+            uploaded_by_id=candidacy.person.user_id,
+        )
+        db.session.add(document)
+        db.session.commit()
+        return document.id
+
+
+def test_the_officer_reads_a_candidacy_of_their_jurisdiction_from_the_list(app, client, open_session, scheme):
+    from app.accounts.models import User
+    from app.certification.candidacy import services
+    from app.certification.models import Appeal
+    from app.certification.states import AppealGround, AppealStatus
+    from app.core.models import local_today
+    from app.people.identity import mask_nik
+
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    nik = new_nik()
+    user, person_id, registration_id = _applicant(app, full_name="Asesi Bandung Dibaca", nik=nik)
+    cid = create_candidacy(
+        app, open_session, scheme[1], person_id, registration_id, status=CandidacyStatus.DRAFT
+    )
+    with app.app_context():
+        candidacy = db.session.get(Candidacy, cid)
+        shown = services.upload_evidence(
+            candidacy,
+            "SURAT_PENGALAMAN",
+            "pengalaman.png",
+            io.BytesIO(sample_file()),
+            db.session.get(User, user.id),
+        ).id
+        candidacy.eligibility = [
+            {"rule": "training_jp", "met": False, "text": "Pelatihan minimal 60 JP (tercatat 12 JP)."}
+        ]
+        candidacy.declared_experience_months, candidacy.experience_summary = 30, "Pendamping PKH sejak 2021."
+        db.session.commit()
+    hidden = _document(app, cid, "SURAT_SEHAT", "surat-sehat.pdf", restricted=True)
+    number = _decide(app, cid, open_session, Verdict.BK, local_today() + timedelta(days=5))
+    with app.app_context():
+        decision = db.session.get(Candidacy, cid).decision
+        db.session.add(
+            Appeal(
+                candidacy_id=cid,
+                decision_id=decision.id,
+                body_code="LSPS",
+                ground=AppealGround.PROCEDURE,
+                statement="Waktu wawancara dipotong.",
+                status=AppealStatus.UNDER_REVIEW,
+            )
+        )
+        db.session.commit()
+    login(client, officer)
+    listing = client.get("/sertifikasi/asesi/wilayah").get_data(as_text=True)
+    assert f'href="/sertifikasi/asesi/wilayah/{cid}"' in listing
+    response = client.get(f"/sertifikasi/asesi/wilayah/{cid}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Asesi Bandung Dibaca" in html and "Skema Relawan Sosial Dasar" in html
+    assert nik not in html and mask_nik(nik) in html
+    assert 'data-rule="training_jp" data-met="tidak"' in html and "Pelatihan minimal 60 JP" in html
+    assert "30 bulan" in html and "Pendamping PKH sejak 2021." in html
+    assert number in html and "Belum Kompeten" in html
+    assert "Diperiksa panel" in html
+    assert 'data-testid="timeline"' in html and "Belum dikirim" in html
+    assert f"/portofolio/{shown}/unduh" in html and "pengalaman.png" in html
+    assert f"/portofolio/{hidden}/unduh" not in html and "surat-sehat.pdf" not in html
+    assert "<form" not in html.split('data-testid="candidacy-header"')[1]  # read-only: no form
+    assert client.get(f"/sertifikasi/asesi/{cid}/portofolio/{shown}/unduh").status_code == 200
+    assert client.get(f"/sertifikasi/asesi/{cid}/portofolio/{hidden}/unduh").status_code == 404
+    with app.app_context():
+        viewed = db.session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "person.viewed", AuditEvent.object_id == str(person_id)
+            )
+        )
+        assert viewed is not None and viewed.after["candidacy_id"] == cid
+
+
+def test_a_draft_on_the_officer_page_shows_the_live_checklist_and_no_result(
+    app, client, open_session, scheme
+):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32")
+    _u, person_id, registration_id = _applicant(app)
+    cid = create_candidacy(
+        app, open_session, scheme[1], person_id, registration_id, status=CandidacyStatus.DRAFT
+    )
+    login(client, officer)
+    html = client.get(f"/sertifikasi/asesi/wilayah/{cid}").get_data(as_text=True)
+    assert "Dihitung dari data asesi saat ini." in html and 'data-testid="checklist"' in html
+    assert "Belum ada keputusan rapat pleno." in html and "Belum ada dokumen portofolio." in html
+
+
+def test_another_regions_candidacy_on_the_officer_page_is_a_404_and_audited(
+    app, client, open_session, scheme
+):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    _u, person_id, registration_id = _applicant(
+        app, full_name="Asesi Semarang Jauh", region="33.74", village=VILLAGE_SEMARANG
+    )
+    cid = create_candidacy(app, open_session, scheme[1], person_id, registration_id)
+    login(client, officer)
+    assert client.get(f"/sertifikasi/asesi/wilayah/{cid}").status_code == 404
+    assert _denied(app, cid) is not None
+    assert client.get("/sertifikasi/asesi/wilayah/999999").status_code == 404
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(AuditEvent).where(
+                    AuditEvent.action == "person.viewed", AuditEvent.object_id == str(person_id)
+                )
+            )
+            is None
+        )
+    # The candidate and a board admin have their own pages: this one is not theirs.
+    client.post("/akun/keluar")
+    login(client, create_user(app, Role.BOARD_ADMIN))
+    assert client.get(f"/sertifikasi/asesi/wilayah/{cid}").status_code == 403
+
+
+# --- A nominee without an account ------------------------------------------------------------------
+
+
+def _nominate(client, session_id, version_id, registration_id):
+    return client.post(
+        f"/sertifikasi/asesi/usulan/{session_id}",
+        data={"registration_id": registration_id, "version_id": version_id},
+        follow_redirects=True,
+    )
+
+
+def _invitations(app, person_id) -> int:
+    from app.people.models import ClaimKind, PersonClaim
+
+    with app.app_context():
+        return len(
+            db.session.scalars(
+                select(PersonClaim).where(
+                    PersonClaim.person_id == person_id, PersonClaim.kind == ClaimKind.INVITATION
+                )
+            ).all()
+        )
+
+
+def test_a_nominee_without_an_account_is_invited_claims_the_record_and_completes(
+    app, client, open_session, scheme, outbox
+):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    person_id, registration_id = create_verified_person(app, full_name="Walk In Dinominasikan")
+    with app.app_context():
+        address = db.session.get(Person, person_id).email
+    login(client, officer)
+    found = client.get(f"/sertifikasi/asesi/usulan?jadwal={open_session}&q=walk in din").get_data(
+        as_text=True
+    )
+    assert "Walk In Dinominasikan" in found and "Belum punya akun" in found
+    html = _nominate(client, open_session, scheme[1], registration_id).get_data(as_text=True)
+    assert "Walk In Dinominasikan diusulkan" in html and "belum memiliki akun" in html and address in html
+    with app.app_context():
+        cid = db.session.scalar(select(Candidacy.id).where(Candidacy.person_id == person_id))
+    *_earlier, nomination, invitation = outbox.to(address)
+    assert nomination["Subject"].startswith("Anda diusulkan mengikuti uji kompetensi")
+    assert "belum memiliki akun SDM Kesos" in outbox.body(nomination) and "/klaim" in outbox.body(nomination)
+    assert invitation["Subject"] == "Undangan menghubungkan data SDM Kesos ke akun Anda"
+    sent = len(outbox.to(address))
+    link = outbox.link_to(address, "/klaim/undangan/")
+    page = client.get(f"/sertifikasi/asesi/wilayah/{cid}").get_data(as_text=True)
+    assert 'data-testid="no-account"' in page and 'data-testid="invitation"' in page and address in page
+    assert 'data-testid="receipt-link"' in page
+    # A second nomination does not replace the invitation the person may be about to open.
+    other_session = create_exam_session(app, scheme[1])
+    _nominate(client, other_session, scheme[1], registration_id)
+    assert _invitations(app, person_id) == 1 and len(outbox.to(address)) == sent + 1  # the nomination
+
+    client.post("/akun/keluar")
+    applicant = create_user(app, Role.APPLICANT)
+    login(client, applicant)
+    assert client.post(urlsplit(link).path).status_code == 302
+    mine = client.get("/sertifikasi/asesi/saya").get_data(as_text=True)
+    assert f'href="/sertifikasi/asesi/{cid}"' in mine
+    assert client.get(f"/sertifikasi/asesi/{cid}").status_code == 200  # theirs to complete now
+
+
+def test_a_nominee_without_an_account_or_address_is_given_the_claim_code_step(
+    app, client, open_session, scheme, outbox
+):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    person_id, registration_id = create_verified_person(app, full_name="Walk In Tanpa Surel", email=None)
+    login(client, officer)
+    html = _nominate(client, open_session, scheme[1], registration_id).get_data(as_text=True)
+    assert "tidak dapat diundang melalui surel" in html and "kode klaim" in html
+    assert _invitations(app, person_id) == 0 and not outbox.messages()
+    with app.app_context():
+        cid = db.session.scalar(select(Candidacy.id).where(Candidacy.person_id == person_id))
+    page = client.get(f"/sertifikasi/asesi/wilayah/{cid}").get_data(as_text=True)
+    assert 'data-testid="no-account"' in page and "Belum ada undangan yang berlaku." in page
+    receipt = re.search(r'href="([^"]+)" data-testid="receipt-link"', page)[1]
+    assert client.get(receipt).status_code == 200
+
+
+def test_a_nominee_with_an_account_gets_no_invitation(app, client, open_session, scheme, outbox):
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    _u, person_id, registration_id = _applicant(app, full_name="Punya Akun Sendiri")
+    login(client, officer)
+    html = _nominate(client, open_session, scheme[1], registration_id).get_data(as_text=True)
+    assert "Yang bersangkutan diberi tahu melalui surel" in html and "belum memiliki akun" not in html
+    assert _invitations(app, person_id) == 0
+    with app.app_context():
+        cid = db.session.scalar(select(Candidacy.id).where(Candidacy.person_id == person_id))
+    assert 'data-testid="no-account"' not in client.get(f"/sertifikasi/asesi/wilayah/{cid}").get_data(
+        as_text=True
+    )

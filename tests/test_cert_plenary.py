@@ -292,6 +292,51 @@ def test_deciding_before_everyone_is_assessed_is_refused_naming_who_unless_absen
         assert db.session.get(Candidacy, plenary.candidacies[1]).status == CandidacyStatus.ABSENT
 
 
+def seats_taken(app, session_id: int) -> int:
+    with app.app_context():
+        return db.session.get(ExamSession, session_id).seats_taken
+
+
+def test_marking_absent_at_the_plenary_gives_the_seat_back_once(app, client):
+    plenary = Plenary(app, [Verdict.K, None], names=["Hadir Pleno", "Absen Pleno"])
+    absent = plenary.candidacies[1]
+    assert seats_taken(app, plenary.session_id) == 2
+    login(client, admin(app))
+    url = f"/sertifikasi/pleno/asesi/{absent}/tidak-hadir"
+    refused = client.post(url, data={"alasan": ""}, follow_redirects=True)
+    assert "Mohon tuliskan alasannya." in refused.get_data(as_text=True)
+    assert seats_taken(app, plenary.session_id) == 2  # a refused request gives nothing back
+    page = client.post(url, data={"alasan": "Tidak datang ke TUK."}, follow_redirects=True)
+    assert "Absen Pleno ditandai tidak hadir." in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Candidacy, absent).status == CandidacyStatus.ABSENT
+        assert db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "candidacy.mark_absent", AuditEvent.object_id == str(absent))
+        )
+    assert seats_taken(app, plenary.session_id) == 1
+    again = client.post(url, data={"alasan": "Dua kali."}, follow_redirects=True)
+    assert "Data ini sudah berstatus Tidak hadir; tindakan itu tidak dapat dilakukan." in again.get_data(
+        as_text=True
+    )
+    assert seats_taken(app, plenary.session_id) == 1  # never twice
+
+
+def test_the_plenary_page_marks_absence_only_during_the_plenary(app):
+    plenary = Plenary(app, [None], status=SessionStatus.ASSESSING)
+    user, stranger = admin(app), admin(app, "LSPENSOS")
+    with app.app_context():
+        candidacy = db.session.get(Candidacy, plenary.candidacies[0])
+        with pytest.raises(CertificationError) as refused:
+            services.mark_absent(candidacy, db.session.get(User, user.id), "Tidak datang.")
+        assert "selama rapat pleno" in str(refused.value.message)
+        with pytest.raises(PermissionDenied):
+            services.mark_absent(candidacy, db.session.get(User, stranger.id), "Tidak datang.")
+        assert candidacy.status == CandidacyStatus.ACCEPTED
+    assert seats_taken(app, plenary.session_id) == 1
+
+
 def test_a_second_assessor_required_by_the_scheme_must_have_scored(app):
     plenary = Plenary(app, [Verdict.K], second_assessor_required=True)
     user = admin(app)
@@ -623,6 +668,37 @@ def test_a_failed_decree_job_is_shown_and_run_again_without_a_second_mail(app, c
     assert len(outbox.to(address)) == 1
     client.post(f"/sertifikasi/pleno/sk/{decree_id}/susun-ulang")  # nothing to do any more
     assert len(outbox.to(address)) == 1
+
+
+def test_every_admin_of_the_body_follows_the_decree_job_and_nobody_else(app, client, monkeypatch):
+    plenary = Plenary(app, [Verdict.K])
+    monkeypatch.setattr(services, "complete_decree", lambda job_id: None)  # queued, not run yet
+    decree_id = decide(app, plenary, admin(app).id)
+    with app.app_context():
+        job_id = services.pdf_job(db.session.get(Decree, decree_id)).id
+    colleague = admin(app)  # another board admin of the same body, who did not decide
+    login(client, colleague)
+    page = client.get(f"/sertifikasi/pleno/jadwal/{plenary.session_id}").get_data(as_text=True)
+    assert f'data-job-url="/tugas/{job_id}"' in page
+    progress = client.get(f"/tugas/{job_id}")
+    assert progress.status_code == 200 and progress.get_json()["status"] == "queued"
+    for outsider in (
+        admin(app, "LSPENSOS"),
+        create_user(app, Role.APPLICANT),
+        create_user(app, Role.AGENCY_OFFICER),
+    ):
+        client.post("/akun/keluar")
+        login(client, outsider)
+        assert client.get(f"/tugas/{job_id}").status_code == 404
+    # Other kinds of jobs the colleague's body admin started stay the starter's own.
+    with app.app_context():
+        from app.core.jobs import start_job
+
+        other = start_job("audit_export", total=1, actor=db.session.get(User, colleague.id)).id
+        db.session.commit()
+    client.post("/akun/keluar")
+    login(client, admin(app))
+    assert client.get(f"/tugas/{other}").status_code == 404
 
 
 def test_the_decision_needs_the_form_token(app, client, csrf_enabled):

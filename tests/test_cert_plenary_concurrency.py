@@ -1,4 +1,5 @@
-"""Two board admins decide the same plenary at once: exactly one wins, one decree number is used.
+"""Two board admins decide the same plenary at once: exactly one wins, one decree number is used; admins
+marking candidates absent at once give each seat back exactly once.
 
 Real commits from several threads, each its own unit of work (as concurrent requests are). On
 PostgreSQL the losers wait on the session row's lock (SESSION_LIFECYCLE DECIDE's compare-and-set) and
@@ -76,3 +77,43 @@ def test_concurrent_decisions_of_one_plenary_one_wins_with_one_decree_number(app
         after = {row.key: row.last_value for row in db.session.scalars(select(NumberSeries))}
         moved = {key: after[key] - before.get(key, 0) for key in after if after[key] != before.get(key, 0)}
         assert list(moved.values()) == [1], moved  # one number allocated, by the winner only
+
+
+@pytest.mark.live
+def test_concurrent_absences_give_each_seat_back_exactly_once(app):
+    """Two admins mark the same candidate absent at once (one wins, one seat back) while others mark
+    two more: three seats back in all, never one lost or one too many (CHECK seats_taken >= 0)."""
+    admins = [admin(app).id for _ in range(THREADS)]
+    assessors = [registry_entry(app, admins[0]), registry_entry(app, admins[1])]
+    plenary = Plenary(app, [None, None, None, Verdict.K], assessors=assessors)
+    same, second, third, stays = plenary.candidacies
+    targets = [same, same, second, third]
+    with app.app_context():
+        before = db.session.get(ExamSession, plenary.session_id).seats_taken
+    assert before == 4
+    barrier = threading.Barrier(THREADS)
+
+    def mark(user_id: int, candidacy_id: int) -> str:
+        barrier.wait(timeout=30)
+        try:
+            with app.app_context(), unit_of_work():
+                candidacy = db.session.get(Candidacy, candidacy_id)
+                services.mark_absent(candidacy, db.session.get(User, user_id), "Tidak datang ke TUK.")
+        except CertificationError as error:
+            return str(error.message)
+        return "won"
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        futures = [pool.submit(mark, uid, cid) for uid, cid in zip(admins, targets, strict=True)]
+        results = [f.result(timeout=120) for f in futures]
+
+    assert results.count("won") == 3, results
+    with app.app_context():
+        assert db.session.get(ExamSession, plenary.session_id).seats_taken == before - 3
+        statuses = {cid: db.session.get(Candidacy, cid).status for cid in plenary.candidacies}
+        assert statuses == {
+            same: CandidacyStatus.ABSENT,
+            second: CandidacyStatus.ABSENT,
+            third: CandidacyStatus.ABSENT,
+            stays: CandidacyStatus.ACCEPTED,
+        }

@@ -177,6 +177,26 @@ def test_a_ministry_admin_may_follow_any_job(app, client):
     assert client.get(f"/tugas/{job_id}").status_code == 200
 
 
+def test_a_rule_registered_for_a_kind_opens_only_that_kind_to_more_people(app, client, monkeypatch):
+    monkeypatch.setitem(
+        jobs._FOLLOWER_RULES, "bersama", lambda user, record: user.has_role(Role.AGENCY_OFFICER)
+    )
+    owner = create_user(app, Role.APPLICANT).id
+    shared, exact, others = (new_job(app, owner) for _ in range(3))
+    with app.app_context():
+        db.session.get(Job, shared).kind = "bersama:12"
+        db.session.get(Job, exact).kind = "bersama"
+        db.session.get(Job, others).kind = "bersama_lain:12"
+        db.session.commit()
+    login(client, create_user(app, Role.AGENCY_OFFICER))
+    assert client.get(f"/tugas/{shared}").status_code == 200
+    assert client.get(f"/tugas/{exact}").status_code == 200
+    assert client.get(f"/tugas/{others}").status_code == 404
+    client.post("/akun/keluar")
+    login(client, create_user(app, Role.APPLICANT))  # the rule says no: still the owner's own
+    assert client.get(f"/tugas/{shared}").status_code == 404
+
+
 def test_an_anonymous_visitor_is_sent_to_log_in(app, client):
     job_id = new_job(app, create_user(app, Role.APPLICANT).id)
     response = client.get(f"/tugas/{job_id}")

@@ -219,6 +219,19 @@ def test_staff_pages_are_closed_to_everyone_but_the_ministry_admin(app):
         assert role_may_open(None, "accounts.login")
 
 
+def test_the_officers_candidacy_page_is_walked_and_open_to_officers_and_the_ministry_only(app):
+    """A spot check of a jurisdiction-scoped officer page: the walk reaches it, and only the roles that
+    nominate may open it (the record's own scoping answers 404 past this gate)."""
+    endpoint = "candidacy.jurisdiction_detail"
+    assert any(p.endpoint == endpoint for p in probes(app, None))
+    with app.test_request_context():
+        openers = {role for role in Role if role_may_open(role, endpoint)}
+        assert not role_may_open(None, endpoint)
+    assert openers == {Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN}
+    for role in ROLES:
+        assert walk(app, role, only={endpoint}) == [], role
+
+
 # --- The walk itself can fail ---------------------------------------------------------------------
 
 

@@ -246,11 +246,26 @@ def percent(done: int, total: int) -> int:
     return 0 if not total else max(0, min(100, done * 100 // total))
 
 
+# Who else may follow the jobs of a kind, by the kind's prefix ("decree_pdf" of "decree_pdf:12"):
+# rules registered by the package that starts such jobs (`register_follower_rule`).
+_FOLLOWER_RULES: dict[str, Callable[[Any, Job], bool]] = {}
+
+
+def register_follower_rule(prefix: str, rule: Callable[[Any, Job], bool]) -> None:
+    """Let `rule(user, job)` grant the jobs whose kind is `prefix` or `prefix:<…>` to more people than
+    the one who started them (e.g. every admin of the body a decree belongs to)."""
+    _FOLLOWER_RULES[prefix] = rule
+
+
 def can_follow_job(user: Any, record: Job) -> bool:
-    """The person who started a job follows it; so do ministry admins."""
+    """The person who started a job follows it; so do ministry admins, and whoever the rule registered
+    for the job's kind allows (none: nobody else)."""
     if user.has_role(Role.MINISTRY_ADMIN):
         return True
-    return record.created_by_id is not None and record.created_by_id == user.id
+    if record.created_by_id is not None and record.created_by_id == user.id:
+        return True
+    rule = _FOLLOWER_RULES.get(record.kind.partition(":")[0])
+    return rule is not None and rule(user, record)
 
 
 def start_job(kind: str, total: int, actor: Any = None) -> Job:

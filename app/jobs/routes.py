@@ -1,4 +1,5 @@
-"""`GET /tugas/<id>`: the progress of a job, as JSON, for the person who started it (and ministry admins)."""
+"""`GET /tugas/<id>`: the progress of a job, as JSON, for the person who started it, ministry
+admins, and whoever the rule registered for the job's kind allows (app/core/jobs.py, can_follow_job)."""
 
 from __future__ import annotations
 

@@ -2,15 +2,20 @@
 takes the focus, nothing typed is lost), then the application, the self-assessment per unit, the
 portfolio (files of two rows in one submission), the checklist with its warning, and the submission
 behind its confirmation; "Uji kompetensi saya" shows the status, the frozen checklist and the
-timeline. No page scrolls sideways."""
+timeline. An agency officer opens a candidacy of their region from their list. No page scrolls
+sideways."""
 
 from __future__ import annotations
 
+import secrets
+import string
+
 from playwright.sync_api import expect
 
+from app.certification.states import CandidacyStatus
 from app.core.roles import Role
 from tests.browser.pages import BasePage, LoginPage
-from tests.certification_factories import create_exam_session, create_scheme
+from tests.certification_factories import create_candidacy, create_exam_session, create_scheme
 from tests.factories import PASSWORD, create_user, sample_file
 from tests.training_factories import create_verified_person
 
@@ -84,3 +89,28 @@ def test_an_applicant_applies_self_assesses_uploads_and_submits_on_a_phone(
     expect(card.get_by_test_id("checklist")).to_contain_text("JP pelatihan: 0 dari 60")
     assert screen.horizontal_overflow() == 0
     screenshots(page, "mine")
+
+
+def test_an_officer_opens_a_candidacy_of_their_region_from_the_list_on_a_phone(app, new_page, screenshots):
+    """The officer's list links each candidacy to its read-only page; a nominee without an account is
+    shown the step to claim their record (live test: a name of its own)."""
+    _scheme_id, version_id = create_scheme(app, name="Skema Relawan Sosial Wilayah")
+    session_id = create_exam_session(app, version_id)
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    name = "Asesi Wilayah " + "".join(secrets.choice(string.ascii_uppercase) for _ in range(8)).title()
+    person_id, registration_id = create_verified_person(app, full_name=name)
+    create_candidacy(
+        app, session_id, version_id, person_id, registration_id, status=CandidacyStatus.SUBMITTED
+    )
+
+    page = new_page(mobile=True)
+    screen = BasePage(page)
+    LoginPage(page).open().login(officer.email, PASSWORD)
+    page.goto("/sertifikasi/asesi/wilayah?status=diperiksa")
+    page.get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.get_by_test_id("candidacy-status")).to_have_text("Menunggu pemeriksaan")
+    expect(page.get_by_test_id("no-account")).to_contain_text("Asesi belum memiliki akun")
+    expect(page.get_by_test_id("timeline")).to_contain_text("Menunggu pemeriksaan")
+    assert screen.horizontal_overflow() == 0
+    screenshots(page, "officer-candidacy")

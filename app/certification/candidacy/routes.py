@@ -1,5 +1,6 @@
 """Candidacies (asesi): APL.01 application, APL.02 self-assessment, portfolio, submission, the
-candidate's list with its timeline; nominations and the jurisdiction list of an agency officer.
+candidate's list with its timeline; nominations, the jurisdiction list of an agency officer and its
+read-only candidacy page.
 
 Views are thin: parse → load (404) → authorise (404 for another person's candidacy, audited) → call
 a service → render. Rules live in services.py and eligibility.py.
@@ -22,7 +23,7 @@ from app.certification.candidacy.forms import (
 )
 from app.certification.candidacy.permissions import can_view_portfolio
 from app.certification.models import Candidacy, ExamSession
-from app.certification.permissions import is_candidate
+from app.certification.permissions import can_view_candidacy, is_candidate
 from app.certification.states import (
     CANDIDACY_EDITABLE,
     CANDIDACY_LIFECYCLE,
@@ -418,16 +419,50 @@ def nominate(session_id: int):
     except CertificationError as error:
         flash_error(error)
     else:
+        _flash_nominated(candidacy)
+    return redirect(target)
+
+
+def _flash_nominated(candidacy: Candidacy) -> None:
+    """What the officer reads after nominating: a nominee without an account must claim their record
+    before they can complete the candidacy (invited by e-mail, or with the receipt's claim code)."""
+    person, session = candidacy.person, candidacy.session
+    if person.user_id is not None:
         flash(
             _(
                 "%(name)s diusulkan ke %(session)s. Yang bersangkutan diberi tahu melalui surel untuk "
                 "melengkapi dan mengirim permohonan.",
-                name=candidacy.person.full_name,
+                name=person.full_name,
                 session=session.name,
             ),
             "success",
         )
-    return redirect(target)
+        return
+    invitation = services.open_invitation(person)
+    if invitation is not None:
+        flash(
+            _(
+                "%(name)s diusulkan ke %(session)s. Ia belum memiliki akun: undangan untuk membuat akun dan "
+                "menghubungkan datanya dikirim ke %(email)s. Setelah itu ia dapat melengkapi dan mengirim "
+                "permohonan.",
+                name=person.full_name,
+                session=session.name,
+                email=invitation.sent_to,
+            ),
+            "success",
+        )
+        return
+    flash(
+        _(
+            "%(name)s diusulkan ke %(session)s, tetapi ia belum memiliki akun dan tidak dapat diundang "
+            "melalui surel. Berikan kode klaim dari tanda terima pendaftarannya (tautannya ada di halaman "
+            "asesi ini pada daftar Asesi di wilayah Anda) agar ia dapat membuat akun dan melengkapi "
+            "permohonan.",
+            name=person.full_name,
+            session=session.name,
+        ),
+        "warning",
+    )
 
 
 STATUS_TABS = {
@@ -456,4 +491,34 @@ def jurisdiction():
         page=page,
         tabs=STATUS_TABS,
         slug=slug,
+    )
+
+
+@bp.get("/wilayah/<int:candidacy_id>")
+@allow(*NOMINATORS)
+def jurisdiction_detail(candidacy_id: int):
+    """One candidacy of the officer's jurisdiction, read-only: another region's does not exist for them
+    (audited). Opening it is audited as a view of the person's data, as the registration page does."""
+    candidacy = db.session.get(Candidacy, candidacy_id)
+    if candidacy is None or not can_view_candidacy(current_user, candidacy):
+        deny(404, "candidacy.access_denied", object_type="candidacy", object_id=candidacy_id)
+    audit.record(
+        "person.viewed",
+        object_type="person",
+        object_id=candidacy.person_id,
+        after={"candidacy_id": candidacy.id},
+    )
+    editable = candidacy.status in CANDIDACY_EDITABLE
+    return render_template(
+        "certification/candidacy/jurisdiction_detail.html",
+        candidacy=candidacy,
+        editable=editable,
+        checks=services.checklist(candidacy) if editable else candidacy.eligibility,
+        # Restricted documents (health letters) are the candidate's and the board's only.
+        documents=[
+            d for d in candidacy.documents if not d.is_restricted and can_view_document(current_user, d)
+        ],
+        document_label=document_label,
+        appeal=services.latest_appeal(candidacy),
+        invitation=services.open_invitation(candidacy.person) if candidacy.person.user_id is None else None,
     )

@@ -13,6 +13,9 @@ Nothing here commits: the request does, once.
   the same scheme + 1. After a "Belum Kompeten" decision the person may apply on the scheme again
   only `retake_wait_days` (of the version they were decided on) after the decision. One open
   candidacy per person, session and version (uq_candidacies_open refuses a concurrent twin too).
+- Nominating: an agency officer puts forward a person of their jurisdiction (a verified registration
+  in the target); the person is e-mailed, and one without an account is also invited to claim their
+  record with an account (see "A nominee without an account" below), as only they can complete it.
 - Editing (APL.01 data, APL.02, portfolio) while draft or returned, by the candidate only.
 - Submitting needs every unit self-assessed and the version's required documents; the eligibility
   gate is computed and frozen on the candidacy (a failed rule does not block: the board admin
@@ -35,6 +38,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.certification.candidacy import eligibility
 from app.certification.candidacy.permissions import can_nominate_person
 from app.certification.models import (
+    Appeal,
     Candidacy,
     Decision,
     ExamSession,
@@ -54,6 +58,7 @@ from app.certification.states import (
     Verdict,
 )
 from app.core import audit, crypto, mail, uploads
+from app.core.actors import is_system
 from app.core.display import long_date
 from app.core.errors import PermissionDenied
 from app.core.models import local_today, utcnow
@@ -62,8 +67,10 @@ from app.core.urls import external_url
 from app.documents import services as documents
 from app.documents.models import Document, Purpose
 from app.extensions import db
-from app.people.models import Person
+from app.people import claims
+from app.people.models import ClaimKind, Person, PersonClaim
 from app.registration.models import Registration
+from app.registration.permissions import can_register_for
 from app.registration.services import name_prefix_filter, parse_search
 from app.registration.states import Status as RegistrationStatus
 
@@ -230,6 +237,7 @@ def nominate(
         raise CertificationError(_l("Pendaftaran orang ini bukan sasaran skema tersebut."))
     candidacy = _create(session, person, application, actor, nominated_by=actor)
     _notify_nominated(candidacy)
+    _invite_nominee(person, actor)
     return candidacy
 
 
@@ -571,6 +579,13 @@ def may_appeal(candidacy: Candidacy, today: date | None = None) -> bool:
     )
 
 
+def latest_appeal(candidacy: Candidacy) -> Appeal | None:
+    """The candidacy's most recent appeal (any status), for the pages that show its state."""
+    return db.session.scalar(
+        select(Appeal).where(Appeal.candidacy_id == candidacy.id).order_by(Appeal.id.desc()).limit(1)
+    )
+
+
 NEXT_STEPS = {
     CandidacyStatus.DRAFT: _l(
         "Lengkapi asesmen mandiri (APL.02) dan portofolio, lalu kirim permohonan sebelum pendaftaran ditutup."
@@ -693,4 +708,41 @@ def _notify_nominated(candidacy: Candidacy) -> None:
         session=candidacy.session,
         person=person,
         url=external_url("candidacy.detail", candidacy_id=candidacy.id) if person.user_id else None,
+        claim_url=None if person.user_id else external_url("people.claim"),
     )
+
+
+# --- A nominee without an account ------------------------------------------------------------------
+# Only the candidate completes and submits a candidacy, so a nominee entered at the desk (a person
+# without an account) first claims their record with an account (app/people/claims.py): through the
+# invitation e-mailed here, or the claim code of their registration receipt, which the officer's
+# candidacy page links to. Once claimed, the candidacy is on their "Uji kompetensi saya" list.
+
+
+def open_invitation(person: Person) -> PersonClaim | None:
+    """The person's claim invitation that still works (not used, replaced or expired), if any."""
+    return db.session.scalar(
+        select(PersonClaim)
+        .where(
+            PersonClaim.person_id == person.id,
+            PersonClaim.kind == ClaimKind.INVITATION,
+            PersonClaim.used_at.is_(None),
+            PersonClaim.revoked_at.is_(None),
+            PersonClaim.expires_at > utcnow(),
+        )
+        .order_by(PersonClaim.id.desc())
+        .limit(1)
+    )
+
+
+def _invite_nominee(person: Person, actor: Any) -> None:
+    """E-mail a nominee without an account the claim invitation, when they have an address, the officer
+    may invite them (as on the registration receipt: can_register_for) and no invitation still works
+    (a new one would revoke the link they may be about to use). Invitations come from an officer, never
+    from the system actor (claims.send_invitation refuses it)."""
+    if person.user_id is not None or not person.email or is_system(actor):
+        return
+    if not can_register_for(actor, person):
+        return
+    if open_invitation(person) is None:
+        claims.send_invitation(person, person.email, actor)

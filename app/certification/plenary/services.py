@@ -7,7 +7,9 @@ built from one query for the candidacies and one for all their assessments) and 
 at once (`decide_session`):
 
 - the session must be in PLENARY; every ACCEPTED candidacy must be ready (outcome().ready) or the call
-  refuses naming who is not; absent candidacies are not decided (they are listed as such);
+  refuses naming who is not, or the plenary marks them absent (`mark_absent`: their seat is given
+  back, `exam_sessions.seats_taken` - 1, in the same savepoint); absent candidacies are not decided
+  (they are listed as such);
 - the result of a row defaults to the recommendation; a result that departs from it, and any result of
   a disagreement no third assessor resolved, needs a note (the note of a disagreement is recorded as
   the candidacy's `flag_resolution`);
@@ -28,10 +30,11 @@ too: if any candidacy left ACCEPTED meanwhile the whole decision is refused and 
 own (round = candidacy.round), a decision that supersedes the current one, the e-mail, the PDF job.
 
 The result e-mails and the decree PDF follow in a job (`complete_decree`, after commit: 500 rendered
-e-mails alone took 10-18 s of a 2-core machine, far over the request's 5 s). The
-PDF is issued through app/documents/issuing.py (kind DECREE, snapshot frozen, SHA-256) and linked
-from `Decree.document_id`. Its public verification page shows the number, the body, the session,
-the date and the K/BK counts — never the candidates.
+e-mails alone took 10-18 s of a 2-core machine, far over the request's 5 s). Every admin of the
+decree's body follows the job's progress bar, not only the one who decided (`may_follow_decree_job`,
+registered with app/core/jobs.py). The PDF is issued through app/documents/issuing.py (kind DECREE,
+snapshot frozen, SHA-256) and linked from `Decree.document_id`. Its public verification page shows
+the number, the body, the session, the date and the K/BK counts — never the candidates.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from app.certification.models import (
 )
 from app.certification.outcome import Outcome, outcome
 from app.certification.permissions import acts_for_body, can_manage_exam_session, can_screen
+from app.certification.screening.services import release_seat
 from app.certification.states import (
     CANDIDACY_LIFECYCLE,
     SESSION_LIFECYCLE,
@@ -182,10 +186,27 @@ def open_plenary(session: ExamSession, actor: Any) -> None:
 
 
 def mark_absent(candidacy: Candidacy, actor: Any, reason: str | None) -> None:
-    """An accepted candidate who did not attend the assessment: not decided by the plenary."""
-    CANDIDACY_LIFECYCLE.transition(
-        candidacy, CandidacyAction.MARK_ABSENT, actor, reason, permission=can_screen
-    )
+    """An accepted candidate who did not attend the assessment, during the plenary: not decided, and
+    their seat given back in the same savepoint as the transition (as at screening). Before the
+    plenary the screening page marks absence (app/certification/screening)."""
+    if not can_screen(actor, candidacy):
+        raise PermissionDenied(object_type="candidacy", object_id=candidacy.id)
+    session = candidacy.session
+    legal = CANDIDACY_LIFECYCLE.target(CandidacyAction.MARK_ABSENT, candidacy.status) is not None
+    if legal and session.status != SessionStatus.PLENARY:
+        raise CertificationError(
+            _l(
+                "Di halaman pleno, asesi hanya dapat ditandai tidak hadir selama rapat pleno; jadwal uji ini "
+                "berstatus %(status)s.",
+                status=session.status.label,
+            )
+        )
+    with db.session.begin_nested():
+        CANDIDACY_LIFECYCLE.transition(
+            candidacy, CandidacyAction.MARK_ABSENT, actor, reason, permission=can_screen
+        )
+        release_seat(session.id)
+    db.session.refresh(session)
 
 
 # --- Deciding --------------------------------------------------------------------------------------
@@ -755,6 +776,16 @@ register_kind(IssuedKind.DECREE, _decree_public, "certification/plenary/verifica
 
 def can_download(user: Any, decree: Decree) -> bool:
     return acts_for_body(user, decree.body_code)
+
+
+def may_follow_decree_job(user: Any, record: Job) -> bool:
+    """Every admin of the decree's body follows its job, not only the one who decided."""
+    decree_id = record.kind.partition(":")[2]
+    decree = db.session.get(Decree, int(decree_id)) if decree_id.isdigit() else None
+    return decree is not None and can_download(user, decree)
+
+
+jobs.register_follower_rule(JOB_KIND, may_follow_decree_job)
 
 
 def download_name(decree: Decree) -> str:

@@ -25,6 +25,7 @@ from app.core.pagination import cursor_args, keyset_paginate
 from app.core.permissions import allow, deny
 from app.core.roles import Role
 from app.extensions import db
+from app.reference.regions import children_of
 
 bp = Blueprint("exams", __name__, url_prefix="/uji-kompetensi")
 ADMINS = (Role.BOARD_ADMIN, Role.MINISTRY_ADMIN)
@@ -282,7 +283,7 @@ def _int_arg(name: str) -> int | None:
 @bp.get("")
 def public_list():
     today = local_today()
-    provinces = services.provinces()
+    provinces = children_of(None)
     schemes = services.public_scheme_choices(today)
     province = request.args.get("provinsi")
     province = province if province in {p.code for p in provinces} else None

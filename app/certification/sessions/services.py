@@ -49,7 +49,7 @@ from app.core.urls import external_url
 from app.documents.models import Purpose
 from app.extensions import db
 from app.people.models import Person
-from app.reference.models import PROVINCE, Region
+from app.reference.models import Region
 from app.reference.targets import subtype_label
 from app.registration.categories import DOCUMENT_LABELS
 
@@ -676,10 +676,6 @@ def public_scheme_choices(today: date) -> list[SchemeVersion]:
     )
     stmt = select(SchemeVersion).where(SchemeVersion.id.in_(offered)).order_by(SchemeVersion.name)
     return list(db.session.scalars(stmt))
-
-
-def provinces() -> list[Region]:
-    return list(db.session.scalars(select(Region).where(Region.level == PROVINCE).order_by(Region.name)))
 
 
 def applications_open(session: ExamSession, today: date) -> bool:

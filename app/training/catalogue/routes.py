@@ -20,6 +20,7 @@ from app.core.permissions import allow, deny, role_may_open
 from app.core.roles import Role
 from app.extensions import db
 from app.reference.models import Category, TrainingProvider
+from app.reference.regions import children_of
 from app.reference.targets import subtype_choices, subtype_label
 from app.training.catalogue import services
 from app.training.catalogue.forms import (
@@ -459,7 +460,7 @@ def apply_url(session: TrainingSession) -> str | None:
 @bp.get("/diklat")
 def public_list():
     categories = list(db.session.scalars(select(Category).order_by(Category.sort_order)))
-    provinces = services.provinces()
+    provinces = children_of(None)
     category = (
         request.args.get("kategori") if request.args.get("kategori") in {c.code for c in categories} else None
     )

@@ -29,7 +29,7 @@ from app.core.permissions import provider_filter
 from app.core.urls import external_url
 from app.extensions import db
 from app.people.services import person_of_user
-from app.reference.models import PROVINCE, Category, ProviderKind, Region, TrainingProvider
+from app.reference.models import Category, ProviderKind, Region, TrainingProvider
 from app.reference.targets import UNIT_CODE, subtype_choices
 from app.training.models import Enrolment, Facilitator, Programme, ProgrammeTarget, TrainingSession
 from app.training.permissions import acts_for_provider, can_manage_programme, can_manage_session
@@ -830,7 +830,3 @@ def enrolment_open(session: TrainingSession, today: date) -> bool:
         and (session.enrolment_opens_on is None or session.enrolment_opens_on <= today)
         and (session.enrolment_closes_on is None or session.enrolment_closes_on >= today)
     )
-
-
-def provinces() -> list[Region]:
-    return list(db.session.scalars(select(Region).where(Region.level == PROVINCE).order_by(Region.name)))
