@@ -550,3 +550,17 @@ def test_licences_link_to_their_own_page_once_it_exists(app, client, monkeypatch
     monkeypatch.setattr(routes, "url_for", fake_url_for)
     for path in ("/sertifikat/saya", f"/sertifikat/{holder.certificate_id}"):
         assert f'href="/izin-praktik/{licence}"' in client.get(path).get_data(as_text=True), path
+
+
+def test_a_certificates_page_and_the_holders_list_take_a_bounded_number_of_statements(app, client):
+    holder = create_holder(app)
+    for _ in range(3):
+        create_licence(app, holder.certificate_id)
+    create_certificate(app, holder.person_id)
+    _as_holder(app, client, holder)
+    with counted_statements(app) as page:
+        assert client.get(f"/sertifikat/{holder.certificate_id}").status_code == 200
+    with counted_statements(app) as mine:
+        assert client.get("/sertifikat/saya").status_code == 200
+    assert len(page) <= 12, page  # the renewal check included
+    assert len(mine) <= 6, mine
