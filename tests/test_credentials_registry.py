@@ -189,6 +189,9 @@ def test_the_holder_sees_their_certificates_and_licences_with_status(app, client
         app, holder.certificate_id, place_name="Praktik Mandiri Ijen", status=LicenceStatus.SUSPENDED
     )
     stranger = create_holder(app)
+    with app.app_context():  # the lapsed one's PDF is rendered; the other is still pending
+        db.session.get(Certificate, lapsed).document.sha256 = "a" * 64
+        db.session.commit()
     _as_holder(app, client, holder)
     html = client.get("/sertifikat/saya").get_data(as_text=True)
     assert _number(app, holder.certificate_id) in html and _number(app, lapsed) in html
@@ -196,9 +199,12 @@ def test_the_holder_sees_their_certificates_and_licences_with_status(app, client
     assert "Kedaluwarsa" in html and "Aktif" in html
     assert "Praktik Mandiri Ijen" in html and "Dibekukan" in html
     with app.app_context():
-        token = db.session.get(Certificate, holder.certificate_id).token
-    assert f"/verifikasi-dokumen/{token}" in html
-    assert "PDF sedang disiapkan" in html  # the factory's PDFs are registered, not yet rendered
+        rendered = db.session.get(Certificate, lapsed).token
+        pending = db.session.get(Certificate, holder.certificate_id).token
+    assert f"/verifikasi-dokumen/{rendered}" in html and f"/sertifikat/{lapsed}/unduh" in html
+    assert f"/verifikasi-dokumen/{pending}" not in html  # not public before its PDF exists
+    assert f"/sertifikat/{holder.certificate_id}/unduh" not in html
+    assert "PDF sedang disiapkan" in html
     assert "Sertifikat saya" in client.get("/dasbor").get_data(as_text=True)
 
 

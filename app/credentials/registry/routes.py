@@ -87,7 +87,7 @@ def _filters(form: FilterForm) -> services.Filters:
     )
 
 
-def _render_list(template: str, query, form: FilterForm, **context):
+def _render_list(template: str, query, form: FilterForm):
     page = keyset_paginate(
         query(current_user, _filters(form)),
         [Certificate.id],
@@ -101,7 +101,6 @@ def _render_list(template: str, query, form: FilterForm, **context):
         form=form,
         live_status=credentials.live_certificate_status,
         today=local_today(),
-        **context,
     ), 422 if form.errors else 200
 
 
@@ -113,7 +112,7 @@ def _render_list(template: str, query, form: FilterForm, **context):
 def body_list():
     schemes = services.scheme_choices(current_user)
     form = FilterForm(request.args)
-    form.skema.choices = [("", _("Semua skema"))] + [(str(s.id), f"{s.code}") for s in schemes]
+    form.skema.choices = [("", _("Semua skema"))] + [(str(s.id), s.code) for s in schemes]
     return _render_list("credentials/registry/body.html", services.body_query, form)
 
 
