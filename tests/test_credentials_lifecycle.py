@@ -422,3 +422,16 @@ def test_expiring_by_hand_before_valid_until_is_recorded_now(app, ctx):
     services.expire_certificate(certificate, SYSTEM)
     assert certificate.status == C.EXPIRED
     assert certificate.events[-1].effective_at <= utcnow()
+
+
+def test_the_expiry_job_is_a_daily_periodic_task_just_after_midnight_wib(app):
+    from app.core.jobs import huey
+
+    task = next(t for t in huey._registry.periodic_tasks if t.name == "expire_daily")
+    runs = [
+        hour
+        for hour in range(24)
+        for minute in range(60)
+        if task.validate_datetime(datetime(2031, 3, 1, hour, minute))
+    ]
+    assert runs == [17]  # once a day, 17:05 UTC = 00:05 WIB
