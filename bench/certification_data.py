@@ -10,8 +10,8 @@ Seeded and reproducible (the same seed and number of people give the same rows).
 - ~4,000 exam sessions over 2024-01 … 2027-03 at a regency (a district of it for some) drawn like
   the people (by number of villages), statuses by date (decided in the past, a few cancelled;
   assessing/plenary/closed around the fixed "now" 2026-11-20; open/planned ahead), each offering one
-  or two versions and assigned 2-4 of the body's assessors; one large decided session of LSPS
-  (6,000 candidacies) for the plenary page and its export.
+  or two versions and assigned 2-4 of the body's assessors; one large decided session of LSPS in
+  Kab. Bandung (~6,000 candidacies: above EXPORT_INLINE_LIMIT) for the plenary page and its export.
 - ~300,000 candidacies of generated people, through their verified registration in the scheme's
   category in the session's province (5 % from elsewhere), so `province_code`/`regency_code` are
   the registration's; statuses by the session's stage (decided ~70 % overall, then accepted,
@@ -39,9 +39,11 @@ from sqlalchemy import text
 
 SEED_OFFSET = 7
 PASSWORD = "bench-password-123"  # every generated assessor's password (bench/cert_lists.py logs in)
+ASSESSOR_EMAILS = "asesor-%@bench.example.id"
 NOW = datetime(2026, 11, 20)
 FIRST_DAY, LAST_DAY = date(2024, 1, 8), date(2027, 3, 31)
 LARGE_SESSION = 6000  # candidacies of the one large decided session (the plenary page, the export)
+LARGE_REGENCY = "32.04"  # where it is held (Kab. Bandung: Jawa Barat holds the most registrations)
 EXTRA_BODIES = [
     ("LSP-POLTEKESOS", "LSP P1 Politeknik Kesejahteraan Sosial", "LSP P1 Poltekesos", "PEKSOS"),
     ("LSP-TKSK", "LSP Tenaga Kesejahteraan Sosial Kecamatan", "LSP TKSK", "TKS"),
@@ -133,9 +135,15 @@ def _stage(rng: random.Random, starts: date) -> str:
 
 
 def _empty(db) -> None:
-    """Create the tables a database lacks, and empty them (other tables refer to them: no DROP)."""
+    """Create the tables a database lacks, and empty them (other tables refer to them: no DROP). On
+    PostgreSQL TRUNCATE … CASCADE (a DELETE checks each row's references: decisions refer to
+    decisions, hours at 200,000 rows), which empties the tables referring to them too (documents of
+    candidacies: the database is a scratch one)."""
     db.metadata.create_all(db.engine, tables=[db.metadata.tables[name] for name in TABLES])
     with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+            return
         for name in reversed(TABLES):
             connection.exec_driver_sql(f"DELETE FROM {name}")
 
@@ -213,13 +221,21 @@ def generate(app, people: int, seed: int, *, quiet: bool = False) -> dict[str, i
     with app.app_context():
         pg = db.engine.dialect.name == "postgresql"
         _empty(db)
+        total_assessors = _scaled(people, 1500, 30)
+        # The assessors' accounts of an earlier run are kept (deleting users checks every table that
+        # refers to users, millions of unindexed rows); their grants are written again.
+        first_kept, kept = db.session.execute(
+            text(f"SELECT min(id), count(*) FROM users WHERE email LIKE '{ASSESSOR_EMAILS}'")
+        ).first()
         db.session.execute(
             text(
                 "DELETE FROM role_grants WHERE user_id IN "
-                "(SELECT id FROM users WHERE email LIKE 'asesor-%@bench.example.id')"
+                f"(SELECT id FROM users WHERE email LIKE '{ASSESSOR_EMAILS}')"
             )
         )
-        db.session.execute(text("DELETE FROM users WHERE email LIKE 'asesor-%@bench.example.id'"))
+        if kept and kept != total_assessors:  # another size (small data sets; generate.py drops all)
+            db.session.execute(text(f"DELETE FROM users WHERE email LIKE '{ASSESSOR_EMAILS}'"))
+            kept = 0
         existing = set(db.session.execute(text("SELECT code FROM certification_bodies")).scalars())
         for code, name, name_en, categories in EXTRA_BODIES:
             if code not in existing:
@@ -245,7 +261,9 @@ def generate(app, people: int, seed: int, *, quiet: bool = False) -> dict[str, i
         ).scalars():
             districts_of[code[:5]].append(code)
         pools = _Pools(db, rng)
-        first_user = (db.session.execute(text("SELECT max(id) FROM users")).scalar() or 0) + 1
+        first_user = (
+            first_kept if kept else (db.session.execute(text("SELECT max(id) FROM users")).scalar() or 0) + 1
+        )
         first_grant = (db.session.execute(text("SELECT max(id) FROM role_grants")).scalar() or 0) + 1
         db.session.rollback()
         password_hash = generate_password_hash(PASSWORD)
@@ -319,7 +337,6 @@ def generate(app, people: int, seed: int, *, quiet: bool = False) -> dict[str, i
         scheme_ids_of = defaultdict(list)
         for scheme in schemes:
             scheme_ids_of[scheme["body_code"]].append(scheme["id"])
-        total_assessors = _scaled(people, 1500, 30)
         every_body = list(BODY_WEIGHTS) * 2  # at least two assessors in each body
         for index in range(total_assessors):
             body = every_body[index] if index < len(every_body) else _pick(rng, BODY_WEIGHTS)
@@ -389,10 +406,11 @@ def generate(app, people: int, seed: int, *, quiet: bool = False) -> dict[str, i
         span = (LAST_DAY - FIRST_DAY).days
         per_session = _scaled(people, 300_000, 5000) / total_sessions
         decree_numbers = defaultdict(int)
+        big_regency = [v for v in villages if v.startswith(LARGE_REGENCY + ".")]  # many candidates nearby
         for index in range(total_sessions + 1):
             large = index == total_sessions
             body = "LSPS" if large else _pick(rng, BODY_WEIGHTS)
-            village = rng.choice(villages)
+            village = rng.choice(big_regency if large and big_regency else villages)
             regency = village[:5]
             region = (
                 rng.choice(districts_of[regency]) if districts_of[regency] and rng.random() < 0.3 else regency
@@ -624,7 +642,7 @@ def generate(app, people: int, seed: int, *, quiet: bool = False) -> dict[str, i
             dropped = _drop_indexes(connection, db)
             connection.commit()
             for table, rows in (
-                ("users", users),
+                ("users", [] if kept else users),
                 ("role_grants", grants),
                 ("certification_schemes", schemes),
                 ("scheme_versions", versions),
