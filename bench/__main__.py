@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import audit, cert_lists, eligibility, ledger, plenary, queue, regions, sttp  # noqa: E402
+from bench import audit, cert_lists, eligibility, ledger, plenary, queue, regions, sttp, verification  # noqa: E402
 
 
 def main() -> None:
@@ -33,6 +33,7 @@ def main() -> None:
         ("eligibility", eligibility),
         ("plenary", plenary),
         ("cert_lists", cert_lists),
+        ("verification", verification),
     )
     for name, module in modules:
         if not only or name in only:

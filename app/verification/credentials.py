@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.core.lifecycle import StatusEventMixin
 from app.core.models import local_today
@@ -116,10 +116,20 @@ def _certificate_on(certificate: Certificate, on: date | None) -> StatusOn | Non
 
 
 def certificate_view(document: IssuedDocument, on: date | None) -> LiveView | None:
-    certificate = db.session.scalar(
-        select(Certificate)
-        .where(Certificate.document_id == document.id)
-        .options(selectinload(Certificate.events))
+    certificate = (
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.document_id == document.id)
+            .options(
+                lazyload(Certificate.document),  # the document at hand (from the identity map)
+                joinedload(Certificate.version),
+                joinedload(Certificate.scheme),
+                joinedload(Certificate.body),
+                joinedload(Certificate.events),
+            )
+        )
+        .unique()
+        .first()
     )
     if certificate is None:
         return None
@@ -167,15 +177,25 @@ def _licence_on(licence: Licence, on: date | None) -> StatusOn | None:
 
 
 def licence_view(document: IssuedDocument, on: date | None) -> LiveView | None:
-    licence = db.session.scalar(
-        select(Licence).where(Licence.document_id == document.id).options(selectinload(Licence.events))
+    licence = (
+        db.session.scalars(
+            select(Licence)
+            .where(Licence.document_id == document.id)
+            .options(
+                lazyload(Licence.document),
+                joinedload(Licence.certificate),  # with its document (joined by the mapping)
+                joinedload(Licence.events),
+            )
+        )
+        .unique()
+        .first()
     )
     if licence is None or licence.valid_from is None:
         return None
     recorded = LicenceStatus(licence.status)
     live = credentials.live_licence_status(licence, local_today())
     certificate = licence.certificate
-    regency = db.session.get(Region, licence.regency_code)
+    regency = db.session.get(Region, licence.regency_code)  # one primary-key query
     # Why it ended is public when its certificate was revoked or expired; a holder's request or death
     # is theirs.
     end_reason = licence.end_reason if live == LicenceStatus.ENDED else None
