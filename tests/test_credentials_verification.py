@@ -262,6 +262,7 @@ def test_a_licence_follows_its_certificate(app, client, certificate):
     _act(app, certificate["id"], credentials.suspend_certificate, "Pemeriksaan")
     html = _page(client, licence["token"])[1]
     assert _status(html) == "suspended" and "Dibekukan" in html
+    assert "Sertifikat kompetensi dibekukan" in html
     _act(app, certificate["id"], credentials.revoke_certificate, "Pelanggaran etik.", "Rek. 1/2026")
     html = _page(client, licence["token"])[1]
     assert _status(html) == "ended"
@@ -418,6 +419,8 @@ def test_the_rate_limit_page_is_friendly(app, client, certificate, monkeypatch):
     assert response.status_code == 429
     html = response.get_data(as_text=True)
     assert "Terlalu banyak percobaan" in html and "Silakan tunggu" in html
+    assert "memindai kode QR, tunggu sebentar" in html
+    assert response.headers["Retry-After"]
 
 
 # --- A dropped PDF -----------------------------------------------------------------------------------
@@ -570,3 +573,20 @@ def _long(day: date) -> str:
     months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
               "Oktober", "November", "Desember"]  # fmt: skip
     return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def test_an_sttp_dropped_on_its_page_is_genuine_without_a_signature(app, client, person):
+    """Unsigned kinds (STTP) are recognised by their bytes alone."""
+    from app.documents.models import IssuedKind as Kind
+
+    with app.app_context():
+        data = _minimal_pdf("STTP")
+        document = issuing.register(
+            Kind.STTP, "000777/STTP/UJI/XII/2026", None, {"holder": {"name": "X"}}, "pdf/sttp.html", SYSTEM
+        )
+        issuing.complete(document, hashlib.sha256(data).hexdigest(), SYSTEM)
+        db.session.commit()
+        token = document.token
+    status, html, verdict = _drop(client, data, token)
+    assert verdict == "genuine"
+    assert "tidak ditandatangani secara elektronik" in _signature_line(html)

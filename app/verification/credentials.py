@@ -210,6 +210,7 @@ def licence_view(document: IssuedDocument, on: date | None) -> LiveView | None:
             "practice_type": PRACTICE_TYPE_LABELS[licence.practice_type],
             "valid_until": licence.valid_until,
             "end_reason": LICENCE_END_REASON_LABELS[LicenceEndReason(end_reason)] if end_reason else "",
+            "suspended_with_certificate": live == LicenceStatus.SUSPENDED and licence.suspended_by_cascade,
             "certificate_number": certificate.number,
             "certificate_token": None if issuing.is_pending(certificate.document) else certificate.token,
         },
