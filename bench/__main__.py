@@ -5,7 +5,8 @@ ledger (a person's 200-record page; the officer's export of 100,000 records), th
 one candidate (200 training records, 10 registrations) against a primary-key SELECT, and the plenary
 (500 candidacies decided at once, against per-row transitions), and the certification lists at
 national scale (`cert_lists`: ~300,000 candidacies; first and deep keyset pages against a primary-key
-SELECT, statements per page, the plans' indexes).
+SELECT, statements per page, the plans' indexes), and the public verification page under load
+(`verification`: gunicorn, production configuration, against a bare Flask endpoint).
 
 Each runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL is set (a SCRATCH
 database: its tables are dropped). BENCH_QUICK=1 scales the large audit figures down;
