@@ -16,7 +16,7 @@ Never a NIK (not even masked, though the PDF shows one), birth date, address or 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -41,14 +41,21 @@ from app.reference.targets import subtype_label
 from app.verification.services import LiveStatus, LiveView, StatusChange, StatusOn, register_kind
 
 NOT_YET_ISSUED = _l("Belum terbit")
-PUBLIC_END_REASONS = frozenset({LicenceEndReason.CERTIFICATE_REVOKED, LicenceEndReason.CERTIFICATE_EXPIRED})
 NOT_YET_GRANTED = _l("Belum berlaku (izin belum diberikan)")
+# Why a licence ended is public when its certificate was revoked or expired; a holder's request or
+# death is theirs.
+PUBLIC_END_REASONS = frozenset({LicenceEndReason.CERTIFICATE_REVOKED, LicenceEndReason.CERTIFICATE_EXPIRED})
+
+
+def _in_effect_order(event: StatusEventMixin) -> tuple:
+    """The order of status_on (app/core/lifecycle.py): effective date, then when it was recorded."""
+    return (event.effective_at, event.occurred_at, event.id or 0)
 
 
 def _history(events: list[StatusEventMixin], statuses, hidden: frozenset = frozenset()) -> list[StatusChange]:
     return [
         StatusChange(statuses(e.to_status).label, statuses(e.to_status).badge, e.effective_at)
-        for e in sorted(events, key=lambda e: (e.effective_at, e.occurred_at, e.id or 0))
+        for e in sorted(events, key=_in_effect_order)
         if e.to_status not in hidden
     ]
 
@@ -56,16 +63,7 @@ def _history(events: list[StatusEventMixin], statuses, hidden: frozenset = froze
 def _since(events: list[StatusEventMixin], status: str) -> datetime | None:
     """When the recorded status took effect (its latest event)."""
     entering = [e for e in events if e.to_status == status]
-    return (
-        max(entering, key=lambda e: (e.effective_at, e.occurred_at, e.id or 0)).effective_at
-        if entering
-        else None
-    )
-
-
-def _expired_since(valid_until: date) -> datetime:
-    """The moment a validity ending on `valid_until` runs out (as the daily job records it)."""
-    return datetime.combine(valid_until + timedelta(days=1), time.min)
+    return max(entering, key=_in_effect_order).effective_at if entering else None
 
 
 def _live_status(
@@ -73,7 +71,8 @@ def _live_status(
 ) -> LiveStatus:
     history = _history(events, statuses, hidden)
     if live != recorded:  # expired by date, before the daily job recorded it
-        since = _expired_since(valid_until)
+        # The moment the daily job records as the expiry (the same function, so page and job agree).
+        since = credentials._start_of_day_after(valid_until)
         history.append(StatusChange(live.label, live.badge, since))
         reason = None
     else:
@@ -196,8 +195,6 @@ def licence_view(document: IssuedDocument, on: date | None) -> LiveView | None:
     live = credentials.live_licence_status(licence, local_today())
     certificate = licence.certificate
     regency = db.session.get(Region, licence.regency_code)  # one primary-key query
-    # Why it ended is public when its certificate was revoked or expired; a holder's request or death
-    # is theirs.
     end_reason = licence.end_reason if live == LicenceStatus.ENDED else None
     if end_reason not in PUBLIC_END_REASONS:
         end_reason = None
