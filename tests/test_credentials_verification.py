@@ -532,7 +532,7 @@ def test_an_upload_over_the_request_limit_goes_back_to_the_page(app, client, cer
     assert "Berkas terlalu besar" in html
 
 
-def test_nothing_dropped_is_stored(app, client, certificate, tmp_path):
+def test_nothing_dropped_is_stored(app, client, certificate):
     from pathlib import Path
 
     directories = [Path(app.config["UPLOAD_DIR"]), Path(app.config["CERTIFICATES_DIR"])]
