@@ -72,7 +72,7 @@ def _live_status(
     history = _history(events, statuses, hidden)
     if live != recorded:  # expired by date, before the daily job recorded it
         # The moment the daily job records as the expiry (the same function, so page and job agree).
-        since = credentials._start_of_day_after(valid_until)
+        since = credentials.expiry_moment(valid_until)
         history.append(StatusChange(live.label, live.badge, since))
         reason = None
     else:
