@@ -672,7 +672,7 @@ def test_a_nominee_without_an_account_is_invited_claims_the_record_and_completes
     found = client.get(f"/sertifikasi/asesi/usulan?jadwal={open_session}&q=walk in din").get_data(
         as_text=True
     )
-    assert "Walk In Dinominasikan" in found and "Belum punya akun" in found
+    assert "Walk In Dinominasikan" in found and "Belum memiliki akun" in found
     html = _nominate(client, open_session, scheme[1], registration_id).get_data(as_text=True)
     assert "Walk In Dinominasikan diusulkan" in html and "belum memiliki akun" in html and address in html
     with app.app_context():
