@@ -3,7 +3,10 @@ verification queue at national scale (1M people / 2M registrations on PostgreSQL
 PDF against a minimal one, a session of 300 participants completed in the background), and the JP
 ledger (a person's 200-record page; the officer's export of 100,000 records), the eligibility gate of
 one candidate (200 training records, 10 registrations) against a primary-key SELECT, and the plenary
-(500 candidacies decided at once, against per-row transitions).
+(500 candidacies decided at once, against per-row transitions), and the certification lists at
+national scale (`cert_lists`: ~300,000 candidacies; first and deep keyset pages against a primary-key
+SELECT, statements per page, the plans' indexes), and the public verification page under load
+(`verification`: gunicorn, production configuration, against a bare Flask endpoint).
 
 Each runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL is set (a SCRATCH
 database: its tables are dropped). BENCH_QUICK=1 scales the large audit figures down;
@@ -17,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import audit, eligibility, ledger, plenary, queue, regions, sttp  # noqa: E402
+from bench import audit, cert_lists, eligibility, ledger, plenary, queue, regions, sttp, verification  # noqa: E402
 
 
 def main() -> None:
@@ -30,6 +33,8 @@ def main() -> None:
         ("ledger", ledger),
         ("eligibility", eligibility),
         ("plenary", plenary),
+        ("cert_lists", cert_lists),
+        ("verification", verification),
     )
     for name, module in modules:
         if not only or name in only:

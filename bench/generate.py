@@ -19,8 +19,13 @@ dropped during the load and rebuilt after it; then ANALYZE (VACUUM ANALYZE on Po
     BENCH_DATABASE_URL=postgresql+psycopg://…/scratch python -m bench.generate --people 1000000
     python -m bench.generate --people 20000 --database sqlite:////tmp/bench.sqlite3
 
-The database must be a SCRATCH one: its tables are dropped and created. The benchmark (bench/queue.py)
-calls `prepare()`, which reuses a database already generated with the same size and seed.
+`--certification` adds the certification data on top (bench/certification_data.py: bodies, schemes,
+~4,000 exam sessions, ~300,000 candidacies with assessments, decisions and appeals, assessors at 1M
+people), also seeded; it alone can be added to a database that already holds the people.
+
+The database must be a SCRATCH one: its tables are dropped and created. The benchmarks (bench/queue.py,
+bench/cert_lists.py) call `prepare()`, which reuses a database already generated with the same size
+and seed (and its certification data when asked for).
 """
 
 from __future__ import annotations
@@ -306,10 +311,7 @@ def generate(app, people: int, seed: int = SEED, *, quiet: bool = False) -> dict
         indexed = time.perf_counter() - started
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE" if pg else "ANALYZE")
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS bench_meta (people INTEGER, seed INTEGER)")
-            connection.exec_driver_sql("DELETE FROM bench_meta")
-            connection.execute(text("INSERT INTO bench_meta VALUES (:p, :s)"), {"p": people, "s": seed})
+    _mark(app, "bench_meta", people, seed)
     total = time.perf_counter() - started
     result = {"people": people, "registrations": registration_id, "events": event_id, **counts}
     if not quiet:
@@ -321,21 +323,46 @@ def generate(app, people: int, seed: int = SEED, *, quiet: bool = False) -> dict
     return result
 
 
-def prepare(app, people: int, seed: int = SEED) -> None:
-    """Generate unless the database already holds this size and seed (BENCH_REGENERATE=1 forces it)."""
+def _meta(app, table: str):
     from app.extensions import db
 
     with app.app_context():
         try:
-            row = db.session.execute(text("SELECT people, seed FROM bench_meta")).first()
+            row = db.session.execute(text(f"SELECT people, seed FROM {table}")).first()
         except Exception:  # no such table: a fresh database
-            db.session.rollback()
             row = None
         db.session.rollback()
-    if row is not None and tuple(row) == (people, seed) and os.environ.get("BENCH_REGENERATE") != "1":
+    return tuple(row) if row is not None else None
+
+
+def _mark(app, table: str, people: int, seed: int) -> None:
+    from app.extensions import db
+
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {table} (people INTEGER, seed INTEGER)")
+        connection.exec_driver_sql(f"DELETE FROM {table}")
+        connection.execute(text(f"INSERT INTO {table} VALUES (:p, :s)"), {"p": people, "s": seed})
+
+
+def prepare(app, people: int, seed: int = SEED, *, certification: bool = False) -> None:
+    """Generate unless the database already holds this size and seed (BENCH_REGENERATE=1 forces it);
+    with `certification`, the certification data too (generated on its own when only it is missing)."""
+    from bench import certification_data
+
+    regenerate = os.environ.get("BENCH_REGENERATE") == "1"
+    if _meta(app, "bench_meta") == (people, seed) and not regenerate:
         print(f"  reusing the generated data set ({people:,} people, seed {seed})")
+    else:
+        generate(app, people, seed)
+        regenerate = True  # the certification rows point at the people just replaced
+    if not certification:
         return
-    generate(app, people, seed)
+    if _meta(app, "bench_meta_certification") == (people, seed) and not regenerate:
+        print("  reusing its certification data")
+        certification_data.ensure_indexes(app)
+        return
+    certification_data.generate(app, people, seed)
+    _mark(app, "bench_meta_certification", people, seed)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -345,10 +372,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--database", default=_url(), help="a SCRATCH database URL (default BENCH_DATABASE_URL)"
     )
+    parser.add_argument(
+        "--certification",
+        action="store_true",
+        help="add the certification data (reusing the people if there)",
+    )
     args = parser.parse_args(argv)
     if not args.database:
         parser.error("give --database or BENCH_DATABASE_URL (a scratch database: its tables are dropped)")
-    generate(make_app(args.database), args.people, args.seed)
+    app = make_app(args.database)
+    if args.certification:
+        prepare(app, args.people, args.seed, certification=True)
+    else:
+        generate(app, args.people, args.seed)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ POST) and records the finding. Another candidate's or another body's appeal: 404
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.certification.models import Appeal, Assessor, Candidacy
-from app.certification.states import AppealStatus, CandidacyStatus, Verdict
+from app.certification.states import AppealGround, AppealStatus, CandidacyStatus, Verdict
 from app.core.audit import AuditEvent
 from app.core.models import local_today
 from app.core.roles import Role
@@ -279,3 +280,43 @@ def test_appeal_forms_need_the_csrf_token(app, client, monkeypatch):
     html = client.get(f"{BASE}/ajukan/{a.candidacy_id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     assert _file(client, a, csrf_token=token).status_code == 302
+
+
+def test_the_board_list_pages_in_the_same_statements_for_few_or_many_appeals(app, client, monkeypatch):
+    from tests.test_cert_plenary import counted_statements
+
+    monkeypatch.setitem(app.config, "CERTIFICATION_PAGE_SIZE", 3)
+
+    def add(n: int) -> list[int]:
+        ids = []
+        for _ in range(n):
+            a = arrange(app)
+            with app.app_context():
+                appeal = Appeal(
+                    candidacy_id=a.candidacy_id,
+                    decision_id=a.decision_id,
+                    body_code="LSPS",
+                    ground=AppealGround.PROCEDURE,
+                    statement=STATEMENT,
+                )
+                db.session.add(appeal)
+                db.session.commit()
+                ids.append(appeal.id)
+        return ids
+
+    def page(url: str) -> tuple[list[int], int]:
+        with counted_statements(app) as statements:
+            html = client.get(url).get_data(as_text=True)
+        return [int(i) for i in re.findall(r'data-appeal="(\d+)"', html)], len(statements)
+
+    first = add(1)
+    _switch(client, create_user(app, Role.BOARD_ADMIN, body_code="LSPS"))
+    client.get(f"{BASE}/")  # warm the caches (catalogues, user)
+    ids, few = page(f"{BASE}/")
+    assert first[0] in ids
+    added = add(5)
+    ids, many = page(f"{BASE}/")
+    assert len(ids) == 3 and many == few
+    deep, deep_statements = page(f"{BASE}/?setelah={added[1]}")
+    assert deep == sorted(deep) and all(i > added[1] for i in deep) and added[2] in deep
+    assert deep_statements == few

@@ -672,7 +672,7 @@ def test_a_nominee_without_an_account_is_invited_claims_the_record_and_completes
     found = client.get(f"/sertifikasi/asesi/usulan?jadwal={open_session}&q=walk in din").get_data(
         as_text=True
     )
-    assert "Walk In Dinominasikan" in found and "Belum punya akun" in found
+    assert "Walk In Dinominasikan" in found and "Belum memiliki akun" in found
     html = _nominate(client, open_session, scheme[1], registration_id).get_data(as_text=True)
     assert "Walk In Dinominasikan diusulkan" in html and "belum memiliki akun" in html and address in html
     with app.app_context():
@@ -729,3 +729,40 @@ def test_a_nominee_with_an_account_gets_no_invitation(app, client, open_session,
     assert 'data-testid="no-account"' not in client.get(f"/sertifikasi/asesi/wilayah/{cid}").get_data(
         as_text=True
     )
+
+
+def test_the_officer_list_pages_in_the_same_statements_for_few_or_many_rows(
+    app, client, open_session, scheme, monkeypatch
+):
+    from tests.test_cert_plenary import counted_statements
+
+    monkeypatch.setitem(app.config, "CERTIFICATION_PAGE_SIZE", 3)
+    officer = create_user(app, Role.AGENCY_OFFICER, region_code="32.04")
+    login(client, officer)
+
+    def add(n: int, status: CandidacyStatus) -> list[int]:
+        created = []
+        for i in range(n):
+            person_id, registration_id = create_verified_person(app, full_name=f"Asesi Wilayah {i}")
+            created.append(
+                create_candidacy(app, open_session, scheme[1], person_id, registration_id, status=status)
+            )
+        return created
+
+    def rows(url: str) -> tuple[int, int]:
+        with counted_statements(app) as statements:
+            html = client.get(url).get_data(as_text=True)
+        return html.count('data-testid="candidacy-row"'), len(statements)
+
+    add(1, CandidacyStatus.SUBMITTED)
+    client.get("/sertifikasi/asesi/wilayah")  # warm the caches (catalogues, user)
+    one, few = rows("/sertifikasi/asesi/wilayah?status=diperiksa")
+    submitted = add(6, CandidacyStatus.SUBMITTED)
+    add(2, CandidacyStatus.ACCEPTED)
+    three, many = rows("/sertifikasi/asesi/wilayah?status=diperiksa")
+    assert (one, three) == (1, 3) and many == few
+    # A deep keyset page (newest first) of the status tab: the same statements again.
+    deep, deep_statements = rows(f"/sertifikasi/asesi/wilayah?status=diperiksa&setelah={submitted[2]}")
+    assert deep == 3 and deep_statements == few
+    everything, all_statements = rows(f"/sertifikasi/asesi/wilayah?setelah={submitted[5]}")
+    assert everything == 3 and all_statements == few

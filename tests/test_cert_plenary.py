@@ -551,16 +551,19 @@ def test_the_results_export_in_csv_and_xlsx(app, client):
         number = db.session.get(Decree, decree_id).number
         masked = db.session.get(Candidacy, plenary.candidacies[1]).person.nik_masked
     login(client, user)
-    response = client.get(f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.csv")
+    page = client.get(f"/sertifikasi/pleno/jadwal/{plenary.session_id}").get_data(as_text=True)
+    assert f'action="/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.csv"' in page
+    response = client.post(f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.csv")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["Nama", "NIK (disamarkan)", "Skema", "Hasil", "Nomor SK", "Tanggal keputusan"]
     assert rows[2][:5] == ["Joko Widodo", masked, "Skema Relawan Sosial Dasar", "Belum Kompeten", number]
     assert rows[2][5] == services._id_date(local_today())  # the decision's day in WIB
-    xlsx = client.get(f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.xlsx")
+    xlsx = client.post(f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[1][0] == "Indah =Formula" and values[1][3] == "Kompeten"
+    assert client.get(f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.csv").status_code == 405
     with app.app_context():
         assert (
             db.session.scalar(
@@ -578,16 +581,74 @@ def test_the_results_export_in_csv_and_xlsx(app, client):
 # --- Scoping and cost ------------------------------------------------------------------------------
 
 
+def test_a_formula_name_is_neutralised_in_the_csv(app, client):
+    plenary = Plenary(app, [Verdict.K], names=["=HYPERLINK(1)"])
+    user = admin(app)
+    decide(app, plenary, user.id)
+    login(client, user)
+    response = client.post(f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[1][0] == "'=HYPERLINK(1)"
+
+
+def test_a_large_results_export_runs_as_a_job_and_the_file_waits(app, client, outbox, monkeypatch):
+    from app.certification.plenary import export
+    from app.core import exports
+
+    monkeypatch.setattr(export.exports, "at_most", lambda stmt, limit=2: exports.count(stmt) <= limit)
+    plenary = Plenary(app, [Verdict.K, Verdict.BK, Verdict.K], names=["Citra", "Ani", "Budi"])
+    user = admin(app)
+    decide(app, plenary, user.id)
+    login(client, user)
+    response = client.post(f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.xlsx")
+    assert response.status_code == 302 and "/sertifikasi/pleno/ekspor/" in response.location
+    status_page = client.get(response.location).get_data(as_text=True)
+    assert 'id="unduh-ekspor"' in status_page  # immediate queue in tests: already done
+    download = client.get(response.location + "/unduh")
+    assert download.status_code == 200 and download.mimetype == exports.MIMETYPES["xlsx"]
+    assert f"hasil-uji-{plenary.session_id}.xlsx" in download.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(download.get_data())).active
+    assert [row[0].value for row in sheet.iter_rows()][1:] == ["Ani", "Budi", "Citra"]
+    assert "/sertifikasi/pleno/ekspor/" in outbox.body(outbox.last_to(user.email))
+    # Another admin of the same body does not follow someone else's export job.
+    other = app.test_client()
+    login(other, create_user(app, Role.BOARD_ADMIN, body_code="LSPS"))
+    assert other.get(response.location).status_code == 404
+    assert other.get(response.location + "/unduh").status_code == 404
+    with app.app_context():
+        exported = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "exam_session.results_exported",
+                AuditEvent.object_id == str(plenary.session_id),
+            )
+        ).one()
+        assert exported.after["rows"] == 3 and exported.after["job_id"]
+        assert db.session.scalar(
+            select(func.count()).where(AuditEvent.action == "exam_session.results_export_downloaded")
+        )
+
+
+def test_export_batches_follow_the_names_across_batch_boundaries(app):
+    from app.certification.plenary import export
+
+    plenary = Plenary(app, [Verdict.K] * 5, names=["Eko", "Ani", "Dewi", "Ani", "Budi"])
+    decide(app, plenary, admin(app).id)
+    with app.app_context():
+        batches = list(export.batches(plenary.session(), "csv", size=2))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    assert [row[0] for batch in batches for row in batch] == ["Ani", "Ani", "Budi", "Dewi", "Eko"]
+
+
 def test_another_body_gets_404_and_an_audit_entry(app, client):
     plenary = Plenary(app, [Verdict.K])
     decree_id = decide(app, plenary, admin(app).id)
     login(client, admin(app, "LSPENSOS"))
     for path in (
         f"/sertifikasi/pleno/jadwal/{plenary.session_id}",
-        f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.csv",
         f"/sertifikasi/pleno/sk/{decree_id}/unduh",
     ):
         assert client.get(path).status_code == 404, path
+    assert client.post(f"/sertifikasi/pleno/jadwal/{plenary.session_id}/ekspor.csv").status_code == 404
     assert client.post(f"/sertifikasi/pleno/asesi/{plenary.candidacies[0]}/tidak-hadir").status_code == 404
     with app.app_context():
         denied = db.session.scalars(
@@ -629,13 +690,41 @@ def test_the_plenary_page_takes_the_same_statements_for_2_or_8_candidates(app, c
     assert len(large) == len(small), large
 
 
+def test_the_decided_results_are_keyset_pages_with_the_same_statements_each(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "CERTIFICATION_PAGE_SIZE", 2)
+    plenary = Plenary(app, [Verdict.K, Verdict.BK, Verdict.K, Verdict.K, Verdict.BK])
+    user = admin(app)
+    decide(app, plenary, user.id)
+    login(client, user)
+    url = f"/sertifikasi/pleno/jadwal/{plenary.session_id}"
+
+    def results(html: str) -> list[int]:
+        table = html.split('data-testid="results-table"', 1)[1].split("</table>", 1)[0]
+        return [int(i) for i in re.findall(r'data-candidacy="(\d+)"', table)]
+
+    client.get(url)  # warm the caches (catalogues, user)
+    with counted_statements(app) as first_statements:
+        first = client.get(url).get_data(as_text=True)
+    assert "Hasil asesi (5)" in first
+    assert results(first) == plenary.candidacies[:2]
+    cursor = re.search(r'rel="next" href="[^"]*setelah=(\d+)', first).group(1)
+    with counted_statements(app) as second_statements:
+        second = client.get(f"{url}?setelah={cursor}").get_data(as_text=True)
+    assert results(second) == plenary.candidacies[2:4]
+    assert len(second_statements) == len(first_statements)
+    last = client.get(f"{url}?setelah={plenary.candidacies[3]}").get_data(as_text=True)
+    assert results(last) == plenary.candidacies[4:] and 'rel="next"' not in last and 'rel="prev"' in last
+
+
 def test_people_of_the_decided_page_are_loaded_with_the_list(app):
     plenary = Plenary(app, [Verdict.K, Verdict.BK])
     decide(app, plenary, admin(app).id)
     with app.app_context():
-        listing = services.plenary_rows(plenary.session())
-        assert len(listing.decided) == 2
-        assert all(isinstance(c.person, Person) and c.decision is not None for c in listing.decided)
+        decided = db.session.scalars(services.results_query(plenary.session())).unique().all()
+        assert len(decided) == 2
+        loaded = [c.__dict__ for c in decided]  # loaded with the page, not on first access
+        assert all(isinstance(d["person"], Person) and d["decision"] is not None for d in loaded)
+        assert all("decree" in d["decision"].__dict__ for d in loaded)
         assert (
             db.session.scalar(
                 select(func.count())

@@ -20,7 +20,7 @@ from app.documents.models import Document, Purpose
 from app.extensions import db
 from app.people.models import Person
 from tests.certification_factories import create_assessment, create_assessor, create_candidacy
-from tests.factories import create_person, login, sample_file
+from tests.factories import create_person, create_user, login, sample_file
 from tests.test_cert_scoring import Arranged, arrange
 
 
@@ -140,6 +140,40 @@ def test_the_work_list_takes_the_same_statements_for_2_or_8_rows(app, client, ar
     with counted_statements(app) as many:
         assert client.get("/asesmen/").get_data(as_text=True).count("data-assessment=") == 8
     assert len(many) == len(few), many
+
+
+def test_the_work_list_covers_each_of_the_accounts_registry_entries_newest_first(
+    app, client, arranged: Arranged
+):
+    from app.certification.models import Assessor
+    from app.certification.states import SessionStatus
+    from tests.certification_factories import create_exam_session, create_scheme
+
+    own = create_assessment(app, arranged.candidacy_id, arranged.first[0])
+    # The same account is also an assessor of LSPENSOS (a registry entry per body).
+    _scheme, version_id = create_scheme(app, body="LSPENSOS")
+    session_id = create_exam_session(app, version_id, status=SessionStatus.ASSESSING, body="LSPENSOS")
+    candidacy = create_candidacy(app, session_id, version_id, create_person(app, full_name="Asesi Pensos"))
+    with app.app_context():
+        entry = Assessor(
+            body_code="LSPENSOS", user_id=arranged.first[1], name="Asesor Dua Lembaga", met_number="M2"
+        )
+        db.session.add(entry)
+        db.session.commit()
+        other = entry.id
+    elsewhere = create_assessment(app, candidacy, other)
+    someone_elses = create_assessment(app, arranged.candidacy_id, arranged.second[0])
+    sign_in(app, client, arranged.first[1])
+    html = client.get("/asesmen/").get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'data-assessment="(\d+)"', html)] == [elsewhere, own]
+    assert f'data-assessment="{someone_elses}"' not in html
+    # An assessor account without a registry entry has an empty list, not everyone's.
+    from app.core.roles import Role
+
+    lonely = create_user(app, Role.ASSESSOR, body_code="LSPS")
+    fresh = app.test_client()
+    sign_in(app, fresh, lonely.id)
+    assert "data-assessment=" not in fresh.get("/asesmen/").get_data(as_text=True)
 
 
 # --- Scoping -------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def test_after_a_rotation_old_and_new_statements_verify(app, tmp_path, monkeypat
     with app.app_context():
         old_kid = statements.create_key("LSPS", created=datetime(2025, 1, 2, tzinfo=UTC))
         old = statements.sign_statement("LSPS", CLAIMS)
-        assert statements.verify_statement(old).kid == old_kid == f"LSPS-20250102-{old_kid[-8:]}"
+        assert statements.verify_statement(old).kid == old_kid == f"LSPS-20250102T000000-{old_kid[-8:]}"
         new_kid = statements.create_key("LSPS")  # flask credentials rotate-key LSPS
         new = statements.sign_statement("LSPS", CLAIMS)
         assert statements.verify_statement(new).kid == new_kid != old_kid

@@ -366,6 +366,8 @@ class Assessor(TimestampMixin, db.Model):
         UniqueConstraint("body_code", "user_id", name="uq_assessors_user_id"),
         db.Index("ix_assessors_body", "body_code", "id"),
         db.Index("ix_assessors_person", "person_id"),
+        # The user's registry entries (the work list, the assessor's permissions): migration 0013.
+        db.Index("ix_assessors_user", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -476,12 +478,16 @@ class Candidacy(TimestampMixin, db.Model):
         ),
         CheckConstraint("attempt > 0", name="attempt_positive"),
         CheckConstraint("round > 0", name="round_positive"),
-        # The session's list by status (screening queue, plenary), the person's candidacies and
-        # their attempts on a scheme, the agency officer's jurisdiction.
+        # The session's list by status (screening queue, plenary) and in id order whatever the
+        # status (the queue's "semua" tab), the person's candidacies and their attempts on a scheme,
+        # the agency officer's jurisdiction (newest first, and by status: migration 0013).
         db.Index("ix_candidacies_session_status", "session_id", "status", "id"),
+        db.Index("ix_candidacies_session", "session_id", "id"),
         db.Index("ix_candidacies_person", "person_id", "scheme_id", "id"),
         db.Index("ix_candidacies_province", "province_code", "id"),
         db.Index("ix_candidacies_regency", "regency_code", "id"),
+        db.Index("ix_candidacies_province_status", "province_code", "status", "id"),
+        db.Index("ix_candidacies_regency_status", "regency_code", "status", "id"),
         db.Index("ix_candidacies_nominated_by", "nominated_by_id", "id"),
         # How many candidacies a scheme version has (scheme page), and a body's re-assessments.
         db.Index("ix_candidacies_version", "version_id", "status"),

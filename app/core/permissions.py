@@ -47,6 +47,9 @@ PUBLIC_ENDPOINTS = frozenset(
         # Public verification of issued documents (rate-limited, no personal data beyond the name).
         "verification.lookup",
         "verification.show",
+        "verification.check_file",
+        "verification.check_file_for",
+        "verification.jwks",
         "catalogue.public_list",
         "catalogue.public_session",
         # Open exam sessions (jadwal uji kompetensi): no personal data.

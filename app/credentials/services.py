@@ -140,7 +140,7 @@ def revoke_certificate(certificate: Certificate, actor: Any, reason: str, refere
 
 def expire_certificate(certificate: Certificate, actor: Any = SYSTEM) -> None:
     """Kedaluwarsa (the daily job): its licences end."""
-    effective_at = _start_of_day_after(certificate.valid_until)
+    effective_at = expiry_moment(certificate.valid_until)
     if effective_at > utcnow() or any(e.effective_at > effective_at for e in certificate.events):
         effective_at = None  # run early by hand, or after a later recorded change: the moment it is recorded
     event = _transition(certificate, CertificateAction.EXPIRE, actor, effective_at=effective_at)
@@ -179,7 +179,7 @@ def _cascade_reason(certificate: Certificate) -> str:
     return f"Sertifikat kompetensi {certificate.number}: {status.label}"
 
 
-def _start_of_day_after(day: date) -> datetime:
+def expiry_moment(day: date) -> datetime:
     """The moment a certificate valid until `day` expires (the events store naive UTC; Indonesian days
     are close enough to UTC days for a status history by date)."""
     from datetime import time, timedelta

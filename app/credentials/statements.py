@@ -16,11 +16,12 @@ date). The QR code's text is the verification URL with the statement as its frag
 fragment), an offline verifier splits at `#` and checks the JWS against the published keys.
 
 Keys: each issuer has Ed25519 keys under `SIGNING_DIR/statement/<issuer>/`: `<kid>.pem` private
-keys (PKCS#8, encrypted with SIGNING_P12_PASSWORD when set) and `<kid>.pub.pem` retired public keys.
-The key id is `<issuer>-<YYYYMMDD>-<8 hex of the RFC 7638 thumbprint>`; the issuer signs with its
-newest private key (the greatest key id). Rotation (`flask credentials rotate-key ISSUER`) adds a
-new key and keeps the old ones, so old QR codes stay verifiable: every key, current or retired, is
-published in the JWKS (`/.well-known/jwks.json`, `jwks()`).
+keys (PKCS#8, encrypted with SIGNING_P12_PASSWORD when set) and `<kid>.pub.pem` their public halves
+(a retired key keeps only its public half).
+The key id is `<issuer>-<YYYYMMDDTHHMMSS>-<8 hex of the RFC 7638 thumbprint>` (UTC creation time);
+the issuer signs with its newest private key (the greatest key id). Rotation (`flask credentials
+rotate-key ISSUER`) adds a new key and keeps the old ones, so old QR codes stay verifiable: every key,
+current or retired, is published in the JWKS (`/.well-known/jwks.json`, `jwks()`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ from flask import current_app
 
 from app.documents.signing import key_directory_lock, missing_key, signing_dir, unusable_key
 
-KID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}-\d{8}-[0-9a-f]{8}")
+_loaded: dict[
+    tuple, Ed25519PrivateKey
+] = {}  # decrypted private keys, per file, modification time and password
+KID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}-\d{8}T\d{6}-[0-9a-f]{8}")
 MAX_STATEMENT_LENGTH = 1200
 
 
@@ -100,7 +104,7 @@ def create_key(issuer: str, created: datetime | None = None) -> str:
         directory = _issuer_dir(issuer)
         directory.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
-        kid = f"{issuer}-{created or datetime.now(UTC):%Y%m%d}-{thumbprint(key.public_key())[:8]}"
+        kid = f"{issuer}-{created or datetime.now(UTC):%Y%m%dT%H%M%S}-{thumbprint(key.public_key())[:8]}"
         password = _password()
         encryption = (
             serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
@@ -112,6 +116,11 @@ def create_key(issuer: str, created: datetime | None = None) -> str:
         )
         partial.chmod(0o600)
         partial.replace(path)
+        (directory / f"{kid}.pub.pem").write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
         return kid
 
 
@@ -133,7 +142,7 @@ def signing_key(issuer: str) -> tuple[str, Ed25519PrivateKey]:
         raise missing_key(issuer, _issuer_dir(issuer))
     kid, path = keys[-1]
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=_password())
+        key = signing_key_at(path)
     except (ValueError, TypeError):  # a wrong password, or not a PEM key
         raise unusable_key(issuer) from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -142,19 +151,33 @@ def signing_key(issuer: str) -> tuple[str, Ed25519PrivateKey]:
 
 
 def published_keys() -> dict[str, Ed25519PublicKey]:
-    """Every statement key of every issuer, current and retired, by key id."""
+    """Every statement key of every issuer, current and retired, by key id: the public halves
+    (`<kid>.pub.pem`, written with each key; a private key installed without one is read for its
+    public half, once per process)."""
     root = signing_dir() / "statement"
     keys: dict[str, Ed25519PublicKey] = {}
-    for path in sorted(root.glob("*/*.pem")):
+    paths = sorted(root.glob("*/*.pem"))
+    published = {p.name.removesuffix(".pub.pem") for p in paths if p.name.endswith(".pub.pem")}
+    for path in paths:
         if path.name.endswith(".pub.pem"):
             kid = path.name.removesuffix(".pub.pem")
             public = serialization.load_pem_public_key(path.read_bytes())
+        elif path.name.removesuffix(".pem") in published:
+            continue
         else:
             kid = path.name.removesuffix(".pem")
-            public = serialization.load_pem_private_key(path.read_bytes(), password=_password()).public_key()
+            public = signing_key_at(path).public_key()
         if isinstance(public, Ed25519PublicKey):
             keys[kid] = public
     return keys
+
+
+def signing_key_at(path: Path) -> Ed25519PrivateKey:
+    """A private key file, decrypted once per process (decrypting costs more than a signature)."""
+    cache_key = (str(path), path.stat().st_mtime_ns, current_app.config["SIGNING_P12_PASSWORD"])
+    if cache_key not in _loaded:
+        _loaded[cache_key] = serialization.load_pem_private_key(path.read_bytes(), password=_password())
+    return _loaded[cache_key]
 
 
 def jwks() -> dict:

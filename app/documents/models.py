@@ -175,7 +175,11 @@ class IssuedDocument(db.Model):
     """
 
     __tablename__ = "issued_documents"
-    __table_args__ = (db.Index("ix_issued_documents_person", "person_id", "kind", "id"),)
+    __table_args__ = (
+        db.Index("ix_issued_documents_person", "person_id", "kind", "id"),
+        # The public page's "is this file an issued document?" check of a dropped PDF.
+        db.Index("ix_issued_documents_sha256", "sha256"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[IssuedKind] = mapped_column(enum_column(IssuedKind, "kind"))

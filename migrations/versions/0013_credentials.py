@@ -1,7 +1,8 @@
 """Certificates and practice licences (credentials): certificates with their timeline, licences with
 their timeline; the certificate a re-certification candidacy renews; renewal settings on scheme
 versions; documents owned by a licence (proof of the practice place, the health letter) and the
-practice-place proof purpose; issued documents of kind certificate and licence.
+practice-place proof purpose; issued documents of kind certificate and licence, and an index on their
+SHA-256 (the public page's check of a dropped PDF).
 
 No existing data changes; the downgrade drops the new tables and columns (refused while a certificate,
 a licence or a document owned by a licence exists, so nothing is lost silently).
@@ -436,6 +437,7 @@ def _upgrade():
         batch_op.create_check_constraint(
             op.f("ck_issued_documents_kind"), _values_in("kind", NEW_ISSUED_KINDS)
         )
+        batch_op.create_index("ix_issued_documents_sha256", ["sha256"], unique=False)
 
     with op.batch_alter_table("scheme_versions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("renewal_jp_per_year", sa.Integer(), nullable=True))
@@ -460,6 +462,7 @@ def _downgrade():
             f" {proofs} practice-place proofs exist; move or delete them first"
         )
     with op.batch_alter_table("issued_documents", schema=None) as batch_op:
+        batch_op.drop_index("ix_issued_documents_sha256")
         batch_op.drop_constraint(op.f("ck_issued_documents_kind"), type_="check")
         batch_op.create_check_constraint(
             op.f("ck_issued_documents_kind"), _values_in("kind", OLD_ISSUED_KINDS)

@@ -455,7 +455,7 @@ def _flash_nominated(candidacy: Candidacy) -> None:
     flash(
         _(
             "%(name)s diusulkan ke %(session)s, tetapi ia belum memiliki akun dan tidak dapat diundang "
-            "melalui surel. Berikan kode klaim dari tanda terima pendaftarannya (tautannya ada di halaman "
+            "melalui surel. Berikan kode klaim dari tanda bukti pendaftarannya (tautannya ada di halaman "
             "asesi ini pada daftar Asesi di wilayah Anda) agar ia dapat membuat akun dan melengkapi "
             "permohonan.",
             name=person.full_name,

@@ -1,4 +1,5 @@
-"""The plenary decision, the decree (SK) and its PDF, results, statistics and exports.
+"""The plenary decision, the decree (SK) and its PDF, results, statistics and exports (export.py: small
+exports in the response, large ones on the job queue with a progress page, like the training export).
 
 Views are thin: parse → load (404) → authorise (404 for another body's record, audited) → call a
 service → render.
@@ -15,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,11 +25,12 @@ from sqlalchemy import select
 
 from app.certification.models import Candidacy, Decree, ExamSession
 from app.certification.permissions import can_manage_exam_session, can_screen
+from app.certification.plenary import export as results_export
 from app.certification.plenary import services
 from app.certification.states import CertificationError, SessionStatus, Verdict
-from app.core import exports
+from app.core import audit, exports
 from app.core.forms import ActionForm, flash_error
-from app.core.jobs import progress_of
+from app.core.jobs import Job, JobStatus, can_follow_job, progress_of
 from app.core.pagination import cursor_args, keyset_paginate
 from app.core.permissions import allow, body_filter, deny
 from app.core.roles import Role
@@ -40,7 +43,6 @@ bp = Blueprint("plenary", __name__, url_prefix="/sertifikasi/pleno")
 
 ADMINS = (Role.BOARD_ADMIN, Role.MINISTRY_ADMIN)
 PAGE_STATUSES = (SessionStatus.ASSESSING, SessionStatus.PLENARY, SessionStatus.DECIDED)
-EXPORT_KINDS = {"csv": exports.CSV, "xlsx": exports.XLSX}
 
 
 def _session(session_id: int) -> ExamSession:
@@ -111,12 +113,19 @@ def session_page(session_id: int):
         except CertificationError as error:
             discard()
             errors, message = error.errors, str(error.message)
+    decided = keyset_paginate(
+        services.results_query(session),
+        services.RESULTS_ORDER,
+        per_page=current_app.config["CERTIFICATION_PAGE_SIZE"],
+        **cursor_args(),
+    )
     decrees = services.decrees_of(session) if session.status == SessionStatus.DECIDED else []
     latest_jobs = {d.id: services.pdf_job(d) for d in decrees if d.document_id is None}
     return render_template(
         "certification/plenary/session.html",
         session=session,
         plenary=plenary,
+        decided=decided,
         form=form,
         results=results,
         notes=notes,
@@ -128,6 +137,7 @@ def session_page(session_id: int):
         pdf_jobs=latest_jobs,
         progress_of=progress_of,
         stats=services.statistics(session),
+        export_inline_limit=exports.EXPORT_INLINE_LIMIT,
     ), 422 if errors or message else 200
 
 
@@ -161,19 +171,63 @@ def mark_absent(candidacy_id: int):
     return redirect(url_for("plenary.session_page", session_id=candidacy.session_id))
 
 
-@bp.get("/jadwal/<int:session_id>/ekspor.<any(csv, xlsx):kind>")
+@bp.post("/jadwal/<int:session_id>/ekspor.<any(csv, xlsx):kind>")
 @allow(*ADMINS)
 def export(session_id: int, kind: str):
-    """The session's results (name, masked NIK, scheme, result, decree number, decision date)."""
+    """The session's results (name, masked NIK, scheme, result, decree number, decision date): in the
+    response up to EXPORT_INLINE_LIMIT rows, else on the job queue with a progress page."""
     session = _session(session_id)
-    content, rows = exports.inline_file(
-        EXPORT_KINDS[kind], [str(h) for h in services.EXPORT_HEADER], services.export_batches(session)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if results_export.is_small(session):
+        response = make_response(results_export.inline_export(session, kind, current_user))
+        response.headers["Content-Type"] = exports.MIMETYPES[kind]
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{results_export.filename(session, kind)}"'
+        )
+        return private_file(response)
+    record = results_export.start_export(session, kind, current_user)
+    return redirect(url_for("plenary.export_status", job_id=record.id))
+
+
+def _export_job(job_id: int) -> Job:
+    record = db.session.get(Job, job_id)
+    if record is None or record.kind != results_export.JOB_KIND or not can_follow_job(current_user, record):
+        abort(404)
+    return record
+
+
+@bp.get("/ekspor/<int:job_id>")
+@allow(*ADMINS)
+def export_status(job_id: int):
+    record = _export_job(job_id)
+    found = results_export.job_file(record)
+    ready = (
+        record.status == JobStatus.DONE
+        and found is not None
+        and results_export.export_path(record.id, found[0]).exists()
     )
-    services.record_export(session, kind, rows, current_user)
-    response = make_response(content)
-    response.headers["Content-Type"] = exports.MIMETYPES[EXPORT_KINDS[kind]]
-    response.headers["Content-Disposition"] = f'attachment; filename="hasil-uji-{session.id}.{kind}"'
-    return private_file(response)
+    return render_template("certification/plenary/export_status.html", job=record, ready=ready)
+
+
+@bp.get("/ekspor/<int:job_id>/unduh")
+@allow(*ADMINS)
+def export_download(job_id: int):
+    record = _export_job(job_id)
+    found = results_export.job_file(record)
+    path = results_export.export_path(record.id, found[0]) if found else None
+    if record.status != JobStatus.DONE or path is None or not path.exists():
+        abort(404)
+    kind, session_id = found
+    audit.record("exam_session.results_export_downloaded", object_type="job", object_id=record.id)
+    return private_file(
+        send_file(
+            path,
+            mimetype=exports.MIMETYPES[kind],
+            as_attachment=True,
+            download_name=results_export.filename(session_id, kind),
+        )
+    )
 
 
 def _decree(decree_id: int) -> Decree:
