@@ -16,7 +16,7 @@ the board admin's lifecycle actions on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -192,11 +192,11 @@ def history(certificate: Certificate, viewer: Any) -> list[HistoryEntry]:
 
 
 def status_since(certificate: Certificate, today: date | None = None) -> date | datetime | None:
-    """Since when the live status holds: the day after valid_until for an expiry not yet recorded,
-    otherwise the effective date of the latest change."""
+    """Since when the live status holds: for an expiry not yet recorded, the moment the daily job
+    will record (services.expiry_moment, as the public page says); otherwise the latest change."""
     live = services.live_certificate_status(certificate, today)
     if live == CertificateStatus.EXPIRED and certificate.status != CertificateStatus.EXPIRED:
-        return certificate.valid_until + timedelta(days=1)
+        return services.expiry_moment(certificate.valid_until)
     return max((e.effective_at for e in certificate.events), default=None)
 
 
