@@ -156,6 +156,10 @@ class Config:
         "LSPENSOS": "Ketua Lembaga Sertifikasi Penyuluh Sosial",
     }
     CERTIFICATE_ISSUE_PLACE = os.environ.get("CERTIFICATE_ISSUE_PLACE", "Jakarta")
+    # Issuing a session's certificates renders and signs them in this many processes of the job's own
+    # (1: in the job's process) when it issues at least CERTIFICATE_RENDER_POOL_MIN of them.
+    CERTIFICATE_RENDER_PROCESSES = _int("CERTIFICATE_RENDER_PROCESSES", 2)
+    CERTIFICATE_RENDER_POOL_MIN = _int("CERTIFICATE_RENDER_POOL_MIN", 40)
     # Practice licences (SIPPS): the term, the most held (active or suspended) per person, and how long
     # a health letter is kept after the decision.
     LICENCE_TERM_YEARS = _int("LICENCE_TERM_YEARS", 5)

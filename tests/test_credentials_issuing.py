@@ -5,6 +5,7 @@ signed statement), the admin's page and download, and corrections."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 from datetime import date, timedelta
@@ -615,3 +616,39 @@ def test_expired_decisions_or_changed_dates_do_not_matter_for_a_future_issue_dat
         [certificate] = certificates_of(session_id)
         assert certificate.issued_on == local_today()
         assert certificate.document.snapshot["decree"]["date"] < local_today().isoformat()
+
+
+def test_a_certificate_left_without_its_pdf_is_rendered_by_the_next_run(app):
+    """A worker killed between registering and rendering: issuing again renders what is pending."""
+    session_id, (k1,) = decided_session(app, [Verdict.K])
+    with app.app_context():
+        decision = db.session.get(Candidacy, k1).decision
+        certificate = issuing.new_certificate(decision, SYSTEM, local_today())
+        db.session.commit()
+        assert issuing.issuing.is_pending(certificate.document)
+        plan = issuing.session_plan(db.session.get(ExamSession, session_id))
+        assert [c.id for c in plan.unfinished] == [certificate.id] and plan.to_issue == []
+    job_id = issue(app, session_id)
+    with app.app_context():
+        [certificate] = certificates_of(session_id)
+        assert not issuing.issuing.is_pending(certificate.document)
+        assert db.session.get(Job, job_id).result["existing"] == 1
+        assert signing.check_pdf(pdf_bytes(certificate)).valid
+
+
+def test_a_large_job_renders_in_renderer_processes(app):
+    session_id, _ = decided_session(app, [Verdict.K] * 3, names={0: "Ayu Kinanti", 1: "Budi Santoso"})
+    saved = app.config["CERTIFICATE_RENDER_POOL_MIN"], app.config["CERTIFICATE_RENDER_PROCESSES"]
+    app.config["CERTIFICATE_RENDER_POOL_MIN"], app.config["CERTIFICATE_RENDER_PROCESSES"] = 1, 2
+    try:
+        job_id = issue(app, session_id)
+    finally:
+        app.config["CERTIFICATE_RENDER_POOL_MIN"], app.config["CERTIFICATE_RENDER_PROCESSES"] = saved
+    with app.app_context():
+        assert db.session.get(Job, job_id).result["issued"] == 3
+        for certificate in certificates_of(session_id):
+            assert not issuing.issuing.is_pending(certificate.document)
+            data = pdf_bytes(certificate)
+            assert certificate.document.sha256 == hashlib.sha256(data).hexdigest()
+            assert signing.check_pdf(data).valid
+            assert certificate.document.snapshot["holder"]["name"] in pdf_text(data)

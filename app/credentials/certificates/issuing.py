@@ -19,9 +19,9 @@ The job (`issue_certificates`) works in batches, like the STTP job, so it holds 
 Idempotent: a decision with its original certificate is skipped, and `uq_certificates_decision` (one
 original certificate per decision) settles a race with a second job or a double click: the loser's
 insert fails inside a savepoint, which also returns its number to the allocator (no gap). A document
-left pending by a killed worker is rendered again by the next run. A decision held back when the job
-runs (an appeal filed meanwhile) is skipped and reported with its reason; a BK decision is never
-issued.
+left pending by a killed worker is rendered again by the next run (the session's page offers it). A
+decision held back when the job runs (an appeal filed meanwhile) is skipped and reported with its
+reason; a BK decision is never issued. A large job renders in processes of its own (see "Rendering").
 
 `correct_certificate(old, actor, reason)`: a new certificate for the same decision from the current
 data (a corrected name), `corrects_id` the old one, a new number, the same validity (a correction does
@@ -37,13 +37,18 @@ _TITLE by body code), else the session's (who signed its decree).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -128,6 +133,7 @@ class SessionPlan:
 
     to_issue: list[Decision] = field(default_factory=list)
     issued: list[Certificate] = field(default_factory=list)
+    unfinished: list[Certificate] = field(default_factory=list)  # issued, the PDF not stored yet
     held: list[Held] = field(default_factory=list)
     not_competent: int = 0
 
@@ -157,6 +163,8 @@ def session_plan(session: ExamSession) -> SessionPlan:
         decision = candidacy.decision
         if decision is not None and decision.id in issued:
             plan.issued.append(issued[decision.id])
+            if issuing.is_pending(issued[decision.id].document):
+                plan.unfinished.append(issued[decision.id])
         elif (
             decision is not None
             and decision.result == Verdict.BK
@@ -213,7 +221,7 @@ def issue_for_session(session: ExamSession, actor: Any) -> Job:
         raise CredentialError(blocker)
     documents.check_issuer(session.body_code)  # SigningUnavailable: nothing registered, nothing queued
     plan = session_plan(session)
-    if not plan.to_issue:
+    if not plan.to_issue and not plan.unfinished:
         raise CredentialError(
             _l(
                 "Tidak ada sertifikat yang perlu diterbitkan: %(issued)s sudah terbit, %(held)s ditahan.",
@@ -221,7 +229,7 @@ def issue_for_session(session: ExamSession, actor: Any) -> Job:
                 held=len(plan.held),
             )
         )
-    decision_ids = sorted(d.id for d in plan.to_issue)
+    decision_ids = sorted([d.id for d in plan.to_issue] + [c.decision_id for c in plan.unfinished])
     record = jobs.start_job(job_kind(session), total=len(decision_ids), actor=actor)
     record.result = {"session_id": session.id, "decision_ids": decision_ids}
     audit.record(
@@ -267,25 +275,24 @@ def run_issue(job_id: int, batch_size: int | None = None) -> None:
     try:
         jobs.mark_running(job_id, str(_l("Menerbitkan sertifikat.")))
         context = _IssueContext()
-        for start in range(0, len(decision_ids), batch_size):
-            batch = decision_ids[start : start + batch_size]
-            with unit_of_work():  # 1. bookkeeping: numbers, documents, certificates
-                reasons = _reasons_for(batch)
-                for decision_id in batch:
-                    if decision_id in reasons:
-                        counts["held"] += 1
-                        held.append(reasons[decision_id])
-                        continue
-                    counts[issue_one(decision_id, actor, today, context)] += 1
-                pending = _pending_renders(batch)
-            rendered = [(p.document_id, issuing.render_to_file(p)) for p in pending]  # 2. no transaction
-            if rendered:
-                with unit_of_work():  # 3. the hashes
-                    for document_id, sha256 in rendered:
-                        _complete(document_id, sha256, actor)
-            else:
-                jobs.let_requests_in()
-            jobs.report_progress(job_id, min(start + batch_size, len(decision_ids)))
+        with _renderers(len(decision_ids)) as renderers:
+            for start in range(0, len(decision_ids), batch_size):
+                batch = decision_ids[start : start + batch_size]
+                with unit_of_work():  # 1. bookkeeping: numbers, documents, certificates
+                    reasons = _reasons_for(batch)
+                    for decision_id in batch:
+                        if decision_id in reasons:
+                            counts["held"] += 1
+                            held.append(reasons[decision_id])
+                            continue
+                        counts[issue_one(decision_id, actor, today, context)] += 1
+                    pending = _pending_renders(batch)
+                rendered = renderers.render(pending)  # 2. no transaction
+                _complete_all(rendered, actor)  # 3. the hashes
+                if not pending:
+                    jobs.let_requests_in()
+                jobs.report_progress(job_id, min(start + batch_size, len(decision_ids)) - renderers.in_flight)
+            _complete_all(renderers.drain(), actor)
         result = {**plan, **counts, "held_back": held}
         with unit_of_work():
             jobs.finish_job(job_id, result=result, message=str(finished_message(result)))
@@ -293,6 +300,13 @@ def run_issue(job_id: int, batch_size: int | None = None) -> None:
         logger.exception("certificate job %s failed", job_id)
         jobs.fail_job(job_id, str(_l("Penerbitan sertifikat terhenti karena galat. Silakan coba lagi.")))
         raise
+
+
+def _complete_all(rendered: list[tuple[int, str]], actor: Any) -> None:
+    if rendered:
+        with unit_of_work():
+            for document_id, sha256 in rendered:
+                _complete(document_id, sha256, actor)
 
 
 def finished_message(result: dict) -> Any:
@@ -521,6 +535,80 @@ def certificate_snapshot(
 
 
 # --- Rendering -------------------------------------------------------------------------------------
+
+# Rendering and signing a certificate costs a whole core for a tenth of a second, so a large job renders
+# in CERTIFICATE_RENDER_PROCESSES processes of its own (spawned, so nothing of the job's threads,
+# connections or locks is inherited) while it registers the next batch; a small job (fewer than
+# CERTIFICATE_RENDER_POOL_MIN certificates), and any job where that setting is below 2, renders in its
+# own process. A renderer needs no database: a PendingRender is plain data, and it writes the file;
+# the job stores the SHA-256 (step 3) as results come back, keeping a few documents per renderer in
+# flight so that registration does not run far ahead of rendering.
+RENDER_CONFIG = ("CERTIFICATES_DIR", "SIGNING_DIR", "SIGNING_P12_PASSWORD", "SIGNING_DEV_KEYS", "BASE_URL")
+IN_FLIGHT_PER_RENDERER = 4
+_renderer_app: Flask | None = None
+
+
+class _InlineRenderers:
+    in_flight = 0
+
+    def render(self, pending: list[issuing.PendingRender]) -> list[tuple[int, str]]:
+        return [(p.document_id, issuing.render_to_file(p)) for p in pending]
+
+    def drain(self) -> list[tuple[int, str]]:
+        return []
+
+
+class _PooledRenderers:
+    """Renderer processes: `render` submits a batch and returns what has finished meanwhile (waiting
+    only while too many are in flight); `drain` waits for the rest."""
+
+    def __init__(self, pool: ProcessPoolExecutor, processes: int) -> None:
+        self.pool, self.limit = pool, processes * IN_FLIGHT_PER_RENDERER
+        self.futures: deque[Future] = deque()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.futures)
+
+    def render(self, pending: list[issuing.PendingRender]) -> list[tuple[int, str]]:
+        self.futures.extend(self.pool.submit(_render_in_renderer, p) for p in pending)
+        done = []
+        while self.futures and (len(self.futures) > self.limit or self.futures[0].done()):
+            done.append(self.futures.popleft().result())
+        return done
+
+    def drain(self) -> list[tuple[int, str]]:
+        done = [future.result() for future in self.futures]
+        self.futures.clear()
+        return done
+
+
+@contextmanager
+def _renderers(count: int) -> Iterator[_InlineRenderers | _PooledRenderers]:
+    processes = current_app.config["CERTIFICATE_RENDER_PROCESSES"]
+    if processes < 2 or count < current_app.config["CERTIFICATE_RENDER_POOL_MIN"]:
+        yield _InlineRenderers()
+        return
+    config = {key: current_app.config[key] for key in RENDER_CONFIG}
+    with ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_renderer,
+        initargs=(config,),
+    ) as pool:
+        yield _PooledRenderers(pool, processes)
+
+
+def _start_renderer(config: dict) -> None:
+    """A renderer process: a bare Flask app with the templates and the signing settings."""
+    global _renderer_app
+    _renderer_app = Flask(__name__, template_folder=str(Path(__file__).resolve().parents[3] / "templates"))
+    _renderer_app.config.update(config)
+
+
+def _render_in_renderer(pending: issuing.PendingRender) -> tuple[int, str]:
+    with _renderer_app.app_context():
+        return pending.document_id, issuing.render_to_file(pending)
 
 
 def _pending_renders(decision_ids: Iterable[int]) -> list[issuing.PendingRender]:
