@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -545,6 +546,7 @@ def certificate_snapshot(
 # flight so that registration does not run far ahead of rendering.
 RENDER_CONFIG = ("CERTIFICATES_DIR", "SIGNING_DIR", "SIGNING_P12_PASSWORD", "SIGNING_DEV_KEYS", "BASE_URL")
 IN_FLIGHT_PER_RENDERER = 4
+RENDERER_NICENESS = 10
 _renderer_app: Flask | None = None
 
 
@@ -600,8 +602,10 @@ def _renderers(count: int) -> Iterator[_InlineRenderers | _PooledRenderers]:
 
 
 def _start_renderer(config: dict) -> None:
-    """A renderer process: a bare Flask app with the templates and the signing settings."""
+    """A renderer process: a bare Flask app with the templates and the signing settings, at a lower
+    CPU priority than the web server's requests (a verification page stays quick while it works)."""
     global _renderer_app
+    os.nice(RENDERER_NICENESS)
     _renderer_app = Flask(__name__, template_folder=str(Path(__file__).resolve().parents[3] / "templates"))
     _renderer_app.config.update(config)
 
