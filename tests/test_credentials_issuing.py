@@ -591,7 +591,7 @@ def test_a_correction_needs_a_reason_a_live_certificate_and_the_right_body(app):
         assert len(certificates_of(session_id)) == 1
 
 
-def test_the_job_progress_is_followed_by_its_starter(app, client):
+def test_the_job_progress_is_followed_by_the_bodys_admins(app, client):
     session_id, _ = decided_session(app, [Verdict.K])
     admin = create_user(app, Role.BOARD_ADMIN)
     login(client, admin)
@@ -602,6 +602,12 @@ def test_the_job_progress_is_followed_by_its_starter(app, client):
         job_id = record.id
     state = client.get(f"/tugas/{job_id}").get_json()
     assert state["status"] == "done" and state["percent"] == 100
+    client.post("/akun/keluar")
+    login(client, create_user(app, Role.BOARD_ADMIN))  # another admin of the body follows it too
+    assert client.get(f"/tugas/{job_id}").status_code == 200
+    client.post("/akun/keluar")
+    login(client, create_user(app, Role.BOARD_ADMIN, body_code="LSPENSOS"))  # another body's does not
+    assert client.get(f"/tugas/{job_id}").status_code == 404
 
 
 def test_expired_decisions_or_changed_dates_do_not_matter_for_a_future_issue_date(app):

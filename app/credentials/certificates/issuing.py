@@ -723,6 +723,26 @@ def can_download(user: Any, certificate: Certificate) -> bool:
     return acts_for_body(user, certificate.body_code)
 
 
+def _record_of_kind(record: Job, model: Any) -> Any:
+    record_id = record.kind.partition(":")[2]
+    return db.session.get(model, int(record_id)) if record_id.isdigit() else None
+
+
+def may_follow_issue_job(user: Any, record: Job) -> bool:
+    """Every admin of the session's body follows its issuing job, not only the one who started it."""
+    session = _record_of_kind(record, ExamSession)
+    return session is not None and acts_for_body(user, session.body_code)
+
+
+def may_follow_render_job(user: Any, record: Job) -> bool:
+    certificate = _record_of_kind(record, Certificate)
+    return certificate is not None and can_download(user, certificate)
+
+
+jobs.register_follower_rule(JOB_KIND, may_follow_issue_job)
+jobs.register_follower_rule(RENDER_KIND, may_follow_render_job)
+
+
 def read_pdf(document: IssuedDocument) -> bytes:
     """The certificate's signed PDF (the stored file, or a signed reprint when it is missing)."""
     if IssuedKind(document.kind) != IssuedKind.CERTIFICATE:
