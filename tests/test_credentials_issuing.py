@@ -9,6 +9,7 @@ import hashlib
 import io
 import threading
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pypdfium2
 import pytest
@@ -658,3 +659,18 @@ def test_a_large_job_renders_in_renderer_processes(app):
             assert certificate.document.sha256 == hashlib.sha256(data).hexdigest()
             assert signing.check_pdf(data).valid
             assert certificate.document.snapshot["holder"]["name"] in pdf_text(data)
+
+
+def test_the_qr_code_opens_the_public_page_of_the_issued_certificate(app, client):
+    session_id, _ = decided_session(app, [Verdict.K], names={0: "Lestari Handayani"})
+    issue(app, session_id)
+    with app.app_context():
+        [certificate] = certificates_of(session_id)
+        url, _jws = statements.split_qr_text(qr_texts(pdf_bytes(certificate))[0])
+        person = db.session.get(Person, certificate.person_id)
+        nik, number = person.nik, certificate.number
+    page = client.get(urlsplit(url).path)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Lestari Handayani" in text and number in text and "Aktif" in text
+    assert nik not in text and "3204" not in text.replace(number, "")
