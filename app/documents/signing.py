@@ -45,6 +45,9 @@ from app.core.errors import DomainError
 logger = logging.getLogger(__name__)
 
 DEV_CA = "dev-ca"
+# Bytes reserved in the PDF for the CMS signature (a signer with a chain of three certificates fits):
+# without it pyHanko sizes the signature by signing twice.
+SIGNATURE_BYTES = 16 * 1024
 DEV_VALIDITY = timedelta(days=20 * 365)
 SIGNATURE_FIELD = "Signature1"
 _signers: dict[tuple[str, str], object] = {}
@@ -121,8 +124,33 @@ def pdf_signer(issuer: str):
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
         )
+        _freeze_signing_certificate_attribute()
         signer = _signers[key] = signers.PdfSigner(metadata, signer=simple)
         return signer
+
+
+def _freeze_signing_certificate_attribute() -> None:
+    """Build each signer's ESS signing-certificate-v2 attribute once and keep it as parsed DER.
+    asn1crypto re-encodes a value built in Python every time it is dumped, and pyHanko dumps the
+    signed attributes dozens of times per signature: that re-encoding was about two thirds of the
+    signing time (bench/certificates.py)."""
+    from asn1crypto import tsp
+    from pyhanko.sign import attributes
+    from pyhanko.sign.general import as_signing_certificate_v2
+
+    provider = attributes.SigningCertificateV2Provider
+    if getattr(provider, "_frozen", False):
+        return
+    cache: dict[bytes, tsp.SigningCertificateV2] = {}
+
+    async def build_attr_value(self, dry_run=False):
+        der = self.signing_cert.dump()
+        if der not in cache:
+            cache[der] = tsp.SigningCertificateV2.load(as_signing_certificate_v2(self.signing_cert).dump())
+        return cache[der]
+
+    provider.build_attr_value = build_attr_value
+    provider._frozen = True
 
 
 def sign_pdf(issuer: str, data: bytes) -> bytes:
@@ -131,7 +159,7 @@ def sign_pdf(issuer: str, data: bytes) -> bytes:
 
     signer = pdf_signer(issuer)
     output = io.BytesIO()
-    signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), output=output)
+    signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), output=output, bytes_reserved=SIGNATURE_BYTES)
     return output.getvalue()
 
 
