@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certification.schemes.routes import bp as schemes_bp
     from app.certification.screening.routes import bp as screening_bp
     from app.certification.sessions.routes import bp as exams_bp
+    from app.credentials.licences.routes import bp as licences_bp
     from app.jobs.routes import bp as jobs_bp
     from app.main.routes import bp as main_bp
     from app.people.routes import bp as people_bp
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
         assessment_bp,
         plenary_bp,
         appeals_bp,
+        licences_bp,
         verification_bp,
     ):
         app.register_blueprint(blueprint)
