@@ -43,7 +43,7 @@ class ApplicationForm(AppForm):
     str_number = StringField(
         _l("Nomor STR"),
         validators=[optional(), max_length(MAX_STR_NUMBER)],
-        description=_l("Surat Tanda Registrasi Pekerja Sosial (UU 14/2019)."),
+        description=_l("Nomor STR pekerja sosial sesuai UU 14/2019, berlaku 5 tahun."),
     )
     str_expires_on = DateField(_l("STR berlaku sampai"), validators=[optional()], render_kw={"type": "date"})
     place_proof = FileField(

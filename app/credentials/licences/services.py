@@ -210,7 +210,7 @@ def application_errors(
         add("region_code", _l("Pilih wilayah tempat praktik sampai tingkat desa/kelurahan."))
     str_number = (values.str_number or "").strip()
     if not str_number:
-        add("str_number", _l("Tuliskan nomor STR (Surat Tanda Registrasi) Anda."))
+        add("str_number", _l("Tuliskan nomor STR Anda."))
     elif len(str_number) > MAX_STR_NUMBER:
         add("str_number", _l("Nomor STR paling banyak %(n)s karakter.", n=MAX_STR_NUMBER))
     if values.str_expires_on is None:
