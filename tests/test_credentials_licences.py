@@ -718,3 +718,36 @@ def test_expected_dates_are_not_fixed(app):
     """The validity rule uses the `today` it is given (pinned years away from the real date)."""
     with app.app_context():
         assert services.add_years(date(2040, 2, 29), 5) == date(2045, 2, 28)
+
+
+def test_a_file_over_the_request_limit_returns_to_the_form_with_a_message(app, client):
+    holder = create_holder(app)
+    login(client, user_ref(app, holder.user_id))
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = post_application(
+        client, holder.certificate_id, health_letter=(io.BytesIO(b"0" * (limit + 1)), "besar.pdf")
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/izin-praktik/ajukan?berkas=terlalu-besar")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Berkas terlalu besar" in html
+
+
+def test_an_officer_renders_a_pdf_again_when_its_job_did_not_finish(app, client, monkeypatch):
+    holder = create_holder(app)
+    licence_id = create_licence(app, holder.certificate_id, status=LicenceStatus.SUBMITTED)
+    monkeypatch.setattr(services, "enqueue_after_commit", lambda *a: None)  # as if the job was lost
+    with app.app_context():
+        services.grant(db.session.get(Licence, licence_id), SYSTEM)
+        db.session.commit()
+    monkeypatch.undo()
+    login(client, officer(app))
+    page = client.get(f"/izin-praktik/{licence_id}").get_data(as_text=True)
+    assert 'data-testid="pdf-pending"' in page and 'data-testid="retry-pdf"' in page
+    assert client.get(f"/izin-praktik/{licence_id}/unduh").status_code == 404
+    assert client.post(f"/izin-praktik/{licence_id}/susun-ulang").status_code == 302
+    with app.app_context():
+        assert services.is_pdf_ready(db.session.get(Licence, licence_id))
+    assert client.get(f"/izin-praktik/{licence_id}/unduh").data.startswith(b"%PDF-")
+    again = client.post(f"/izin-praktik/{licence_id}/susun-ulang", follow_redirects=True)
+    assert "sudah tersedia" in again.get_data(as_text=True)

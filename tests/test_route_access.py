@@ -296,7 +296,7 @@ def test_practice_licence_pages_open_to_their_roles_only(app):
     with app.test_request_context():
         for endpoint in ("licences.mine", "licences.apply", "licences.withdraw", "licences.end_own"):
             assert {r for r in Role if role_may_open(r, endpoint)} == {Role.APPLICANT}, endpoint
-        for endpoint in ("licences.officer_list", "licences.decide"):
+        for endpoint in ("licences.officer_list", "licences.decide", "licences.retry_pdf"):
             assert {r for r in Role if role_may_open(r, endpoint)} == officers, endpoint
         for endpoint in ("licences.detail", "licences.download", "licences.document_download"):
             assert {r for r in Role if role_may_open(r, endpoint)} == officers | {Role.APPLICANT}, endpoint

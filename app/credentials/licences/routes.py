@@ -293,6 +293,23 @@ def download(licence_id: int):
     return uploads.private_file(response)
 
 
+@bp.post("/izin-praktik/<int:licence_id>/susun-ulang")
+@allow(*OFFICERS)
+def retry_pdf(licence_id: int):
+    licence = _load(licence_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.retry_pdf(licence, current_user)
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        flash_error(error)
+    else:
+        flash(_("PDF izin praktik sedang disusun ulang."), "success")
+    return redirect(url_for("licences.detail", licence_id=licence.id))
+
+
 STATUS_TABS = (LicenceStatus.SUBMITTED, LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED)
 
 

@@ -673,6 +673,17 @@ def issue_pdf(licence_id: int) -> None:
         issuing.complete(document, sha256, actor)
 
 
+def retry_pdf(licence: Licence, actor: Any) -> None:
+    """Render the PDF again when its job did not finish (a lost or failed job)."""
+    _check_decider(licence, actor)
+    if licence.document is None:
+        raise CredentialError(_l("Izin praktik ini belum diberikan; belum ada PDF."))
+    if not issuing.is_pending(licence.document):
+        raise CredentialError(_l("PDF izin praktik ini sudah tersedia."))
+    audit.record("licence.pdf_requeued", object_type="licence", object_id=licence.id, actor=actor)
+    enqueue_after_commit(render_licence_pdf, licence.id)
+
+
 def download_name(licence: Licence) -> str:
     safe = "".join(c if c.isalnum() else "-" for c in licence.number or "").strip("-")
     return f"SIPPS-{safe}.pdf"
