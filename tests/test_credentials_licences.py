@@ -751,3 +751,37 @@ def test_an_officer_renders_a_pdf_again_when_its_job_did_not_finish(app, client,
     assert client.get(f"/izin-praktik/{licence_id}/unduh").data.startswith(b"%PDF-")
     again = client.post(f"/izin-praktik/{licence_id}/susun-ulang", follow_redirects=True)
     assert "sudah tersedia" in again.get_data(as_text=True)
+
+
+def test_the_application_page_warns_a_holder_of_two_licences(app, client):
+    holder = create_holder(app)
+    for _ in range(2):
+        create_licence(app, holder.certificate_id, status=LicenceStatus.ACTIVE)
+    login(client, user_ref(app, holder.user_id))
+    html = client.get("/izin-praktik/ajukan").get_data(as_text=True)
+    assert 'data-testid="limit-reached"' in html and "sudah memegang 2 izin praktik" in html
+
+
+def test_the_officers_list_pages_by_keyset_within_the_jurisdiction(app, client, monkeypatch):
+    from app.credentials.licences import routes
+
+    monkeypatch.setattr(routes, "PAGE_SIZE", 2)
+    holders = [create_holder(app) for _ in range(3)]
+    mine = [create_licence(app, h.certificate_id, status=LicenceStatus.SUBMITTED) for h in holders]
+    elsewhere = create_licence(
+        app, holders[0].certificate_id, status=LicenceStatus.SUBMITTED, village="32.04.12.2002"
+    )
+    login(client, officer(app))
+    seen, url = [], "/izin-praktik"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += [int(i) for i in re.findall(r'data-licence="(\d+)"', html)]
+        found = re.search(r'rel="next" href="([^"]+)"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert [i for i in seen if i in mine] == mine  # oldest first, each once
+    assert elsewhere not in seen
+    client.post("/akun/keluar")
+    login(client, officer(app, region="35"))  # a provincial officer reads the province's list
+    html = client.get("/izin-praktik?status=submitted").get_data(as_text=True)
+    assert f'data-licence="{mine[0]}"' in html and f'data-licence="{elsewhere}"' not in html
+    assert client.get("/izin-praktik?status=terbang").status_code == 404

@@ -112,7 +112,13 @@ def apply():
     if request.args.get("berkas") == TOO_LARGE:
         form.form_errors.append(_("Berkas terlalu besar. Perkecil berkas lalu pilih kembali."))
     status = 422 if form.is_submitted() and not form.is_refresh() else 200
-    return render_template("credentials/licences/apply.html", form=form, certificates=certificates), status
+    return render_template(
+        "credentials/licences/apply.html",
+        form=form,
+        certificates=certificates,
+        held_count=services.held_count(person.id),
+        max_held=services.max_held(),
+    ), status
 
 
 def _receive(form: ApplicationForm, name: str, token_field) -> held.Evidence:

@@ -43,7 +43,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import User
 from app.certification.models import SchemeVersion
 from app.core import audit, mail
-from app.core.actors import SYSTEM
+from app.core.actors import SYSTEM, is_system
 from app.core.display import region_title
 from app.core.errors import PermissionDenied
 from app.core.jobs import enqueue_after_commit, job
@@ -638,7 +638,7 @@ def licence_snapshot(licence: Licence, actor: Any, issued_on: date) -> dict:
         "valid_until_text": _id_date(licence.valid_until),
         "signatory": {
             "title": f"{signatory_title} {government}",
-            "name": getattr(actor, "full_name", "") or "",
+            "name": "" if is_system(actor) else (getattr(actor, "full_name", "") or ""),
         },
         "issued_place": _short_place(regency) or government,
         "issued_on_text": _id_date(issued_on),
