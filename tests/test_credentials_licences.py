@@ -3,6 +3,8 @@ under concurrent grants), validity, jurisdiction, the health letter and the sign
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import io
 import re
 import threading
@@ -38,6 +40,25 @@ from tests.credential_factories import PRACTICE_VILLAGE, create_certificate, cre
 from tests.factories import create_user, login, sample_file
 
 REGENCY = "35.73"  # Kota Malang: the default practice place's regency
+
+
+def _outside_a_running_loop(function, *args):
+    """pyHanko's synchronous API calls asyncio.run(), which refuses to start in a thread where an
+    event loop is running — and Playwright's sync API (the browser tests, earlier in the same pytest
+    run) keeps one running in the main thread for the rest of the session. Run it in a helper thread
+    then, with the caller's context (the app context). Production never has a loop there."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(contextvars.copy_context().run, function, *args).result()
+
+
+@pytest.fixture(autouse=True)
+def _sign_beside_playwright(monkeypatch):
+    real = issuing.sign_pdf
+    monkeypatch.setattr(issuing, "sign_pdf", lambda issuer, data: _outside_a_running_loop(real, issuer, data))
 
 
 def apply_data(certificate: int, **overrides) -> dict:
@@ -300,7 +321,7 @@ def test_the_signed_pdf_names_the_holder_and_the_number(app, ctx):
     services.issue_pdf(licence_id)
     licence = db.session.get(Licence, licence_id)
     data = issuing.read_pdf(licence.document)
-    assert signing.check_pdf(data).valid
+    assert _outside_a_running_loop(signing.check_pdf, data).valid
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
     assert licence.number in text and licence.person.full_name in text
     assert "SURAT IZIN PRAKTIK PEKERJA SOSIAL" in text and "PEMERINTAH KOTA MALANG" in text
@@ -736,11 +757,12 @@ def test_a_file_over_the_request_limit_returns_to_the_form_with_a_message(app, c
 def test_an_officer_renders_a_pdf_again_when_its_job_did_not_finish(app, client, monkeypatch):
     holder = create_holder(app)
     licence_id = create_licence(app, holder.certificate_id, status=LicenceStatus.SUBMITTED)
+    enqueue = services.enqueue_after_commit
     monkeypatch.setattr(services, "enqueue_after_commit", lambda *a: None)  # as if the job was lost
     with app.app_context():
         services.grant(db.session.get(Licence, licence_id), SYSTEM)
         db.session.commit()
-    monkeypatch.undo()
+    monkeypatch.setattr(services, "enqueue_after_commit", enqueue)
     login(client, officer(app))
     page = client.get(f"/izin-praktik/{licence_id}").get_data(as_text=True)
     assert 'data-testid="pdf-pending"' in page and 'data-testid="retry-pdf"' in page

@@ -18,10 +18,19 @@ from tests.factories import PASSWORD, create_user, sample_file
 pytestmark = pytest.mark.browser
 
 
-def test_a_social_worker_applies_the_regency_officer_grants_and_the_holder_downloads(
-    app, new_page, screenshots, tmp_path
-):
+@pytest.fixture
+def holder(app):
+    """A Pekerja Sosial holding an active certificate. The journey commits for real: the health
+    letter it leaves (delete_after set by the grant) would be purged by the purge tests' far-future
+    runs and upset their counts, so it goes afterwards, whatever the outcome."""
     holder = create_holder(app)
+    yield holder
+    _forget_health_letters(app, holder.person_id)
+
+
+def test_a_social_worker_applies_the_regency_officer_grants_and_the_holder_downloads(
+    app, holder, new_page, screenshots, tmp_path
+):
     with app.app_context():
         holder_email = db.session.get(User, holder.user_id).email
     officer = create_user(app, Role.AGENCY_OFFICER, region_code="35.73")
@@ -82,3 +91,21 @@ def test_a_social_worker_applies_the_regency_officer_grants_and_the_holder_downl
     expect(page.get_by_test_id("licence-live-status")).to_have_text("Aktif")
     assert screen.horizontal_overflow() == 0
     screenshots(page, "licence-public")
+
+
+def _forget_health_letters(app, person_id: int) -> None:
+    from sqlalchemy import select
+
+    from app.credentials.models import Licence
+    from app.documents.models import Document, Purpose
+    from app.documents.services import forget_document
+
+    with app.app_context():
+        letters = db.session.scalars(
+            select(Document)
+            .join(Licence, Licence.id == Document.licence_id)
+            .where(Licence.person_id == person_id, Document.purpose == Purpose.HEALTH_LETTER)
+        ).all()
+        for document in letters:
+            forget_document(document)
+        db.session.commit()
