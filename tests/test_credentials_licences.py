@@ -229,6 +229,14 @@ def test_a_second_open_application_for_the_same_place_is_refused(app, client):
     assert post_application(client, holder.certificate_id, place_name="Praktik Kedua").status_code == 302
 
 
+def test_the_place_key_ignores_case_and_spacing_and_fits_its_column():
+    assert (
+        services.place_key("35.73.01.1001", "  Rumah  Praktik\tHARAPAN ")
+        == "35.73.01.1001|rumah praktik harapan"
+    )
+    assert len(services.place_key("35.73.01.1001", "ß" * 200)) == services.PLACE_KEY_LENGTH
+
+
 def test_the_database_refuses_a_twin_that_slipped_past_the_check(app, ctx, monkeypatch):
     holder = create_holder(app)
     person = db.session.get(Person, holder.person_id)
@@ -690,9 +698,6 @@ def test_officer_actions_through_the_page(app, client):
         licence = db.session.get(Licence, licence_id)
         assert licence.status == LicenceStatus.REVOKED
         assert [str(e.to_status) for e in licence.events][-3:] == ["suspended", "active", "revoked"]
-
-
-# --- The holder's pages --------------------------------------------------------------------------
 
 
 def test_the_holder_sees_their_licences_and_downloads_the_pdf(app, client):

@@ -56,7 +56,7 @@ from app.core.urls import external_url
 from app.credentials import documents as credential_documents
 from app.credentials.models import Certificate, Licence
 from app.credentials.permissions import can_decide_licence, can_view_licence, is_holder
-from app.credentials.services import live_certificate_status, live_licence_status
+from app.credentials.services import live_certificate_status
 from app.credentials.states import (
     LICENCE_END_REASON_LABELS,
     LICENCE_HELD,
@@ -78,7 +78,6 @@ from app.people.models import Person
 from app.reference.models import VILLAGE, Region, province_of, regency_of
 from app.reference.regions import region_path
 from app.training.ledger.evidence import Evidence
-from app.verification.services import register_kind
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +86,7 @@ TEMPLATE = "pdf/licence.html"
 PEKERJA_SOSIAL = "PEKSOS"
 MAX_PLACE_NAME = 200
 MAX_STR_NUMBER = 60
+PLACE_KEY_LENGTH = 260  # licences.place_key (case folding may lengthen a name: "ß" → "ss")
 DOCUMENT_LABELS = {
     Purpose.PRACTICE_PLACE_PROOF: _l("Bukti tempat praktik"),
     Purpose.HEALTH_LETTER: _l("Surat keterangan sehat"),
@@ -177,7 +177,7 @@ def normalise_place(name: str) -> str:
 
 def place_key(region_code: str, place_name: str) -> str:
     """The village and the place name, case-folded with spaces collapsed ("35.73.01.1001|praktik x")."""
-    return f"{region_code}|{normalise_place(place_name).casefold()}"
+    return f"{region_code}|{normalise_place(place_name).casefold()}"[:PLACE_KEY_LENGTH]
 
 
 def application_errors(
@@ -687,29 +687,3 @@ def retry_pdf(licence: Licence, actor: Any) -> None:
 def download_name(licence: Licence) -> str:
     safe = "".join(c if c.isalnum() else "-" for c in licence.number or "").strip("-")
     return f"SIPPS-{safe}.pdf"
-
-
-# --- Public verification ---------------------------------------------------------------------------
-
-
-def _public_details(snapshot: dict) -> dict:
-    """What the public verification page shows of a licence: the place, the issuing regency, the
-    validity and the live status (never the NIK, the address of the holder or the STR)."""
-    licence = db.session.scalar(select(Licence).where(Licence.number == snapshot.get("number")))
-    status = live_licence_status(licence) if licence is not None else None
-    since = licence.events[-1].effective_at if licence is not None and licence.events else None
-    place = snapshot.get("place", {})
-    return {
-        "government": snapshot.get("government", ""),
-        "place": place.get("name", ""),
-        "region": place.get("region", ""),
-        "practice_type": place.get("type", ""),
-        "certificate": snapshot.get("certificate", {}).get("number", ""),
-        "valid_from": snapshot.get("valid_from_text", ""),
-        "valid_until": snapshot.get("valid_until_text", ""),
-        "status": status,
-        "status_since": since,
-    }
-
-
-register_kind(IssuedKind.LICENCE, _public_details, "credentials/licences/verification.html")
