@@ -715,7 +715,7 @@ def test_the_holder_sees_their_licences_and_downloads_the_pdf(app, client):
     pdf = client.get(f"/izin-praktik/{licence_id}/unduh")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     public = client.get(f"/verifikasi-dokumen/{token}").get_data(as_text=True)
-    assert number in public and 'data-testid="licence-live-status"' in public
+    assert number in public and 'data-testid="verification-status"' in public and "Aktif" in public
     assert holder_nik(app, holder.person_id) not in public
 
 

@@ -88,7 +88,7 @@ def test_a_social_worker_applies_the_regency_officer_grants_and_the_holder_downl
     assert screen.horizontal_overflow() == 0
     screenshots(page, "licence-mine")
     page.get_by_role("link", name="Halaman verifikasi publik").click()
-    expect(page.get_by_test_id("licence-live-status")).to_have_text("Aktif")
+    expect(page.get_by_test_id("verification-status")).to_contain_text("Aktif")
     assert screen.horizontal_overflow() == 0
     screenshots(page, "licence-public")
 
