@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import io
+import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.accounts.models import User
 from app.core.actors import SYSTEM
@@ -472,6 +473,42 @@ def test_concurrent_grants_of_a_second_and_a_third_licence_only_one_wins(app):
             )
         ).all()
         assert len(held) == 2
+
+
+@pytest.mark.live
+@pytest.mark.skipif(
+    not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
+    reason="PostgreSQL's row locks (SQLite's single writer serialises the two anyway)",
+)
+def test_a_grant_racing_a_suspension_of_the_certificate_waits_for_it_and_is_refused(app):
+    holder = create_holder(app)
+    licence_id = create_licence(app, holder.certificate_id, status=LicenceStatus.SUBMITTED)
+    decider = officer(app)
+
+    def grant() -> str:
+        try:
+            with app.app_context(), unit_of_work():
+                services.grant(db.session.get(Licence, licence_id), db.session.get(User, decider.id))
+        except CredentialError as error:
+            return str(error.message)
+        return "won"
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with app.app_context(), unit_of_work():
+            certificate = db.session.get(Certificate, holder.certificate_id)
+            credential_services.suspend_certificate(certificate, SYSTEM, "Pemeriksaan kode etik")
+            future = pool.submit(grant)  # the suspension holds the certificate's row, uncommitted
+            with db.engine.connect() as watcher:  # until the grant waits on that row (or ends)
+                waiting = text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                while not future.done() and not watcher.execute(waiting).scalar():
+                    threading.Event().wait(0.05)
+        result = future.result(timeout=120)
+    assert "berstatus dibekukan" in result, result
+    with app.app_context():
+        assert db.session.get(Licence, licence_id).status == LicenceStatus.SUBMITTED
 
 
 # --- Jurisdiction ----------------------------------------------------------------------------------

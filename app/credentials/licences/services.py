@@ -12,7 +12,9 @@ Applying (`apply`)
 
 Granting (`grant`), each refusal with its reason
 - The issuer's keys can sign (credentials.documents.check_issuer), else nothing is granted.
-- The certificate is live-active and a Pekerja Sosial one; the STR is still valid.
+- The certificate is live-active and a Pekerja Sosial one (read under its row lock, so a suspension
+  or revocation at the same moment is either seen here or cascades to the licence granted); the STR
+  is still valid.
 - At most LICENCE_MAX_ACTIVE held (active or suspended) licences per person: the person's row is
   locked (PostgreSQL `SELECT … FOR UPDATE`; SQLite's single writer serialises grants) before counting,
   so two officers granting a second and a third licence at once cannot both win.
@@ -28,7 +30,6 @@ certificate lives in credentials/services.py.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -78,8 +79,6 @@ from app.people.models import Person
 from app.reference.models import VILLAGE, Region, province_of, regency_of
 from app.reference.regions import region_path
 from app.training.ledger.evidence import Evidence
-
-logger = logging.getLogger(__name__)
 
 ISSUER = "SIPPS"
 TEMPLATE = "pdf/licence.html"
@@ -329,6 +328,14 @@ def _locks() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+def _locked(stmt: Select) -> Any:
+    """The row, reloaded, under a row lock where the database has them."""
+    stmt = stmt.execution_options(populate_existing=True)
+    if _locks():  # only the row itself: not the rows of relationships loaded by a join
+        stmt = stmt.with_for_update(of=stmt.column_descriptions[0]["entity"])
+    return db.session.scalars(stmt).one()
+
+
 def max_held() -> int:
     return int(current_app.config["LICENCE_MAX_ACTIVE"])
 
@@ -408,13 +415,15 @@ def grant(licence: Licence, actor: Any, *, today: date | None = None) -> Licence
         raise CredentialError(LICENCE_LIFECYCLE.illegal(LicenceStatus(licence.status).label))
     _check_decider(licence, actor)
     credential_documents.check_issuer(ISSUER)
+    # The certificate as it is now, locked: a suspension or revocation running at the same time
+    # waits for this grant and then cascades to the licence it granted (or this grant sees it).
+    _locked(select(Certificate).where(Certificate.id == licence.certificate_id))
     problem = grant_problem(licence, today)
     if problem is not None:
         raise CredentialError(problem)
     # The limit per person, under the person's lock: a concurrent grant waits here and then counts
     # the licence this one grants.
-    lock = select(Person.id).where(Person.id == licence.person_id)
-    db.session.execute(lock.with_for_update() if _locks() else lock)
+    _locked(select(Person).where(Person.id == licence.person_id))
     if held_count(licence.person_id) >= max_held():
         raise CredentialError(
             _l(
