@@ -165,6 +165,8 @@ class Config:
     LICENCE_TERM_YEARS = _int("LICENCE_TERM_YEARS", 5)
     LICENCE_MAX_ACTIVE = _int("LICENCE_MAX_ACTIVE", 2)
     HEALTH_LETTER_RETENTION_DAYS = _int("HEALTH_LETTER_RETENTION_DAYS", 90)
+    # Who signs a SIPPS, printed with the regency's name ("Kepala Dinas Sosial Kota Malang").
+    LICENCE_SIGNATORY_TITLE = os.environ.get("LICENCE_SIGNATORY_TITLE", "Kepala Dinas Sosial")
 
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -37,6 +37,8 @@ MENU = [
     ("exams.my_assignments", _l("Jadwal tugas asesmen")),
     ("plenary.index", _l("Rapat pleno")),
     ("appeals.mine", _l("Banding saya")),
+    ("licences.mine", _l("Izin praktik saya")),
+    ("licences.officer_list", _l("Izin praktik")),
     ("appeals.board_list", _l("Banding")),
     ("schemes.list", _l("Skema sertifikasi")),
     ("assessors.list", _l("Asesor")),
