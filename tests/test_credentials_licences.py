@@ -3,8 +3,6 @@ under concurrent grants), validity, jurisdiction, the health letter and the sign
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import io
 import os
 import re
@@ -41,25 +39,6 @@ from tests.credential_factories import PRACTICE_VILLAGE, create_certificate, cre
 from tests.factories import create_user, login, sample_file
 
 REGENCY = "35.73"  # Kota Malang: the default practice place's regency
-
-
-def _outside_a_running_loop(function, *args):
-    """pyHanko's synchronous API calls asyncio.run(), which refuses to start in a thread where an
-    event loop is running — and Playwright's sync API (the browser tests, earlier in the same pytest
-    run) keeps one running in the main thread for the rest of the session. Run it in a helper thread
-    then, with the caller's context (the app context). Production never has a loop there."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return function(*args)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(contextvars.copy_context().run, function, *args).result()
-
-
-@pytest.fixture(autouse=True)
-def _sign_beside_playwright(monkeypatch):
-    real = issuing.sign_pdf
-    monkeypatch.setattr(issuing, "sign_pdf", lambda issuer, data: _outside_a_running_loop(real, issuer, data))
 
 
 def apply_data(certificate: int, **overrides) -> dict:
@@ -330,7 +309,7 @@ def test_the_signed_pdf_names_the_holder_and_the_number(app, ctx):
     services.issue_pdf(licence_id)
     licence = db.session.get(Licence, licence_id)
     data = issuing.read_pdf(licence.document)
-    assert _outside_a_running_loop(signing.check_pdf, data).valid
+    assert signing.check_pdf(data).valid
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
     assert licence.number in text and licence.person.full_name in text
     assert "SURAT IZIN PRAKTIK PEKERJA SOSIAL" in text and "PEMERINTAH KOTA MALANG" in text

@@ -23,10 +23,13 @@ trusted root (the development CA and any PEM under `SIGNING_DIR/trusted/`).
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import fcntl
 import io
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -159,8 +162,25 @@ def sign_pdf(issuer: str, data: bytes) -> bytes:
 
     signer = pdf_signer(issuer)
     output = io.BytesIO()
-    signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), output=output, bytes_reserved=SIGNATURE_BYTES)
+    _outside_a_running_loop(
+        signer.sign_pdf,
+        IncrementalPdfFileWriter(io.BytesIO(data)),
+        output=output,
+        bytes_reserved=SIGNATURE_BYTES,
+    )
     return output.getvalue()
+
+
+def _outside_a_running_loop(function, *args, **kwargs):
+    """pyHanko's synchronous API calls asyncio.run(), which refuses to start in a thread where an event
+    loop is running (an async server, or Playwright's sync API in the browser tests): then the call
+    runs in a helper thread, with the caller's context. A WSGI worker or a job has no loop there."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(contextvars.copy_context().run, function, *args, **kwargs).result()
 
 
 def forget_signers() -> None:
@@ -211,7 +231,9 @@ def check_pdf(data: bytes) -> SignatureCheck:
         return SignatureCheck(signed=False)
     signature = signatures[-1]
     try:
-        status = validate_pdf_signature(signature, ValidationContext(trust_roots=trust_roots()))
+        status = _outside_a_running_loop(
+            validate_pdf_signature, signature, ValidationContext(trust_roots=trust_roots())
+        )
     except Exception:
         logger.info("signature validation failed", exc_info=True)
         return SignatureCheck(signed=True)
