@@ -148,11 +148,25 @@ class Config:
     CERTIFICATE_RENEWAL_WINDOW_MONTHS = _int("CERTIFICATE_RENEWAL_WINDOW_MONTHS", 6)
     CERTIFICATE_RENEWAL_JP_PER_YEAR = _int("CERTIFICATE_RENEWAL_JP_PER_YEAR", 20)
     CERTIFICATE_REMINDER_DAYS = (90, 30)
+    # Who signs a body's certificates, by body code (name and title as printed); a body not listed here
+    # signs with its exam session's signatory (who signed the decree). The place printed beside the date.
+    CERTIFICATE_SIGNATORY_NAME: dict[str, str] = {}
+    CERTIFICATE_SIGNATORY_TITLE: dict[str, str] = {
+        "LSPS": "Ketua Lembaga Sertifikasi Pekerjaan Sosial",
+        "LSPENSOS": "Ketua Lembaga Sertifikasi Penyuluh Sosial",
+    }
+    CERTIFICATE_ISSUE_PLACE = os.environ.get("CERTIFICATE_ISSUE_PLACE", "Jakarta")
+    # Issuing a session's certificates renders and signs them in this many processes of the job's own
+    # (1: in the job's process) when it issues at least CERTIFICATE_RENDER_POOL_MIN of them.
+    CERTIFICATE_RENDER_PROCESSES = _int("CERTIFICATE_RENDER_PROCESSES", 2)
+    CERTIFICATE_RENDER_POOL_MIN = _int("CERTIFICATE_RENDER_POOL_MIN", 40)
     # Practice licences (SIPPS): the term, the most held (active or suspended) per person, and how long
     # a health letter is kept after the decision.
     LICENCE_TERM_YEARS = _int("LICENCE_TERM_YEARS", 5)
     LICENCE_MAX_ACTIVE = _int("LICENCE_MAX_ACTIVE", 2)
     HEALTH_LETTER_RETENTION_DAYS = _int("HEALTH_LETTER_RETENTION_DAYS", 90)
+    # Who signs a SIPPS, printed with the regency's name ("Kepala Dinas Sosial Kota Malang").
+    LICENCE_SIGNATORY_TITLE = os.environ.get("LICENCE_SIGNATORY_TITLE", "Kepala Dinas Sosial")
 
     # Public base URL used in e-mail links built outside a request (CLI, jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -108,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.certification.schemes.routes import bp as schemes_bp
     from app.certification.screening.routes import bp as screening_bp
     from app.certification.sessions.routes import bp as exams_bp
+    from app.credentials.certificates.routes import bp as certificate_issue_bp
+    from app.credentials.licences.routes import bp as licences_bp
     from app.credentials.registry.routes import bp as registry_bp
     from app.jobs.routes import bp as jobs_bp
     from app.main.routes import bp as main_bp
@@ -141,6 +143,8 @@ def _register_blueprints(app: Flask) -> None:
         plenary_bp,
         appeals_bp,
         registry_bp,
+        certificate_issue_bp,
+        licences_bp,
         verification_bp,
     ):
         app.register_blueprint(blueprint)

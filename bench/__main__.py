@@ -20,7 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import audit, cert_lists, eligibility, ledger, plenary, queue, regions, sttp, verification  # noqa: E402
+from bench import (  # noqa: E402
+    audit,
+    cert_lists,
+    certificates,
+    eligibility,
+    ledger,
+    plenary,
+    queue,
+    regions,
+    sttp,
+    verification,
+)
 
 
 def main() -> None:
@@ -35,6 +46,7 @@ def main() -> None:
         ("plenary", plenary),
         ("cert_lists", cert_lists),
         ("verification", verification),
+        ("certificates", certificates),
     )
     for name, module in modules:
         if not only or name in only:

@@ -4,11 +4,12 @@
    keyset page the app serves (LEDGER_PAGE_SIZE rows), side by side with the same page forced to show
    all 200 rows at once (the baseline a "load everything" page would cost).
 2. The agency officer's export of 100,000 training records (their regency), CSV and XLSX: wall time
-   and peak RSS growth of the streamed writer the app uses (keyset batches of column tuples →
-   csv.writer / openpyxl write-only, to a file), side by side with a baseline that first loads every
-   row into a list and then writes it. Each run happens in a fresh Python process, so its peak RSS
-   is its own: the peak (VmHWM) is reset after setup and warm-up and the growth is the peak during the
-   export minus the RSS when it began.
+   (and the process's CPU time: the machine may be shared) and peak RSS growth of the streamed writer
+   the app uses (keyset batches of column tuples → csv.writer / openpyxl write-only, through lxml,
+   to a file), side by side with a baseline that first loads every row into a list and then writes
+   it. Each run happens in a fresh Python process, so its peak RSS is its own: the peak (VmHWM) is
+   reset after setup and warm-up and the growth is the peak during the export minus the RSS when it
+   began. OPENPYXL_LXML=False runs openpyxl without lxml (its pure-Python XML writer), for comparison.
 
 Runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL is set (a SCRATCH
 database: its tables are dropped). BENCH_QUICK=1 exports 20,000 records instead of 100,000.
@@ -217,7 +218,7 @@ def measure(url: str, files: str, officer_id: int, variant: str) -> dict:
             )
         warm.unlink()
         before = _reset_peak()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if mode == "streamed":
             batches = export.batches(user, filters, kind)  # what the app's export job writes
         else:  # baseline: every row loaded into one list first
@@ -230,12 +231,14 @@ def measure(url: str, files: str, officer_id: int, variant: str) -> dict:
         else:
             rows = exports.write_xlsx(target, export.HEADER, batches)
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         peak = _peak_kb()
     size = target.stat().st_size
     target.unlink()
     return {
         "rows": rows,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "growth_mb": (peak - before) / 1024,
         "peak_mb": peak / 1024,
         "bytes": size,
@@ -299,7 +302,7 @@ def bench(label: str, url: str, files: Path) -> None:
         streamed, baseline = results[f"streamed-{kind}"], results[f"baseline-{kind}"]
         for name, r in (("streamed (app)", streamed), ("all rows in a list", baseline)):
             print(
-                f"    {kind.upper():<4} {name:<20} {r['seconds']:6.2f} s"
+                f"    {kind.upper():<4} {name:<20} {r['seconds']:6.2f} s (CPU {r['cpu_seconds']:6.2f} s)"
                 f"   peak RSS growth {r['growth_mb']:7.1f} MB"
                 f"   (peak {r['peak_mb']:6.1f} MB, file {r['bytes'] / 1e6:5.1f} MB, {r['rows']:,} rows)"
             )

@@ -288,3 +288,16 @@ def test_the_walk_reports_a_route_that_lets_the_wrong_role_in(second_app):
         "anonymous: GET /uji/khusus-admin (admin_only) answered 200; expected a redirect to /akun/masuk"
     ]
     assert walk(second_app, Role.MINISTRY_ADMIN, only={"admin_only"}) == []
+
+
+def test_practice_licence_pages_open_to_their_roles_only(app):
+    """The licence pages (app/credentials/licences) join the walk; a spot check of what it expects."""
+    officers = {Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN}
+    with app.test_request_context():
+        for endpoint in ("licences.mine", "licences.apply", "licences.withdraw", "licences.end_own"):
+            assert {r for r in Role if role_may_open(r, endpoint)} == {Role.APPLICANT}, endpoint
+        for endpoint in ("licences.officer_list", "licences.decide", "licences.retry_pdf"):
+            assert {r for r in Role if role_may_open(r, endpoint)} == officers, endpoint
+        for endpoint in ("licences.detail", "licences.download", "licences.document_download"):
+            assert {r for r in Role if role_may_open(r, endpoint)} == officers | {Role.APPLICANT}, endpoint
+            assert not role_may_open(None, endpoint)

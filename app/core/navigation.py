@@ -38,6 +38,8 @@ MENU = [
     ("plenary.index", _l("Rapat pleno")),
     ("appeals.mine", _l("Banding saya")),
     ("registry.mine", _l("Sertifikat saya")),
+    ("licences.mine", _l("Izin praktik saya")),
+    ("licences.officer_list", _l("Izin praktik")),
     ("appeals.board_list", _l("Banding")),
     ("registry.body_list", _l("Sertifikat lembaga")),
     ("registry.jurisdiction_list", _l("Sertifikat di wilayah Anda")),

@@ -33,11 +33,12 @@ def add_document(
     person: Any = None,
     correction_request: Any = None,
     candidacy: Any = None,
+    licence: Any = None,
     delete_after: date | None = None,
 ) -> Document:
     """Store a checked file for exactly one owner. The caller has authorised the actor and writes
     its own audit entry (it knows what the upload means for the owner)."""
-    if [registration, person, correction_request, candidacy].count(None) != 3:
+    if [registration, person, correction_request, candidacy, licence].count(None) != 4:
         raise ValueError("a document has exactly one owner")
     purpose = Purpose(purpose)
     document = Document(
@@ -45,6 +46,7 @@ def add_document(
         person=person,
         correction_request=correction_request,
         candidacy=candidacy,
+        licence=licence,
         purpose=purpose,
         sensitivity=sensitivity_of(purpose),
         delete_after=delete_after,

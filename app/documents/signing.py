@@ -23,10 +23,13 @@ trusted root (the development CA and any PEM under `SIGNING_DIR/trusted/`).
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import fcntl
 import io
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,6 +48,9 @@ from app.core.errors import DomainError
 logger = logging.getLogger(__name__)
 
 DEV_CA = "dev-ca"
+# Bytes reserved in the PDF for the CMS signature (a signer with a chain of three certificates fits):
+# without it pyHanko sizes the signature by signing twice.
+SIGNATURE_BYTES = 16 * 1024
 DEV_VALIDITY = timedelta(days=20 * 365)
 SIGNATURE_FIELD = "Signature1"
 _signers: dict[tuple[str, str], object] = {}
@@ -121,8 +127,33 @@ def pdf_signer(issuer: str):
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
         )
+        _freeze_signing_certificate_attribute()
         signer = _signers[key] = signers.PdfSigner(metadata, signer=simple)
         return signer
+
+
+def _freeze_signing_certificate_attribute() -> None:
+    """Build each signer's ESS signing-certificate-v2 attribute once and keep it as parsed DER.
+    asn1crypto re-encodes a value built in Python every time it is dumped, and pyHanko dumps the
+    signed attributes dozens of times per signature: that re-encoding was about two thirds of the
+    signing time (bench/certificates.py)."""
+    from asn1crypto import tsp
+    from pyhanko.sign import attributes
+    from pyhanko.sign.general import as_signing_certificate_v2
+
+    provider = attributes.SigningCertificateV2Provider
+    if getattr(provider, "_frozen", False):
+        return
+    cache: dict[bytes, tsp.SigningCertificateV2] = {}
+
+    async def build_attr_value(self, dry_run=False):
+        der = self.signing_cert.dump()
+        if der not in cache:
+            cache[der] = tsp.SigningCertificateV2.load(as_signing_certificate_v2(self.signing_cert).dump())
+        return cache[der]
+
+    provider.build_attr_value = build_attr_value
+    provider._frozen = True
 
 
 def sign_pdf(issuer: str, data: bytes) -> bytes:
@@ -131,8 +162,25 @@ def sign_pdf(issuer: str, data: bytes) -> bytes:
 
     signer = pdf_signer(issuer)
     output = io.BytesIO()
-    signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), output=output)
+    _outside_a_running_loop(
+        signer.sign_pdf,
+        IncrementalPdfFileWriter(io.BytesIO(data)),
+        output=output,
+        bytes_reserved=SIGNATURE_BYTES,
+    )
     return output.getvalue()
+
+
+def _outside_a_running_loop(function, *args, **kwargs):
+    """pyHanko's synchronous API calls asyncio.run(), which refuses to start in a thread where an event
+    loop is running (an async server, or Playwright's sync API in the browser tests): then the call
+    runs in a helper thread, with the caller's context. A WSGI worker or a job has no loop there."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(contextvars.copy_context().run, function, *args, **kwargs).result()
 
 
 def forget_signers() -> None:
@@ -183,7 +231,9 @@ def check_pdf(data: bytes) -> SignatureCheck:
         return SignatureCheck(signed=False)
     signature = signatures[-1]
     try:
-        status = validate_pdf_signature(signature, ValidationContext(trust_roots=trust_roots()))
+        status = _outside_a_running_loop(
+            validate_pdf_signature, signature, ValidationContext(trust_roots=trust_roots())
+        )
     except Exception:
         logger.info("signature validation failed", exc_info=True)
         return SignatureCheck(signed=True)

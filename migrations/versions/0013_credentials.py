@@ -473,13 +473,14 @@ def _downgrade():
         batch_op.drop_column("renewal_jp_per_year")
 
     with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_documents_licence_id_licences"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_documents_licence_id"))
-        batch_op.drop_column("licence_id")
+        # The CHECKs first: PostgreSQL drops a CHECK that names a dropped column by itself.
         batch_op.drop_constraint(op.f("ck_documents_purpose"), type_="check")
         batch_op.create_check_constraint(op.f("ck_documents_purpose"), _values_in("purpose", OLD_PURPOSES))
         batch_op.drop_constraint(op.f("ck_documents_one_owner"), type_="check")
         batch_op.create_check_constraint(op.f("ck_documents_one_owner"), _one_owner(OLD_OWNERS))
+        batch_op.drop_constraint(batch_op.f("fk_documents_licence_id_licences"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_documents_licence_id"))
+        batch_op.drop_column("licence_id")
 
     with op.batch_alter_table("candidacies", schema=None) as batch_op:
         batch_op.drop_constraint(
