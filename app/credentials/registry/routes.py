@@ -59,20 +59,6 @@ OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
 VIEWERS = (Role.APPLICANT, Role.BOARD_ADMIN, Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)
 
 
-# The licence's own page (credentials/licences), linked from the certificate pages once it exists.
-LICENCE_PAGE = "licences.detail"
-
-
-@bp.context_processor
-def _licence_links() -> dict:
-    def licence_url(licence) -> str | None:
-        if LICENCE_PAGE not in current_app.view_functions:
-            return None
-        return url_for(LICENCE_PAGE, licence_id=licence.id)
-
-    return {"licence_url": licence_url}
-
-
 def _page_size() -> int:
     return current_app.config["CERTIFICATION_PAGE_SIZE"]
 
