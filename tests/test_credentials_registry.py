@@ -557,3 +557,32 @@ def test_a_certificates_page_and_the_holders_list_take_a_bounded_number_of_state
         assert client.get("/sertifikat/saya").status_code == 200
     assert len(page) <= 12, page  # the renewal check included
     assert len(mine) <= 6, mine
+
+
+def test_a_correction_reissues_the_certificate_and_the_old_page_points_to_the_new(app, client, outbox):
+    holder = create_holder(app)
+    with app.app_context():  # a number outside the allocator's series (the factory numbers from 1 too)
+        certificate = db.session.get(Certificate, holder.certificate_id)
+        certificate.number = certificate.document.number = f"F-{certificate.id}/LSPS/XII/2026"
+        db.session.commit()
+    _as(app, client, Role.BOARD_ADMIN)
+    url = f"/sertifikat/{holder.certificate_id}"
+    assert 'id="koreksi"' in client.get(url).get_data(as_text=True)
+    refused = client.post(f"{url}/koreksi", data={"correction_reason": ""})
+    assert refused.status_code == 422 and "Wajib diisi." in refused.get_data(as_text=True)
+    assert _status(app, holder.certificate_id) == C.ACTIVE
+
+    response = client.post(f"{url}/koreksi", data={"correction_reason": "Nama pemegang salah tulis"})
+    assert response.status_code == 302
+    with app.app_context():
+        old = db.session.get(Certificate, holder.certificate_id)
+        new_id = old.superseded_by_id
+        assert old.status == C.SUPERSEDED and db.session.get(Certificate, new_id).corrects_id == old.id
+    assert response.headers["Location"].endswith(f"/sertifikat/{new_id}")
+    html = client.get(url).get_data(as_text=True)
+    assert f'href="/sertifikat/{new_id}"' in html.split('data-testid="superseded-by"')[1]
+    assert 'id="koreksi"' not in html and 'id="bekukan"' not in html
+    assert f'href="/sertifikat/{holder.certificate_id}"' in client.get(f"/sertifikat/{new_id}").get_data(
+        as_text=True
+    )
+    assert any("diganti" in m["Subject"] for m in outbox.messages())

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 
 from app.core.forms import AppForm, DateField, SelectField, max_length, optional, required
+from app.credentials.certificates.issuing import MAX_REASON as CORRECTION_REASON_MAX
 from app.credentials.registry.services import NUMBER_MAX, REASON_MAX, REFERENCE_MAX
 from app.credentials.states import CERTIFICATE_STATUS_LABELS, CertificateStatus
 
@@ -88,4 +89,16 @@ class RenewalForm(AppForm):
         description=_l(
             "Jadwal uji lembaga Anda yang menawarkan skema sertifikat ini dan sedang membuka pendaftaran."
         ),
+    )
+
+
+class CorrectForm(AppForm):
+    correction_reason = TextAreaField(
+        _l("Alasan koreksi"),
+        validators=[required(), max_length(CORRECTION_REASON_MAX)],
+        description=_l(
+            "Misalnya nama pemegang yang salah tulis. Sertifikat baru diterbitkan dari data terkini dan "
+            "menggantikan sertifikat ini."
+        ),
+        render_kw={"rows": 2, "maxlength": CORRECTION_REASON_MAX},
     )

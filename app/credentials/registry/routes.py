@@ -38,11 +38,13 @@ from app.core.permissions import allow, deny
 from app.core.roles import Role
 from app.core.uploads import private_file
 from app.credentials import services as credentials
+from app.credentials.certificates import issuing as certificate_issuing
 from app.credentials.models import Certificate
 from app.credentials.permissions import can_manage_certificate, can_view_certificate, is_holder
 from app.credentials.registry import renewal, services
 from app.credentials.registry.forms import (
     STATUS_SLUGS,
+    CorrectForm,
     FilterForm,
     RenewalForm,
     RevokeForm,
@@ -174,6 +176,8 @@ def _render_detail(certificate: Certificate, status: int = 200, **forms):
         status_on=status_on,
         suspend_form=forms.pop("suspend_form", None) or SuspendForm(formdata=None),
         revoke_form=forms.pop("revoke_form", None) or RevokeForm(formdata=None),
+        may_correct=services.may_correct(certificate, current_user, today),
+        correct_form=forms.pop("correct_form", None) or CorrectForm(formdata=None),
         action_form=ActionForm(),
     ), 422 if status_on_form.errors else status
 
@@ -280,3 +284,29 @@ def renew(certificate_id: int):
             )
             return redirect(url_for("candidacy.detail", candidacy_id=candidacy.id))
     return _render_detail(certificate, 422, renewal_form=form)
+
+
+@bp.post("/<int:certificate_id>/koreksi")
+@allow(*BOARD)
+def correct(certificate_id: int):
+    certificate = _managed(certificate_id)
+    form = CorrectForm()
+    if form.validate_on_submit():
+        try:
+            new = certificate_issuing.correct_certificate(
+                certificate, current_user, form.correction_reason.data
+            )
+        except CredentialError as error:
+            attach_error(form, error)
+        else:
+            flash(
+                _(
+                    "Sertifikat koreksi %(number)s diterbitkan dan menggantikan %(old)s; PDF-nya sedang "
+                    "disusun. Pemegang diberi tahu melalui surel.",
+                    number=new.number,
+                    old=certificate.number,
+                ),
+                "success",
+            )
+            return redirect(url_for("registry.detail", certificate_id=new.id))
+    return _render_detail(certificate, 422, correct_form=form)

@@ -210,6 +210,12 @@ def allowed_actions(
     return [a for a in CERTIFICATE_LIFECYCLE.allowed_actions(live) if a in MANUAL_ACTIONS]
 
 
+def may_correct(certificate: Certificate, user: Any, today: date | None = None) -> bool:
+    """A correction (certificates.issuing.correct_certificate) re-issues an active certificate."""
+    live = services.live_certificate_status(certificate, today)
+    return can_manage_certificate(user, certificate) and live == CertificateStatus.ACTIVE
+
+
 # --- The board admin's actions ------------------------------------------------------------------
 
 
