@@ -40,6 +40,7 @@ from tests.certification_factories import (
 from tests.factories import create_user
 from tests.training_factories import create_verified_person
 
+# Numbers outside the allocator's series ("UJI…"), so a real grant or issue never collides with them.
 _numbers = itertools.count(1)
 PRACTICE_VILLAGE = "35.73.01.1001"  # Kota Malang, the default practice place
 
@@ -76,7 +77,7 @@ def create_certificate(
         from app.certification.models import Candidacy
 
         candidacy = db.session.get(Candidacy, candidacy_id)
-        number = f"{next(_numbers):06d}/{body}/{candidacy.scheme.code}/XII/2026"
+        number = f"UJI{next(_numbers):06d}/{body}/{candidacy.scheme.code}/XII/2026"
         snapshot = {
             "holder": {"name": candidacy.person.full_name, "nik_masked": "3204********0001"},
             "scheme": {"code": candidacy.scheme.code, "name": candidacy.version.name},
@@ -158,7 +159,7 @@ def create_licence(
         db.session.flush()
         LICENCE_LIFECYCLE.add_event(licence, None, LicenceStatus.SUBMITTED, SYSTEM)
         if status != LicenceStatus.SUBMITTED:
-            licence.number = f"{next(_numbers):06d}/SIPPS/{licence.regency_code}/XII/2026"
+            licence.number = f"UJI{next(_numbers):06d}/SIPPS/{licence.regency_code}/XII/2026"
             licence.valid_from = local_today()
             licence.valid_until = valid_until or certificate.valid_until
             licence.decided_at = utcnow()

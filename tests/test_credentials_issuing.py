@@ -110,7 +110,8 @@ def qr_texts(data: bytes) -> list[str]:
         image = document[0].render(scale=3).to_pil()
     finally:
         document.close()
-    return [result.text for result in zxingcpp.read_barcodes(image)]
+    # QR codes only: a detector looking for every format may also "find" a linear barcode in the text.
+    return [result.text for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
 def pdf_text(data: bytes) -> str:
