@@ -260,7 +260,8 @@ def test_a_candidate_decided_bk_appeals_is_reassessed_by_new_assessors_and_is_de
     phone.get_by_label("Uraian keberatan").fill(
         "Wawancara dilakukan dalam waktu sepuluh menit tanpa kesempatan menjelaskan portofolio saya."
     )
-    phone.get_by_role("button", name="Kirim banding").click()
+    with phone.expect_navigation():  # the list of the candidate's appeals, after the redirect
+        phone.get_by_role("button", name="Kirim banding").click()
     assert screen.horizontal_overflow() == 0
     screenshots(phone, "appeal-filed")
 
