@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 TEST_DATABASE_URL ?=
 PORT ?= 5000
 
-.PHONY: run test pdf-libraries test-sqlite test-postgres lint format bench translations translations-update chromium install clean
+.PHONY: run test pdf-libraries test-sqlite test-postgres lint format bench translations translations-update chromium redis-server install clean
 
 # Virtual environment with the app and its dev tools; re-installed when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -32,6 +32,13 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's redis-server: the tests of the Redis store (a throw-away server per test module) and the
+# verification benchmark start their own; production points RATELIMIT_STORAGE_URI at a real one.
+redis-server:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing Debian's redis-server for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 run: install
 	APP_CONFIG=development $(FLASK) db upgrade
@@ -63,7 +70,7 @@ PYTEST_POSTGRES = APP_CONFIG=testing TEST_DATABASE_URL="$(TEST_DATABASE_URL)" TE
 # each, after `install` has run once). They share nothing they write: each has its own temporary files
 # (tests/conftest.py), live server port (a free one), pytest cache and screenshots folder; their output
 # is kept in test-output/<run>.log and printed when both have finished.
-test: install chromium lint
+test: install chromium redis-server lint
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then $(PYTEST_SQLITE); exit $$?; fi; \
 	mkdir -p test-output; \
 	$(PYTEST_SQLITE) > test-output/sqlite.log 2>&1 & sqlite=$$!; \
@@ -73,16 +80,16 @@ test: install chromium lint
 	echo "== PostgreSQL: $(TEST_DATABASE_URL) (exit $$postgres_status)"; cat test-output/postgresql.log; \
 	[ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]
 
-test-sqlite: install
+test-sqlite: install redis-server
 	$(PYTEST_SQLITE)
 
-test-postgres: install
+test-postgres: install redis-server
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 	  echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
 	  $(PYTEST_POSTGRES); \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-bench: install
+bench: install redis-server
 	@# BENCH_DATABASE_URL (optional) adds a PostgreSQL run on a SCRATCH database (its tables are dropped).
 	APP_CONFIG=testing $(BIN)/python -m bench
 

@@ -96,6 +96,11 @@ class Config:
     OFFICER_NIK_CHECK_LIMIT = os.environ.get("OFFICER_NIK_CHECK_LIMIT", "30 per 10 minutes")
     ACCOUNT_EMAIL_LIMIT = os.environ.get("ACCOUNT_EMAIL_LIMIT", "10 per hour")
     PUBLIC_LOOKUP_LIMIT = os.environ.get("PUBLIC_LOOKUP_LIMIT", "60 per minute")
+    # The public document pages, cached whole for anonymous visitors (app/verification/page_cache.py):
+    # memory:// serves one process; with several (gunicorn workers), Redis, by default the rate
+    # limits' store. Pages also expire after PUBLIC_PAGE_CACHE_SECONDS.
+    PUBLIC_PAGE_CACHE_URL = os.environ.get("PUBLIC_PAGE_CACHE_URL", RATELIMIT_STORAGE_URI)
+    PUBLIC_PAGE_CACHE_SECONDS = _int("PUBLIC_PAGE_CACHE_SECONDS", 300)
 
     # Token lifetimes (seconds)
     EMAIL_VERIFY_MAX_AGE = _int("EMAIL_VERIFY_MAX_AGE", 3 * 24 * 3600)

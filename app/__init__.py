@@ -43,11 +43,6 @@ def create_app(config: type | None = None) -> Flask:
     for key in ("SECRET_KEY", *app.config.get("REQUIRED_SETTINGS", ())):
         if not app.config.get(key):
             raise RuntimeError(f"{key} must be set in the environment (see README.md)")
-    if app.config.get("PROXY_COUNT"):
-        # Behind N reverse proxies: take the client address and scheme from X-Forwarded-* (rate limits,
-        # audit IPs, secure cookies).
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
 
     from app.core.urls import URL_CONVERTERS
 
@@ -59,8 +54,15 @@ def create_app(config: type | None = None) -> Flask:
     _register_template_helpers(app)
 
     from app.core.errors import register_error_pages
+    from app.verification import page_cache
 
     register_error_pages(app)
+    page_cache.init_app(app)  # the public pages' fast path, inside the proxy fix-up below
+    if app.config.get("PROXY_COUNT"):
+        # Behind N reverse proxies: take the client address and scheme from X-Forwarded-* (rate limits,
+        # audit IPs, secure cookies).
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
     return app
 
 

@@ -547,9 +547,17 @@ def test_nothing_dropped_is_stored(app, client, certificate):
         assert db.session.scalar(select(db.func.count()).select_from(IssuedDocument)) == documents
 
 
-def test_dropping_a_file_needs_the_csrf_token(client, certificate, csrf_enabled):
-    status, html, verdict = _drop(client, certificate["pdf"], certificate["token"])
-    assert status == 400 and verdict is None
+def test_the_anonymous_file_check_needs_no_csrf_token_and_the_page_sets_no_cookie(
+    app, client, certificate, csrf_enabled
+):
+    """The one form without a token (verification/forms.py says why): a scan leaves no session
+    behind, so the page can be served from the cache; every other form still needs its token."""
+    page = client.get(f"/verifikasi-dokumen/{certificate['token']}")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    assert 'name="csrf_token"' not in page.get_data(as_text=True)
+    status, _html, verdict = _drop(client, certificate["pdf"], certificate["token"])
+    assert (status, verdict) == (200, "genuine")
+    assert client.post("/akun/keluar").status_code == 400  # CSRF on, elsewhere
 
 
 # --- JWKS --------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Public verification of the documents this system issues: by public token (the QR code) or by number.
 
-No login (PUBLIC_ENDPOINTS), rate-limited per client address (PUBLIC_LOOKUP_LIMIT), never cached,
-not indexed. Unknown numbers and tokens get the same "not found" page (404) whatever they look like,
-and so do documents not public yet (pending).
+No login (PUBLIC_ENDPOINTS), rate-limited per client address (PUBLIC_LOOKUP_LIMIT), never cached by
+browsers or proxies, not indexed. The page a QR code opens is kept whole for anonymous visitors and
+served before Flask (app/verification/page_cache.py), within the same rate limit. Unknown numbers
+and tokens get the same "not found" page (404) whatever they look like, and so do documents not
+public yet (pending).
 
 - `/verifikasi-dokumen?nomor=…&pada=YYYY-MM-DD`, `/verifikasi-dokumen/<token>?pada=…`: the page;
   `pada` asks for the status on a date (certificates and licences).
@@ -21,9 +23,10 @@ from flask_babel import gettext as _
 from app.core.errors import error_page
 from app.core.models import local_today
 from app.credentials import statements
-from app.extensions import limiter
+from app.extensions import csrf, limiter
 from app.verification import (
     credentials,  # noqa: F401 - registers the certificate and licence kinds
+    page_cache,
     services,
 )
 from app.verification.forms import FileCheckForm
@@ -46,8 +49,11 @@ def _public(response_and_status):
     return response
 
 
-# One budget for every page: a client looking documents up by number, by token and by file counts once.
-public_lookups = limiter.shared_limit(_lookup_limit, scope="public-lookup")
+# One budget for every page: a client looking documents up by number, by token and by file counts once
+# (a visit the cache's fast path already counted is not counted again).
+public_lookups = limiter.shared_limit(
+    _lookup_limit, scope=page_cache.RATE_LIMIT_SCOPE, exempt_when=page_cache.counted
+)
 
 
 def _asked_date() -> tuple[date | None, str | None]:
@@ -116,6 +122,8 @@ def show(token: str):
     document = services.find_by_token(token)
     if document is None:
         return _not_found("")
+    if not request.args:
+        page_cache.allow()  # the plain page: the same for every anonymous visitor today
     return _document_page(document)
 
 
@@ -151,6 +159,7 @@ def _checked_file(form: FileCheckForm) -> bytes | None:
 
 
 @bp.post("/verifikasi-dokumen/periksa-berkas")
+@csrf.exempt  # see FileCheckForm
 @public_lookups
 def check_file():
     """A dropped PDF compared with every issued document (by SHA-256) and its signature checked."""
@@ -162,6 +171,7 @@ def check_file():
 
 
 @bp.post("/verifikasi-dokumen/<token>/periksa-berkas")
+@csrf.exempt  # see FileCheckForm
 @public_lookups
 def check_file_for(token: str):
     """A dropped PDF compared with this page's document and its signature checked."""
