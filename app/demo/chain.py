@@ -1,30 +1,43 @@
 """`flask demo chain`: one demo person through everything the product can do so far.
 
-On a database prepared as `make run` prepares it (reference data, regions, `flask demo accounts`), the
-demo applicant (pemohon@demo.kemensos.go.id):
+On a database prepared as `make run` prepares it (reference data, regions, `flask demo accounts`,
+`flask credentials dev-keys LSPS LSPENSOS SIPPS`), the demo applicant (pemohon@demo.kemensos.go.id):
 
-1. completes a profile and a RELAWAN registration (reused when already verified), which the regency
-   officer of Kabupaten Bandung verifies: a registration number;
-2. enrols in a new session of a BBPPKS Bandung programme (the programme is reused), is accepted, attends
-   every day, and the training officer completes the session: the background job issues the STTP;
-3. is a candidate of a new LSPS exam session on the demo scheme (RELAWAN, two units, a second
-   assessor required), accepted; the two demo assessors score every unit K; the LSPS board admin
-   opens the plenary and decides it: the decree (SK), numbered, with its PDF.
+1. completes a profile and a Pekerja Sosial Generalis registration (reused when already verified),
+   which the regency officer of Kabupaten Bandung verifies: a registration number;
+2. enrols in a new session of a BBPPKS Bandung programme for Pekerja Sosial Generalis (the programme
+   is reused), is accepted, attends every day, and the training officer completes the session: the
+   background job issues the STTP;
+3. is a candidate of a new LSPS exam session on the demo scheme (Pekerja Sosial Generalis, two
+   units, a second assessor required), accepted; the two demo assessors score every unit K; the LSPS
+   board admin opens the plenary and decides it: the decree (SK), numbered, with its PDF;
+4. the board admin issues the session's certificates (`issue_for_session`): the certificate of
+   competence, numbered, its signed PDF carrying the QR code (verification URL and signed statement);
+5. applies for a practice licence (SIPPS) for a practice place in Kabupaten Bandung, resting on that
+   certificate (STR number and expiry, proof of the place, health letter), which the regency officer
+   grants: the licence, numbered, with its signed PDF.
 
-Each run issues one more STTP and one more decree (new sessions each time), so running it twice
-works. Jobs run inline (`jobs_inline`), so every document exists when the command returns. It
-returns one `IssuedLine` per document; the CLI prints them tab-separated.
+Each run issues one more STTP, decree, certificate and licence (new sessions each time), so running
+it twice works; the holder first ends the licence an earlier run granted for the demo place (one
+licence per place, at most two held). Jobs run inline (`jobs_inline`), so every document exists when
+the command returns. It returns one `IssuedLine` per document; the CLI prints them tab-separated.
+
+With `once` (what `make run` does on every start) the chain goes on from where the demo person's
+Pekerja Sosial chain stopped (`progress`): nothing is issued again when the registration, STTP,
+decree, certificate and licence all exist, and a database made by an older run (a RELAWAN
+registration with its STTP and decree, from before the person became a Pekerja Sosial) gets the
+whole Pekerja Sosial chain.
 
 Steps owned by other parts go through their services (registration, the officer's acceptance,
-completion and STTP). The demo compresses time: its session already ran (it ends today) and its
-enrolment window lies in the past, which the catalogue and enrolment services rightly refuse to
-create. So the programme, the back-dated session and the application are recorded with the models
-and lifecycles directly; those lines are marked `CATALOGUE/ENROLMENT SHORTCUT`. Likewise the
-scheme (created, its units, published), the assessor registry, the exam session (a one-day session
-whose every stage is today: created, opened, assessors added and declared, closed, assessment
-started) and the screening decision go through their services; the submitted application and the
-assessors' scoring are still recorded directly, marked `# SHORTCUT(<slice>)` (each says why); the
-plenary (opening it, the decision, the decree and its PDF) goes through app/certification/plenary.
+completion and STTP, certificates, licences). The demo compresses time: its session already ran (it
+ends today) and its enrolment window lies in the past, which the catalogue and enrolment services
+rightly refuse to create. So the programme, the back-dated session and the application are recorded
+with the models and lifecycles directly; those lines are marked `CATALOGUE/ENROLMENT SHORTCUT`.
+Likewise the scheme (created, its units, published), the assessor registry, the exam session (a
+one-day session whose every stage is today: created, opened, assessors added and declared, closed,
+assessment started) and the screening decision go through their services; the submitted application
+and the assessors' scoring are still recorded directly, marked `# SHORTCUT(<slice>)` (each says why);
+the plenary (opening it, the decision, the decree and its PDF) goes through app/certification/plenary.
 """
 
 from __future__ import annotations
@@ -74,16 +87,23 @@ from app.core.errors import DomainError
 from app.core.jobs import huey
 from app.core.models import local_today, utcnow
 from app.core.unit_of_work import unit_of_work
+from app.credentials.certificates import issuing as certificates
+from app.credentials.licences import services as licences
+from app.credentials.models import Certificate, Licence
+from app.credentials.states import LICENCE_HELD, LICENCE_OPEN, LicenceStatus, PracticeType
 from app.documents import issuing
+from app.documents import services as uploaded_documents
 from app.documents.models import IssuedDocument
 from app.extensions import db
 from app.people import services as people
 from app.people.models import Person
+from app.reference.catalogues import PEKSOS, PEKSOS_LEVEL
 from app.registration import services as registration_services
 from app.registration.categories import SPECS
 from app.registration.models import Registration
 from app.registration.states import EDITABLE, OPEN, Action, Status
 from app.training.enrolment import services as enrolment_services
+from app.training.ledger.evidence import Evidence
 from app.training.models import AttendanceMark, Enrolment, Programme, ProgrammeTarget, TrainingSession
 from app.training.states import (
     ENROLMENT_LIFECYCLE,
@@ -101,11 +121,13 @@ TRAINING_OFFICER_EMAIL = "diklat@demo.kemensos.go.id"
 BOARD_ADMIN_EMAIL = "lsps@demo.kemensos.go.id"
 ASSESSOR_EMAILS = ("asesor@demo.kemensos.go.id", "asesor2@demo.kemensos.go.id")
 BODY = "LSPS"
-SCHEME_CODE = "DEMO-RELAWAN"
+SCHEME_CODE = "DEMO-PS-GEN"
+SCHEME_NAME = "Pekerja Sosial Generalis (Demo)"
 PROVIDER = "BBPPKS-BANDUNG"
-PROGRAMME_CODE = "DEMO-PDPS"
-CATEGORY = "RELAWAN"
-OPTIONS = {"relawan_kind": "KARANG_TARUNA", "registration_level": "KABKOTA"}
+PROGRAMME_CODE = "DEMO-PS-GEN"
+CATEGORY = PEKSOS  # Pekerja Sosial: the category a practice licence (SIPPS) is for
+SUBTYPE = "GENERALIS"
+OPTIONS = {PEKSOS_LEVEL: SUBTYPE}
 SERVICE_REGION = "32.04"  # Kabupaten Bandung: the demo agency officer's jurisdiction
 SESSION_REGION = "32.17"  # Kabupaten Bandung Barat (Lembang)
 # A valid NIK of a woman born 12 August 1990 in Kec. Dayeuhkolot, Kab. Bandung (day + 40).
@@ -122,6 +144,14 @@ DEMO_PROFILE = {
     "education_level_code": "S1",
     "education_field": "Kesejahteraan Sosial",
 }
+# The practice place of the demo licence: in Kabupaten Bandung, so the demo agency officer grants it.
+PRACTICE = {
+    "practice_type": str(PracticeType.INDIVIDUAL),
+    "place_name": "Rumah Praktik Pekerja Sosial Siti Rahayu",
+    "address": "Jl. Raya Dayeuhkolot No. 12, RT 003/RW 007",
+    "region_code": "32.04.12.2002",
+}
+STR_YEARS = 5  # an STR is valid five years (UU 14/2019)
 
 
 class ChainError(DomainError):
@@ -158,33 +188,143 @@ def _user(email: str, what: str) -> User:
     return user
 
 
+@dataclass
+class Progress:
+    """How far the demo person's Pekerja Sosial chain went: the record of each step done, None from
+    the first step still to do (a step rests on the ones before it)."""
+
+    registration_id: int | None = None
+    enrolment_id: int | None = None  # the enrolment whose STTP is stored
+    candidacy_id: int | None = None  # decided K, its decree's PDF stored
+    certificate_id: int | None = None  # live-active, its PDF stored
+    licence_id: int | None = None  # held, its PDF stored
+
+
 def run_chain(today: date | None = None, *, once: bool = False) -> list[IssuedLine]:
-    """The whole chain; each step commits on its own (so the jobs it enqueues run). With `once`, a
-    demo person who already holds an STTP is not trained again: the lines of what exists are returned
-    (what `make run` does on every start)."""
+    """The whole chain; each step commits on its own (so the jobs it enqueues run). With `once`, only
+    the steps the demo person's Pekerja Sosial chain still lacks (`progress`) are taken, so a database
+    where everything exists only gets the lines of what exists (what `make run` does on every start)."""
     today = today or local_today()
     with jobs_inline():
         with unit_of_work():
             applicant = _user(APPLICANT_EMAIL, "demo applicant")
-            existing = existing_lines(applicant) if once else []
-            if len(existing) == 3:
-                return existing
-            registration = verified_registration(applicant)
-            registration_id = registration.id
-        if len(existing) == 2:  # trained before the certification step existed: certify only
+            done = progress(applicant, today) if once else Progress()
+            if done.registration_id is None:
+                done.registration_id = verified_registration(applicant).id
+        if done.enrolment_id is None:
             with unit_of_work():
-                candidacy_id = certified(registration_id, today)
+                done.enrolment_id = completed_training(done.registration_id, today)
+        if done.candidacy_id is None:
             with unit_of_work():
-                return [*existing, decree_line(db.session.get(Candidacy, candidacy_id))]
+                done.candidacy_id = certified(done.registration_id, today)
+        if done.certificate_id is None:
+            with unit_of_work():
+                start_issuing(done.candidacy_id)
+            with unit_of_work():
+                done.certificate_id = issued_certificate(done.candidacy_id).id
+        if done.licence_id is None:
+            with unit_of_work():
+                done.licence_id = granted_licence(done.certificate_id, today)
         with unit_of_work():
-            enrolment_id = completed_training(registration_id, today)
-        with unit_of_work():
-            candidacy_id = certified(registration_id, today)
-        with unit_of_work():
-            registration = db.session.get(Registration, registration_id)
-            enrolment = db.session.get(Enrolment, enrolment_id)
-            candidacy = db.session.get(Candidacy, candidacy_id)
-            return [registration_line(registration), sttp_line(enrolment.sttp), decree_line(candidacy)]
+            return lines_of(done)
+
+
+def progress(applicant: User, today: date) -> Progress:
+    """What exists of the demo person's chain on their latest verified Pekerja Sosial registration:
+    its latest STTP, the latest K decision of the demo scheme with its decree, that decision's
+    certificate (when still live-active: a certificate revoked, suspended or expired meanwhile is
+    certified anew) and a held licence resting on it. A RELAWAN registration of an older run counts
+    for nothing here (a person may hold several registrations)."""
+    done = Progress()
+    person = people.person_of_user(applicant.id)
+    registration = db.session.scalar(
+        select(Registration)
+        .where(
+            Registration.person_id == getattr(person, "id", None),
+            Registration.category_code == CATEGORY,
+            Registration.status == Status.VERIFIED,
+        )
+        .order_by(Registration.id.desc())
+        .limit(1)
+    )
+    if registration is None:
+        return done
+    done.registration_id = registration.id
+    enrolment = db.session.scalar(
+        select(Enrolment)
+        .where(Enrolment.registration_id == registration.id, Enrolment.sttp_id.is_not(None))
+        .order_by(Enrolment.id.desc())
+        .limit(1)
+    )
+    if enrolment is None or issuing.is_pending(enrolment.sttp):
+        return done
+    done.enrolment_id = enrolment.id
+    candidacy = db.session.scalar(
+        select(Candidacy)
+        .join(Scheme, Scheme.id == Candidacy.scheme_id)
+        .join(Decision, Decision.candidacy_id == Candidacy.id)
+        .join(Decree, Decree.id == Decision.decree_id)
+        .where(
+            Candidacy.registration_id == registration.id,
+            Scheme.body_code == BODY,
+            Scheme.code == SCHEME_CODE,
+            Decision.superseded_by_id.is_(None),
+            Decision.result == Verdict.K,
+            Decree.document_id.is_not(None),
+        )
+        .order_by(Candidacy.id.desc())
+        .limit(1)
+    )
+    if candidacy is None:
+        return done
+    done.candidacy_id = candidacy.id
+    certificate = db.session.scalar(
+        select(Certificate)
+        .where(Certificate.candidacy_id == candidacy.id)
+        .order_by(Certificate.id.desc())
+        .limit(1)
+    )
+    if certificate is None or issuing.is_pending(certificate.document):
+        return done  # not issued yet, or its PDF not stored: issuing the session's certificates does it
+    if licences.certificate_problem(certificate, today) is not None:
+        done.candidacy_id = None
+        return done
+    done.certificate_id = certificate.id
+    licence = db.session.scalar(
+        select(Licence)
+        .where(
+            Licence.certificate_id == certificate.id,
+            Licence.status.in_(sorted(LICENCE_HELD)),
+            Licence.document_id.is_not(None),
+        )
+        .order_by(Licence.id.desc())
+        .limit(1)
+    )
+    if licence is not None and not issuing.is_pending(licence.document):
+        done.licence_id = licence.id
+    return done
+
+
+def lines_of(done: Progress) -> list[IssuedLine]:
+    registration = db.session.get(Registration, done.registration_id)
+    enrolment = db.session.get(Enrolment, done.enrolment_id)
+    candidacy = db.session.get(Candidacy, done.candidacy_id)
+    certificate = db.session.get(Certificate, done.certificate_id)
+    licence = db.session.get(Licence, done.licence_id)
+    return [
+        registration_line(registration),
+        sttp_line(enrolment.sttp),
+        decree_line(candidacy),
+        document_line("CERTIFICATE", certificate.document),
+        document_line("LICENCE", licence.document),
+    ]
+
+
+def document_line(kind: str, document: IssuedDocument | None) -> IssuedLine:
+    if document is None or issuing.is_pending(document):
+        raise ChainError(f"no {kind.lower()} PDF was stored")
+    path = issuing.path_of(document).resolve()
+    return IssuedLine(kind, document.number, issuing.verification_url(document), str(path))
 
 
 # --- Registration -----------------------------------------------------------------------------------
@@ -198,9 +338,9 @@ def _sample_png() -> io.BytesIO:
 
 
 def verified_registration(applicant: User) -> Registration:
-    """The applicant's verified RELAWAN registration: reused, or taken from where an earlier run (or the
-    applicant in the browser) left it, through the registration services (profile, draft, documents,
-    submit), and verified by the regency officer."""
+    """The applicant's verified Pekerja Sosial Generalis registration: reused, or taken from where an
+    earlier run (or the applicant in the browser) left it, through the registration services (profile,
+    draft, documents, submit), and verified by the regency officer."""
     person = people.person_of_user(applicant.id)
     latest = db.session.scalar(
         select(Registration)
@@ -231,30 +371,6 @@ def verified_registration(applicant: User) -> Registration:
     return registration
 
 
-def existing_lines(applicant: User) -> list[IssuedLine]:
-    """The verified registration, the latest STTP and the latest decree of the demo person, as far as
-    they exist (the registration and the STTP, or nothing)."""
-    person = people.person_of_user(applicant.id)
-    documents = sttp.documents_of(person.id) if person is not None else []
-    registration = db.session.scalar(
-        select(Registration)
-        .where(Registration.person_id == getattr(person, "id", None), Registration.status == Status.VERIFIED)
-        .order_by(Registration.id)
-    )
-    if registration is None or not documents:
-        return []
-    lines = [registration_line(registration), sttp_line(documents[0])]
-    candidacy = db.session.scalar(
-        select(Candidacy)
-        .join(Decision, Decision.candidacy_id == Candidacy.id)
-        .join(Decree, Decree.id == Decision.decree_id)
-        .where(Candidacy.person_id == person.id, Decree.document_id.is_not(None))
-        .order_by(Decree.id.desc())
-        .limit(1)
-    )
-    return [*lines, decree_line(candidacy)] if candidacy is not None else lines
-
-
 def registration_line(registration: Registration) -> IssuedLine:
     return IssuedLine("REGISTRATION", registration.registration_number, None, None)
 
@@ -271,13 +387,13 @@ def demo_programme(officer: User) -> Programme:
         programme = Programme(
             provider_code=PROVIDER,
             code=PROGRAMME_CODE,
-            title="Pelatihan Dasar Pendampingan Sosial bagi Relawan Sosial",
-            jp=40,
-            learning_outcomes="Peserta mampu melakukan asesmen sosial dasar dan rujukan.",
-            competency_units=["KSO.PS01.001.01"],
+            title="Pelatihan Pekerja Sosial Generalis (Demo)",
+            jp=60,
+            learning_outcomes="Peserta mampu melakukan asesmen, intervensi dan rujukan pekerjaan sosial.",
+            competency_units=[code for code, _title in DEMO_UNITS],
             attendance_threshold=90,
             pass_score=Decimal("70"),
-            targets=[ProgrammeTarget(category_code=CATEGORY, subtype="")],
+            targets=[ProgrammeTarget(category_code=CATEGORY, subtype=SUBTYPE)],
             created_by_id=officer.id,
         )
         db.session.add(programme)
@@ -326,7 +442,7 @@ def accepted_enrolment(session: TrainingSession, registration: Registration, off
         regency_code=registration.regency_code,
         status=EnrolmentStatus.APPLIED,
         applied_at=utcnow(),
-        motivation="Meningkatkan kemampuan pendampingan di Karang Taruna.",
+        motivation="Menyiapkan diri untuk sertifikasi dan praktik mandiri sebagai Pekerja Sosial.",
     )
     db.session.add(enrolment)
     db.session.flush()
@@ -374,8 +490,8 @@ def as_lines(lines: list[IssuedLine]) -> str:
 # --- Certification --------------------------------------------------------------------------------
 
 DEMO_UNITS = (
-    ("KSO.PS01.001.01", "Melakukan asesmen kebutuhan sosial klien"),
-    ("KSO.PS01.002.01", "Melakukan rujukan dan pendampingan sosial"),
+    ("KSO.PS02.001.01", "Melakukan asesmen kebutuhan sosial klien"),
+    ("KSO.PS02.002.01", "Melaksanakan intervensi dan rujukan pekerjaan sosial"),
 )
 
 
@@ -385,8 +501,9 @@ def demo_scheme(admin: User) -> SchemeVersion:
     scheme = db.session.scalar(select(Scheme).where(Scheme.body_code == BODY, Scheme.code == SCHEME_CODE))
     if scheme is None:
         data = schemes.VersionData(
-            name="Pendamping Sosial Relawan (Demo)",
+            name=SCHEME_NAME,
             category_code=CATEGORY,
+            subtype=SUBTYPE,
             methods=[str(AssessmentMethod.PORTFOLIO), str(AssessmentMethod.INTERVIEW)],
             second_assessor_required=True,
         )
@@ -400,10 +517,21 @@ def demo_scheme(admin: User) -> SchemeVersion:
 
 def demo_assessor(user: User, scheme: Scheme, admin: User) -> Assessor:
     """The registry entry of a demo assessor account for the demo scheme, added once through the
-    assessor services (which also grant the account its assessor role for LSPS)."""
+    assessor services (which also grant the account its assessor role for LSPS); an entry made by an
+    older run for another demo scheme is allowed this one too."""
     assessor = db.session.scalar(
         select(Assessor).where(Assessor.body_code == BODY, Assessor.user_id == user.id)
     )
+    if assessor is not None and scheme.id not in {link.scheme_id for link in assessor.schemes}:
+        data = assessors_services.AssessorData(
+            name=assessor.name,
+            met_number=assessor.met_number,
+            institution_id=assessor.institution_id,
+            institution_name=assessor.institution_name,
+            licence_valid_until=max(assessor.licence_valid_until or local_today(), local_today()),
+            scheme_ids=[*(link.scheme_id for link in assessor.schemes), scheme.id],
+        )
+        assessors_services.update_assessor(assessor, data, admin)
     if assessor is None:
         data = assessors_services.AssessorData(
             name=user.full_name,
@@ -472,7 +600,7 @@ def accepted_candidacy(session: ExamSession, version: SchemeVersion, registratio
         purpose=CandidacyPurpose.FIRST if not decided else CandidacyPurpose.RECERTIFICATION,
         attempt=decided + 1,
         status=CandidacyStatus.SUBMITTED,
-        experience_summary="Pendamping Karang Taruna sejak 2019.",
+        experience_summary="Pekerja sosial di Dinas Sosial Kabupaten Bandung sejak 2015.",
         submitted_at=utcnow(),
     )
     db.session.add(candidacy)
@@ -538,3 +666,70 @@ def decree_line(candidacy: Candidacy | None) -> IssuedLine:
         raise ChainError("the plenary issued no decree PDF")
     path = issuing.path_of(document).resolve()
     return IssuedLine("DECREE", document.number, issuing.verification_url(document), str(path))
+
+
+# --- Certificate and licence ----------------------------------------------------------------------
+
+
+def start_issuing(candidacy_id: int) -> None:
+    """The board admin issues the decided session's certificates through the certificate services
+    (the issuing job, rendering and signing the PDF, runs when this unit commits)."""
+    admin = _user(BOARD_ADMIN_EMAIL, "demo board admin")
+    candidacy = db.session.get(Candidacy, candidacy_id)
+    certificates.issue_for_session(candidacy.session, admin)
+
+
+def issued_certificate(candidacy_id: int) -> Certificate:
+    certificate = db.session.scalar(
+        select(Certificate)
+        .where(Certificate.candidacy_id == candidacy_id)
+        .order_by(Certificate.id.desc())
+        .limit(1)
+    )
+    if certificate is None or issuing.is_pending(certificate.document):
+        raise ChainError("the issuing job issued no certificate PDF")
+    return certificate
+
+
+def _evidence(filename: str) -> Evidence:
+    return Evidence(checked=uploaded_documents.check_file(filename, _sample_png()))
+
+
+def granted_licence(certificate_id: int, today: date) -> int:
+    """The person applies, through the licence services, for a practice licence for the demo place
+    resting on the certificate (STR, proof of the place, health letter), and the regency officer of
+    Kabupaten Bandung grants it (the PDF job runs when this unit commits). A licence an earlier run
+    left open or held for the same place is first withdrawn or ended by the holder (one licence per
+    place). Returns the licence id."""
+    applicant = _user(APPLICANT_EMAIL, "demo applicant")
+    officer = _user(AGENCY_OFFICER_EMAIL, "demo agency officer")
+    certificate = db.session.get(Certificate, certificate_id)
+    person = certificate.person
+    key = licences.place_key(PRACTICE["region_code"], PRACTICE["place_name"])
+    for earlier in db.session.scalars(
+        select(Licence).where(
+            Licence.person_id == person.id,
+            Licence.place_key == key,
+            Licence.status.in_(sorted(LICENCE_OPEN)),
+        )
+    ):
+        if earlier.status == LicenceStatus.SUBMITTED:
+            licences.withdraw(earlier, applicant)
+        else:
+            licences.end_by_holder(earlier, applicant)
+    values = licences.Application(
+        certificate_id=certificate.id,
+        str_number=f"DEMO-STR-PS-{person.id:06d}",
+        str_expires_on=licences.add_years(today, STR_YEARS),
+        **PRACTICE,
+    )
+    licence = licences.apply(
+        person,
+        values,
+        _evidence("bukti-tempat-praktik.png"),
+        _evidence("surat-keterangan-sehat.png"),
+        applicant,
+        today=today,
+    )
+    licences.grant(licence, officer, today=today)
+    return licence.id

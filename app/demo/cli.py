@@ -14,12 +14,15 @@ from app.demo.chain import as_lines, run_chain
 @click.option(
     "--once",
     is_flag=True,
-    help="Only what the demo person does not hold yet (STTP, decree); otherwise print what exists.",
+    help=(
+        "Only the steps the demo person's chain still lacks (registration, STTP, decree, certificate, "
+        "licence); when everything exists, print what exists."
+    ),
 )
 @with_appcontext
 def demo_chain(once: bool) -> None:
-    """Take the demo applicant through registration, training, STTP and certification (the plenary's
-    decree); print one line per issued
+    """Take the demo applicant through a Pekerja Sosial registration, training and STTP, certification
+    (the plenary's decree), the certificate and a practice licence; print one line per issued
     document: KIND, NUMBER, PUBLIC-VERIFICATION-URL, ABSOLUTE-PDF-PATH (tab-separated, '-' if none)."""
     if not current_app.config.get("DEMO_ACCOUNTS_ALLOWED"):
         raise click.ClickException("the demo chain is refused in this configuration")
