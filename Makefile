@@ -47,7 +47,7 @@ run: install
 	APP_CONFIG=development $(FLASK) demo accounts
 	@# Development signing keys (a self-signed CA, a PDF signer and a QR statement key per issuer), once.
 	APP_CONFIG=development $(FLASK) credentials dev-keys LSPS LSPENSOS SIPPS
-	@# One demo person through registration, training and STTP (once: later runs print what exists).
+	@# One demo person through registration, training, certification, a certificate and a licence (once: later runs print what exists).
 	APP_CONFIG=development $(FLASK) demo chain --once
 	@# The web server and one job consumer (Procfile.dev); Ctrl+C stops both.
 	APP_CONFIG=development BIN=$(BIN) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
