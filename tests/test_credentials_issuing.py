@@ -506,7 +506,10 @@ def test_the_board_admin_issues_from_the_session_page_and_downloads(app, client)
         [certificate] = certificates_of(session_id)
         certificate_id, number = certificate.id, certificate.number
     assert number in page
-    download = client.get(f"/penerbitan-sertifikat/sertifikat/{certificate_id}/unduh")
+    # The page links to the one certificate download (the register's); the old admin-only route is gone.
+    assert f'href="/sertifikat/{certificate_id}/unduh"' in page
+    assert client.get(f"/penerbitan-sertifikat/sertifikat/{certificate_id}/unduh").status_code == 404
+    download = client.get(f"/sertifikat/{certificate_id}/unduh")
     assert download.status_code == 200 and download.headers["Content-Type"] == "application/pdf"
     with app.app_context():
         assert signing.check_pdf(download.data).valid
@@ -521,7 +524,7 @@ def test_another_bodys_admin_gets_404_and_the_attempt_is_audited(app, client):
         certificate_id = certificate.id
     stranger = create_user(app, Role.BOARD_ADMIN, body_code="LSPENSOS")
     login(client, stranger)
-    assert client.get(f"/penerbitan-sertifikat/sertifikat/{certificate_id}/unduh").status_code == 404
+    assert client.get(f"/sertifikat/{certificate_id}/unduh").status_code == 404
     assert client.get(f"/penerbitan-sertifikat/jadwal/{session_id}").status_code == 404
     assert client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/terbitkan").status_code == 404
     with app.app_context():
@@ -541,6 +544,267 @@ def test_the_issue_button_needs_csrf(app, client, csrf_enabled):
     assert client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/terbitkan").status_code == 400
     with app.app_context():
         assert certificates_of(session_id) == []
+
+
+# --- Resuming a stopped issuing job --------------------------------------------------------------------
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies: nothing in the job catches it (no `fail_job`), the row stays running."""
+
+
+def _user(user_ref):
+    from app.accounts.models import User
+
+    return db.session.get(User, user_ref.id)
+
+
+def _issued(session_id: int) -> dict[int, str]:
+    """decision id → number of the session's original certificates (none twice: asserted)."""
+    certificates = certificates_of(session_id)
+    assert len({c.decision_id for c in certificates}) == len(certificates)
+    return {c.decision_id: c.number for c in certificates}
+
+
+def _resumed_audits(session_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "certificate.issue_resumed", AuditEvent.object_id == str(session_id))
+    )
+
+
+def test_a_failed_job_is_resumed_from_the_page_and_issues_only_what_is_missing(app, client, monkeypatch):
+    session_id, _ = decided_session(app, [Verdict.K] * 3)
+    admin = create_user(app, Role.BOARD_ADMIN)
+    real_issue_one = issuing.issue_one
+    calls = []
+
+    def fails_on_the_second(decision_id, *args, **kwargs):
+        calls.append(decision_id)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real_issue_one(decision_id, *args, **kwargs)
+
+    monkeypatch.setattr(issuing, "BATCH_SIZE", 1)  # one committed batch per decision
+    monkeypatch.setattr(issuing, "issue_one", fails_on_the_second)
+    login(client, admin)
+    client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/terbitkan")
+    monkeypatch.undo()
+    with app.app_context():
+        record = db.session.scalar(select(Job).where(Job.kind == f"certificate_issue:{session_id}"))
+        job_id, plan = record.id, record.result
+        assert record.status == JobStatus.FAILED and "terhenti karena galat" in record.message
+        first = _issued(session_id)
+        assert len(first) == 1
+        assert not issuing.issuing.is_pending(certificates_of(session_id)[0].document)
+    page = client.get(f"/penerbitan-sertifikat/jadwal/{session_id}").get_data(as_text=True)
+    assert 'data-testid="issue-stopped"' in page and "terhenti karena galat" in page
+    assert "Lanjutkan penerbitan" in page and f"/penerbitan-sertifikat/jadwal/{session_id}/lanjutkan" in page
+    assert 'data-testid="confirm-issue"' not in page  # one way on: the resume button
+
+    response = client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/lanjutkan", follow_redirects=True)
+    assert response.status_code == 200 and "Penerbitan sertifikat dilanjutkan" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        record = db.session.get(Job, job_id)
+        assert record.status == JobStatus.DONE
+        assert (record.result["issued"], record.result["existing"]) == (2, 1)
+        assert record.result["decision_ids"] == plan["decision_ids"]
+        again = _issued(session_id)
+        assert len(again) == 3 and set(again) == set(plan["decision_ids"])
+        assert all(again[d] == n for d, n in first.items())  # the first keeps its number
+        assert len(set(again.values())) == 3
+        assert not any(issuing.issuing.is_pending(c.document) for c in certificates_of(session_id))
+        assert _resumed_audits(session_id) == 1
+        assert (
+            db.session.scalar(select(func.count()).where(Job.kind == f"certificate_issue:{session_id}")) == 1
+        )
+    page = client.get(f"/penerbitan-sertifikat/jadwal/{session_id}").get_data(as_text=True)
+    assert "Lanjutkan penerbitan" not in page and "2 diterbitkan, 1 sudah terbit sebelumnya" in page
+    # Resuming a finished job: refused with the reason, nothing changes.
+    response = client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/lanjutkan", follow_redirects=True)
+    assert "sudah selesai" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _issued(session_id) == again and _resumed_audits(session_id) == 1
+
+
+def _killed_job(app, session_id: int, monkeypatch) -> int:
+    """A job whose worker dies after registering the second certificate, before its PDF is rendered:
+    the first certificate is complete, the second numbered with its PDF pending, the third missing."""
+    from app.core import jobs
+    from app.documents import issuing as documents_issuing
+
+    real_render = documents_issuing.render_to_file
+    rendered = []
+
+    def killed_on_the_second(pending):
+        if rendered:
+            raise WorkerKilled()
+        rendered.append(pending.document_id)
+        return real_render(pending)
+
+    monkeypatch.setattr(documents_issuing, "render_to_file", killed_on_the_second)
+    with app.app_context():
+        session = db.session.get(ExamSession, session_id)
+        ids = sorted(d.id for d in issuing.session_plan(session).to_issue)
+        record = jobs.start_job(issuing.job_kind(session), total=len(ids), actor=SYSTEM)
+        record.result = {"session_id": session_id, "decision_ids": ids}
+        db.session.commit()
+        job_id = record.id
+        with pytest.raises(WorkerKilled):
+            issuing.run_issue(job_id, batch_size=1)
+        db.session.rollback()
+    monkeypatch.setattr(documents_issuing, "render_to_file", real_render)
+    return job_id
+
+
+def test_a_stalled_job_is_refused_while_it_may_run_then_resumed_without_duplicates(app, client, monkeypatch):
+    from app.core import jobs
+
+    session_id, _ = decided_session(app, [Verdict.K] * 3)
+    job_id = _killed_job(app, session_id, monkeypatch)
+    with app.app_context():
+        record = db.session.get(Job, job_id)
+        assert record.status == JobStatus.RUNNING  # nobody recorded a failure
+        certificates = certificates_of(session_id)
+        assert len(certificates) == 2
+        assert [issuing.issuing.is_pending(c.document) for c in certificates] == [False, True]
+        first = _issued(session_id)
+    login(client, create_user(app, Role.BOARD_ADMIN))
+    # Just now it showed a sign of life: it may still be running. No resume, no second job.
+    page = client.get(f"/penerbitan-sertifikat/jadwal/{session_id}").get_data(as_text=True)
+    assert "Lanjutkan penerbitan" not in page and "sedang diproses" in page
+    response = client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/lanjutkan", follow_redirects=True)
+    assert "sedang berjalan" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == JobStatus.RUNNING
+        assert _issued(session_id) == first and _resumed_audits(session_id) == 0
+
+    monkeypatch.setattr(jobs, "STALLED_AFTER_SECONDS", 0)  # the silence has lasted long enough
+    page = client.get(f"/penerbitan-sertifikat/jadwal/{session_id}").get_data(as_text=True)
+    assert 'data-testid="issue-stopped"' in page and "tidak berjalan lagi" in page
+    assert "Lanjutkan penerbitan" in page and 'data-testid="confirm-issue"' not in page
+    response = client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/lanjutkan")
+    assert response.status_code == 302
+    monkeypatch.undo()
+    with app.app_context():
+        record = db.session.get(Job, job_id)
+        assert record.status == JobStatus.DONE
+        assert (record.result["issued"], record.result["existing"]) == (1, 2)
+        again = _issued(session_id)
+        assert len(again) == 3 and all(again[d] == n for d, n in first.items())
+        for certificate in certificates_of(session_id):
+            assert not issuing.issuing.is_pending(certificate.document)
+            assert signing.check_pdf(pdf_bytes(certificate)).valid
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.issue_resumed"))
+        assert event.after["was"] == "stalled" and event.after["job_id"] == job_id
+
+
+def test_a_stopped_job_is_resumed_only_by_the_bodys_admins(app, client, monkeypatch):
+    session_id, _ = decided_session(app, [Verdict.K] * 2)
+    with app.app_context():
+        from app.core import jobs
+
+        session = db.session.get(ExamSession, session_id)
+        record = jobs.start_job(issuing.job_kind(session), total=2, actor=SYSTEM)
+        record.result = {
+            "session_id": session_id,
+            "decision_ids": [d.id for d in issuing.session_plan(session).to_issue],
+        }
+        db.session.commit()
+        job_id = record.id
+        jobs.fail_job(job_id, "Penerbitan sertifikat terhenti karena galat.")
+        db.session.commit()
+    stranger = create_user(app, Role.BOARD_ADMIN, body_code="LSPENSOS")
+    login(client, stranger)
+    assert client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/lanjutkan").status_code == 404
+    with app.app_context():
+        with pytest.raises(PermissionDenied):
+            issuing.resume_issue(db.session.get(Job, job_id), _user(stranger))
+        db.session.rollback()
+        assert db.session.get(Job, job_id).status == JobStatus.FAILED
+        assert certificates_of(session_id) == [] and _resumed_audits(session_id) == 0
+        denied = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "certificate_issue.access_denied",
+                AuditEvent.object_id == str(session_id),
+            )
+        )
+        assert denied == 1
+        # An applicant or an officer never reaches it (the route walk), and a job of another kind is
+        # not an issuing job.
+        other = jobs.start_job("certificate_render:1", total=1, actor=SYSTEM)
+        with pytest.raises(CredentialError, match="bukan penerbitan"):
+            issuing.resume_issue(other, SYSTEM)
+        db.session.rollback()
+
+
+def test_a_queued_job_is_not_resumed_and_the_session_without_jobs_has_nothing_to_resume(app, client):
+    session_id, _ = decided_session(app, [Verdict.K])
+    login(client, create_user(app, Role.BOARD_ADMIN))
+    assert client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/lanjutkan").status_code == 404
+    with app.app_context():
+        from app.core import jobs
+
+        session = db.session.get(ExamSession, session_id)
+        record = jobs.start_job(issuing.job_kind(session), total=1, actor=SYSTEM)
+        record.result = {
+            "session_id": session_id,
+            "decision_ids": [d.id for d in issuing.session_plan(session).to_issue],
+        }
+        db.session.commit()
+        with pytest.raises(CredentialError, match="sedang berjalan"):
+            issuing.resume_issue(record, SYSTEM)
+        db.session.rollback()
+        assert db.session.get(Job, record.id).status == JobStatus.QUEUED and certificates_of(session_id) == []
+
+
+def test_the_resume_button_needs_csrf(app, client, csrf_enabled):
+    session_id, _ = decided_session(app, [Verdict.K])
+    with app.app_context():
+        from app.core import jobs
+
+        record = jobs.start_job(issuing.job_kind(session_id), total=1, actor=SYSTEM)
+        record.result = {"session_id": session_id, "decision_ids": []}
+        db.session.commit()
+        jobs.fail_job(record.id, "galat")
+        db.session.commit()
+        job_id = record.id
+    login(client, create_user(app, Role.BOARD_ADMIN))
+    assert client.post(f"/penerbitan-sertifikat/jadwal/{session_id}/lanjutkan").status_code == 400
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == JobStatus.FAILED
+
+
+def test_the_stall_rule(app):
+    """Unfinished and silent for longer than STALLED_AFTER_SECONDS: stalled; ended: never."""
+    import time
+
+    from app.core import jobs
+
+    with app.app_context():
+        record = jobs.start_job("certificate_issue:999999", total=2, actor=SYSTEM)
+        db.session.commit()
+        now = time.time()
+        later = now + jobs.STALLED_AFTER_SECONDS + 5
+        # Queued, never taken by a worker: judged by when it was created.
+        assert not jobs.is_stalled(record, now=now)
+        assert jobs.is_stalled(record, now=later)
+        jobs.mark_running(record.id, "mulai")
+        jobs.report_progress(record.id, 1)
+        assert not jobs.is_stalled(record, now=time.time())
+        assert jobs.is_stalled(record, now=time.time() + jobs.STALLED_AFTER_SECONDS + 5)
+        for status in (JobStatus.DONE, JobStatus.FAILED):
+            record.status = status
+            assert not jobs.is_stalled(record, now=later + 10**6), status
+        record.status = JobStatus.RUNNING
+        jobs.fail_job(record.id, "galat")  # failing: the live state says so before the row does
+        assert not jobs.is_stalled(record, now=later + 10**6)
+        db.session.rollback()
 
 
 # --- Correction ----------------------------------------------------------------------------------------

@@ -31,10 +31,10 @@ from app.credentials.states import (
     LicenceStatus,
 )
 from app.documents import issuing, signing
+from app.documents.evidence import Evidence
 from app.documents.models import Document, Purpose, Sensitivity
 from app.extensions import db
 from app.people.models import Person
-from app.training.ledger.evidence import Evidence
 from tests.credential_factories import PRACTICE_VILLAGE, create_certificate, create_holder, create_licence
 from tests.factories import create_user, login, sample_file
 

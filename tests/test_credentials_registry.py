@@ -223,9 +223,9 @@ def test_the_holder_sees_their_certificates_and_licences_with_status(app, client
 def test_strangers_get_404_and_an_audit_entry(app, client, role, scope):
     holder = create_holder(app, region="35.73")
     _as(app, client, role, **scope)
-    for path in ("", "/unduh"):
+    for path in ("/unduh", ""):
         assert client.get(f"/sertifikat/{holder.certificate_id}{path}").status_code == 404
-    assert _denied(app, holder.certificate_id)
+        assert _denied(app, holder.certificate_id)  # the download's refusal is audited on its own
     if role == Role.BOARD_ADMIN:
         response = client.post(f"/sertifikat/{holder.certificate_id}/bekukan", data={"reason": "x"})
         assert response.status_code == 404
@@ -299,6 +299,47 @@ def test_the_download_serves_the_issued_pdf_to_the_holder(app, client, monkeypat
     assert response.data == b"%PDF-1.7 sertifikat"
     assert response.headers["Content-Type"] == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
+
+
+def _rendered(app, certificate_id: int) -> None:
+    with app.app_context():
+        document = db.session.get(Certificate, certificate_id).document
+        db.session.get(IssuedDocument, document.id).sha256 = "a" * 64
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [(Role.BOARD_ADMIN, {}), (Role.AGENCY_OFFICER, {"region_code": "35.73"}), (Role.MINISTRY_ADMIN, {})],
+    ids=str,
+)
+def test_the_one_download_serves_whoever_sees_the_certificates_page(app, client, monkeypatch, role, scope):
+    """The body's admins, the ministry and the officer of the holder's region: the page they open
+    offers the download, and the download serves them (the holder: the test above)."""
+    from app.documents import issuing
+
+    holder = create_holder(app, region="35.73")
+    _rendered(app, holder.certificate_id)
+    monkeypatch.setattr(issuing, "read_pdf", lambda document: b"%PDF-1.7 sertifikat")
+    _as(app, client, role, **scope)
+    page = client.get(f"/sertifikat/{holder.certificate_id}").get_data(as_text=True)
+    assert f'href="/sertifikat/{holder.certificate_id}/unduh"' in page
+    response = client.get(f"/sertifikat/{holder.certificate_id}/unduh")
+    assert response.status_code == 200 and response.data == b"%PDF-1.7 sertifikat"
+    assert (
+        f'filename="Sertifikat-{_number(app, holder.certificate_id).replace("/", "-")}.pdf"'
+        in (response.headers["Content-Disposition"])
+    )
+    assert "no-store" in response.headers.get("Cache-Control", "")
+    assert not _denied(app, holder.certificate_id)
+
+
+def test_the_download_is_refused_to_an_officer_of_another_regency_in_the_same_province(app, client):
+    holder = create_holder(app, region="35.73")
+    _rendered(app, holder.certificate_id)
+    _as(app, client, Role.AGENCY_OFFICER, region_code="35.07")
+    assert client.get(f"/sertifikat/{holder.certificate_id}/unduh").status_code == 404
+    assert _denied(app, holder.certificate_id)
 
 
 # --- The board admin's actions ---------------------------------------------------------------------

@@ -301,3 +301,22 @@ def test_practice_licence_pages_open_to_their_roles_only(app):
         for endpoint in ("licences.detail", "licences.download", "licences.document_download"):
             assert {r for r in Role if role_may_open(r, endpoint)} == officers | {Role.APPLICANT}, endpoint
             assert not role_may_open(None, endpoint)
+
+
+def test_certificate_download_and_issuing_pages_open_to_their_roles_only(app):
+    """One download of a certificate's PDF (the register's) for every role that may see a certificate
+    (the record's own check answers 404 past this gate); the issuing page and its actions for the
+    board's admins only. The walk reaches all of them."""
+    viewers = {Role.APPLICANT, Role.BOARD_ADMIN, Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN}
+    admins = {Role.BOARD_ADMIN, Role.MINISTRY_ADMIN}
+    issuing = {"certificate_issue.session_page", "certificate_issue.issue", "certificate_issue.resume"}
+    with app.test_request_context():
+        assert "certificate_issue.download" not in app.view_functions
+        assert {r for r in Role if role_may_open(r, "registry.download")} == viewers
+        assert not role_may_open(None, "registry.download")
+        for endpoint in issuing:
+            assert {r for r in Role if role_may_open(r, endpoint)} == admins, endpoint
+    walked = {p.endpoint for p in probes(app, None)}
+    assert {"registry.download", *issuing} <= walked
+    for role in ROLES:
+        assert walk(app, role, only={"registry.download", *issuing}) == [], role

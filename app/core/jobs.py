@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -273,6 +273,7 @@ def start_job(kind: str, total: int, actor: Any = None) -> Job:
     record = Job(kind=kind, total=total, status=JobStatus.QUEUED, created_by_id=getattr(actor, "id", None))
     db.session.add(record)
     db.session.flush()
+    huey.delete(_live_key(record.id))  # no live state left under a reused id (a rolled-back test)
     return record
 
 
@@ -283,8 +284,9 @@ def _live_key(job_id: int) -> str:
 def _put_live(job_id: int, **state: Any) -> None:
     """The running state of a job, kept in the queue's own storage (SQLite file, Redis, or memory):
     visible to the page polling it at once, whatever the job's own unit of work holds open, and on
-    every backend — SQLite included, where a second database writer would have to wait for the job."""
-    huey.put(_live_key(job_id), state)
+    every backend — SQLite included, where a second database writer would have to wait for the job.
+    Stamped with the time it was written: the job's last sign of life (`is_stalled`)."""
+    huey.put(_live_key(job_id), {**state, "at": time.time()})
 
 
 def mark_running(job_id: int, message: str | None = None) -> None:
@@ -337,6 +339,28 @@ def progress_of(record: Job) -> dict[str, Any]:
         state.update(status=live["status"], done=live["done"], message=live.get("message"))
         state["percent"] = percent(live["done"], record.total)
     return state
+
+
+# A job queued or running that has shown no sign of life (no progress reported) for this long is taken
+# for stalled: the worker running it died (killed, the machine restarted) or no worker takes the queue.
+# Its batches report progress every few seconds, so a live job is never this quiet.
+STALLED_AFTER_SECONDS = 15 * 60
+
+
+def is_stalled(record: Job, now: float | None = None) -> bool:
+    """Has this unfinished job stopped without failing (see STALLED_AFTER_SECONDS)? A job that ended
+    (done, failed) is never stalled."""
+    if record.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return False
+    live = huey.get(_live_key(record.id), peek=True) or {}
+    if live.get("status") == str(JobStatus.FAILED):
+        return False  # failing: the row is about to say so
+    last = live.get("at")
+    if last is None:
+        since = record.started_at or record.created_at
+        last = since.replace(tzinfo=UTC).timestamp() if since is not None else None
+    now = time.time() if now is None else now
+    return last is not None and now - last > STALLED_AFTER_SECONDS
 
 
 # --- The consumer ----------------------------------------------------------------------------------

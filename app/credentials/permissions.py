@@ -3,7 +3,8 @@
 - Certificates: the body's board admins (and a ministry admin) issue, suspend, reinstate, revoke and
   correct them (`can_manage_certificate`); the holder sees and downloads their own; an agency officer
   sees those of people in their jurisdiction (the holder's registration region, copied on the
-  certificate); the public verification page shows a whitelisted view to anyone.
+  certificate); the public verification page shows a whitelisted view to anyone. Whoever sees a
+  certificate's page may download its signed PDF (`can_download_certificate`), as with licences.
 - Licences: the holder applies and may withdraw or end their own; the agency officer whose
   **regency** covers the practice place (or a ministry admin) grants, refuses, suspends, reinstates,
   revokes and ends (`can_decide_licence`); a provincial officer sees the licences of their province
@@ -48,6 +49,13 @@ def can_view_certificate(user: Any, certificate: Any) -> bool:
     return False
 
 
+def can_download_certificate(user: Any, certificate: Any) -> bool:
+    """The signed PDF: the holder, the body's board admins (and a ministry admin), and an agency
+    officer whose jurisdiction covers the holder, i.e. exactly whoever sees the certificate's page
+    (which offers the download) — the same PDF the public verification page vouches for."""
+    return can_view_certificate(user, certificate)
+
+
 def can_decide_licence(user: Any, licence: Any) -> bool:
     """Grant, refuse, suspend, reinstate, revoke or end: the regency of the practice place."""
     if is_system(user):
@@ -70,6 +78,7 @@ def can_view_licence(user: Any, licence: Any) -> bool:
 TEMPLATE_CHECKS = {
     "can_manage_certificate": can_manage_certificate,
     "can_view_certificate": can_view_certificate,
+    "can_download_certificate": can_download_certificate,
     "can_decide_licence": can_decide_licence,
     "can_view_licence": can_view_licence,
 }

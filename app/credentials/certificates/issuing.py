@@ -18,8 +18,10 @@ The job (`issue_certificates`) works in batches, like the STTP job, so it holds 
 3. a short transaction: their SHA-256 and audit entries (`issuing.complete`).
 Idempotent: a decision with its original certificate is skipped, and `uq_certificates_decision` (one
 original certificate per decision) settles a race with a second job or a double click: the loser's
-insert fails inside a savepoint, which also returns its number to the allocator (no gap). A document
-left pending by a killed worker is rendered again by the next run (the session's page offers it). A
+insert fails inside a savepoint, which also returns its number to the allocator (no gap). A job that
+failed, or stalled (its worker died: `jobs.is_stalled`), is resumed by the body's admins
+(`resume_issue`, "Lanjutkan penerbitan" on the session's page): the same job runs again, issues what
+is missing and renders the documents the dead worker left pending, with the numbers they have. A
 decision held back when the job runs (an appeal filed meanwhile) is skipped and reported with its
 reason; a BK decision is never issued. A large job renders in processes of its own (see "Rendering").
 
@@ -189,10 +191,19 @@ def issue_jobs(session: ExamSession) -> list[Job]:
 
 
 def running_issue(session: ExamSession) -> Job | None:
+    """The session's unfinished issuing job (queued, running, or stalled), if any."""
     for record in issue_jobs(session):
         if record.status in (JobStatus.QUEUED, JobStatus.RUNNING):
             return record
     return None
+
+
+def is_stopped(record: Job | None) -> bool:
+    """Did this issuing job stop before it finished: failed (an error), or stalled (its worker died:
+    `jobs.is_stalled`)? Such a job is resumed by the body's admins (`resume_issue`)."""
+    if record is None or record.status == JobStatus.DONE:
+        return False
+    return jobs.progress_of(record)["status"] == str(JobStatus.FAILED) or jobs.is_stalled(record)
 
 
 # --- Starting --------------------------------------------------------------------------------------
@@ -208,7 +219,10 @@ def issue_blocker(session: ExamSession) -> str | None:
                 status=session.status.label,
             )
         )
-    if running_issue(session) is not None:
+    running = running_issue(session)
+    if running is not None and jobs.is_stalled(running):
+        return str(STALLED)
+    if running is not None:
         return str(_l("Penerbitan sertifikat jadwal ini sedang diproses. Tunggu hingga selesai."))
     return None
 
@@ -243,6 +257,54 @@ def issue_for_session(session: ExamSession, actor: Any) -> Job:
             "issued_before": len(plan.issued),
             "held": len(plan.held),
         },
+        actor=actor,
+    )
+    enqueue_after_commit(issue_certificates, record.id)
+    return record
+
+
+STALLED = _l(
+    "Penerbitan sertifikat jadwal ini terhenti: proses di latar belakang tidak berjalan lagi. "
+    "Lanjutkan penerbitan untuk menyelesaikannya."
+)
+
+
+def resume_issue(record: Job, actor: Any) -> Job:
+    """Run an issuing job that failed or stalled again (the "Lanjutkan penerbitan" button): the job
+    is idempotent, so it issues only the certificates still missing and renders the PDFs a killed
+    worker left pending; never a second certificate for a decision, never a second number. Refused
+    while the job runs, once it is done, and for another body's admin."""
+    session = _record_of_kind(record, ExamSession) if record.kind.startswith(JOB_KIND + ":") else None
+    if session is None:
+        raise CredentialError(_l("Pekerjaan ini bukan penerbitan sertifikat."))
+    if actor is None or not acts_for_body(actor, session.body_code):
+        raise PermissionDenied(object_type="exam_session", object_id=session.id)
+    # Two admins resuming at once: the second waits here (a row lock on PostgreSQL, the single writer
+    # on SQLite) and then finds the job queued again, with a fresh sign of life: running, refused.
+    record = db.session.scalars(
+        select(Job)
+        .where(Job.id == record.id)
+        .with_for_update(skip_locked=False)
+        .execution_options(populate_existing=True)
+    ).one()
+    if record.status == JobStatus.DONE:
+        raise CredentialError(_l("Penerbitan sertifikat ini sudah selesai."))
+    stalled = jobs.is_stalled(record)
+    if not stalled and not is_stopped(record):
+        raise CredentialError(
+            _l("Penerbitan sertifikat jadwal ini sedang berjalan. Tunggu hingga selesai atau terhenti.")
+        )
+    if session.status != SessionStatus.DECIDED:
+        raise CredentialError(str(issue_blocker(session)))
+    documents.check_issuer(session.body_code)  # SigningUnavailable: nothing queued
+    before = "stalled" if stalled else "failed"
+    record.status, record.message, record.finished_at = JobStatus.QUEUED, None, None
+    jobs.report_progress(record.id, record.done, str(_l("Dilanjutkan.")))  # a fresh sign of life
+    audit.record(
+        "certificate.issue_resumed",
+        object_type="exam_session",
+        object_id=session.id,
+        after={"job_id": record.id, "was": before, "done_before": record.done},
         actor=actor,
     )
     enqueue_after_commit(issue_certificates, record.id)
@@ -718,11 +780,6 @@ def run_render(job_id: int) -> None:
 # --- Reading ---------------------------------------------------------------------------------------
 
 
-def can_download(user: Any, certificate: Certificate) -> bool:
-    """The board admins of the certificate's body (and ministry admins)."""
-    return acts_for_body(user, certificate.body_code)
-
-
 def _record_of_kind(record: Job, model: Any) -> Any:
     record_id = record.kind.partition(":")[2]
     return db.session.get(model, int(record_id)) if record_id.isdigit() else None
@@ -735,8 +792,9 @@ def may_follow_issue_job(user: Any, record: Job) -> bool:
 
 
 def may_follow_render_job(user: Any, record: Job) -> bool:
+    """The body's admins follow the rendering of a correction's PDF."""
     certificate = _record_of_kind(record, Certificate)
-    return certificate is not None and can_download(user, certificate)
+    return certificate is not None and acts_for_body(user, certificate.body_code)
 
 
 jobs.register_follower_rule(JOB_KIND, may_follow_issue_job)

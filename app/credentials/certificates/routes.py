@@ -1,5 +1,6 @@
 """Issuing certificates: an exam session's certificate page (what will be issued, held back with the
-reason, the issuing job's progress, the certificates issued) and the board admin's download.
+reason, the issuing job's progress, the certificates issued, each linking to the one certificate
+download, `registry.download`) and resuming an issuing job that failed or stalled.
 
 Views are thin: parse → load (404) → authorise (404 for another body's record, audited) → call a
 service → render.
@@ -7,7 +8,7 @@ service → render.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,12 +16,10 @@ from app.certification.models import ExamSession
 from app.certification.permissions import can_manage_exam_session
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, flash_error
-from app.core.jobs import progress_of
+from app.core.jobs import is_stalled, progress_of
 from app.core.permissions import allow, deny
 from app.core.roles import Role
-from app.core.uploads import private_file
 from app.credentials.certificates import issuing
-from app.credentials.models import Certificate
 from app.extensions import db
 
 bp = Blueprint("certificate_issue", __name__, url_prefix="/penerbitan-sertifikat")
@@ -50,6 +49,8 @@ def session_page(session_id: int):
         plan=issuing.session_plan(session),
         job=latest,
         state=progress_of(latest) if latest is not None else None,
+        stopped=issuing.is_stopped(latest),
+        stalled=latest is not None and is_stalled(latest),
         blocker=issuing.issue_blocker(session),
         form=ActionForm(),
     )
@@ -70,16 +71,20 @@ def issue(session_id: int):
     return redirect(url_for("certificate_issue.session_page", session_id=session.id))
 
 
-@bp.get("/sertifikat/<int:certificate_id>/unduh")
+@bp.post("/jadwal/<int:session_id>/lanjutkan")
 @allow(*ADMINS)
-def download(certificate_id: int):
-    """The signed PDF of one of the admin's body's certificates."""
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
+def resume(session_id: int):
+    """Resume the session's latest issuing job when it failed or stalled (idempotent)."""
+    session = _session(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempts = issuing.issue_jobs(session)
+    if not attempts:
         abort(404)
-    if not issuing.can_download(current_user, certificate):
-        deny(404, "certificate.access_denied", object_type="certificate", object_id=certificate_id)
-    response = make_response(issuing.read_pdf(certificate.document))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{issuing.download_name(certificate)}"'
-    return private_file(response)
+    try:
+        issuing.resume_issue(attempts[0], current_user)
+    except DomainError as error:
+        flash_error(error)
+    else:
+        flash(_("Penerbitan sertifikat dilanjutkan. Anda dapat meninggalkan halaman ini."), "success")
+    return redirect(url_for("certificate_issue.session_page", session_id=session.id))

@@ -36,12 +36,12 @@ from app.credentials.states import (
     LicenceAction,
     LicenceStatus,
 )
+from app.documents import evidence as held
 from app.documents import issuing
 from app.documents.models import Document
 from app.documents.permissions import can_view_document
 from app.extensions import db
 from app.people.services import person_of_user
-from app.training.ledger import evidence as held
 
 bp = Blueprint("licences", __name__)
 OFFICERS = (Role.AGENCY_OFFICER, Role.MINISTRY_ADMIN)

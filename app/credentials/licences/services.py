@@ -72,13 +72,13 @@ from app.credentials.states import (
 )
 from app.documents import issuing
 from app.documents import services as documents
+from app.documents.evidence import Evidence
 from app.documents.models import Document, IssuedDocument, IssuedKind, Purpose
 from app.documents.permissions import OwnerRules, register_owner
 from app.extensions import db
 from app.people.models import Person
 from app.reference.models import VILLAGE, Region, province_of, regency_of
 from app.reference.regions import region_path
-from app.training.ledger.evidence import Evidence
 
 ISSUER = "SIPPS"
 TEMPLATE = "pdf/licence.html"

@@ -6,7 +6,8 @@ admin's suspend / reinstate / revoke.
   live status and scheme.
 - `/sertifikat/wilayah` (agency officer, ministry admin): certificates of people in the jurisdiction.
 - `/sertifikat/saya` (applicant): the holder's certificates and licences.
-- `/sertifikat/<id>` and `/unduh`: for whoever `can_view_certificate`; anyone else gets 404 (audited).
+- `/sertifikat/<id>`: for whoever `can_view_certificate`; `/unduh` (the only download of a certificate's
+  PDF) for whoever `can_download_certificate`; anyone else gets 404 (audited).
 - `/sertifikat/<id>/bekukan`, `/pulihkan`, `/cabut`: whoever `can_manage_certificate`.
 
 Views are thin: parse → load (404) → authorise (404 for another's record, audited) → call a service
@@ -40,7 +41,12 @@ from app.core.uploads import private_file
 from app.credentials import services as credentials
 from app.credentials.certificates import issuing as certificate_issuing
 from app.credentials.models import Certificate
-from app.credentials.permissions import can_manage_certificate, can_view_certificate, is_holder
+from app.credentials.permissions import (
+    can_download_certificate,
+    can_manage_certificate,
+    can_view_certificate,
+    is_holder,
+)
 from app.credentials.registry import renewal, services
 from app.credentials.registry.forms import (
     STATUS_SLUGS,
@@ -191,14 +197,18 @@ def detail(certificate_id: int):
 @bp.get("/<int:certificate_id>/unduh")
 @allow(*VIEWERS)
 def download(certificate_id: int):
-    certificate = _viewable(certificate_id)
+    """The signed PDF, the one download of a certificate (the holder's list, the certificate's page and
+    the issuing page link here): for whoever `can_download_certificate`; anyone else 404 (audited)."""
+    certificate = services.load_certificate(certificate_id)
+    if certificate is None or not can_download_certificate(current_user, certificate):
+        deny(404, "certificate.access_denied", object_type="certificate", object_id=certificate_id)
     if issuing.is_pending(certificate.document):
         flash(_("PDF sertifikat ini sedang disiapkan. Silakan coba beberapa saat lagi."), "warning")
         return redirect(url_for("registry.detail", certificate_id=certificate.id))
-    response = make_response(issuing.read_pdf(certificate.document))
-    safe = "".join(c if c.isalnum() else "-" for c in certificate.number).strip("-")
+    response = make_response(certificate_issuing.read_pdf(certificate.document))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="Sertifikat-{safe}.pdf"'
+    name = certificate_issuing.download_name(certificate)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return private_file(response)
 
 

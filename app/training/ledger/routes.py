@@ -38,11 +38,11 @@ from app.core.models import local_today
 from app.core.pagination import cursor_args, keyset_paginate
 from app.core.permissions import allow, deny, jurisdiction_scopes
 from app.core.roles import Role
+from app.documents import evidence as held
 from app.documents.models import Document
 from app.documents.permissions import can_view_document
 from app.extensions import db
 from app.people.services import person_of_user
-from app.training.ledger import evidence as held
 from app.training.ledger import export, services
 from app.training.ledger.forms import DecisionForm, ReportForm
 from app.training.ledger.permissions import TEMPLATE_CHECKS, can_view_record

@@ -41,12 +41,12 @@ from app.core.models import local_today, utcnow
 from app.core.pagination import KeysetPage, keyset_paginate
 from app.core.permissions import jurisdiction_filter
 from app.core.urls import external_url
+from app.documents.evidence import Evidence
 from app.documents.models import Document, Purpose, sensitivity_of
 from app.extensions import db
 from app.people.models import Person
 from app.registration.models import Registration
 from app.registration.states import Status as RegistrationStatus
-from app.training.ledger.evidence import Evidence
 from app.training.ledger.permissions import (
     can_decide_record,
     can_withdraw_record,

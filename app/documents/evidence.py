@@ -1,12 +1,15 @@
-"""Evidence files that survive a failed submission of the report form.
+"""Uploaded files that survive a failed submission of a form (held uploads).
 
-A browser never refills a file input, so when the report form comes back with an error (dates
-reversed, a missing title) the certificate the person already chose would be lost. A checked file is
-therefore *held*: written under UPLOAD_DIR/held/ (outside the request's transaction, which rolls back
-on the error) and named by a signed token that the form carries in a hidden field. The next
-submission without a new file takes the held one. Tokens are signed with the app's secret, bound to
-the account that held the file and expire after HELD_SECONDS; held files older than that are removed
-whenever a new one is held.
+A browser never refills a file input, so when a form with a file comes back with an error (the
+ledger's report form with its dates reversed, a licence application missing its practice type) the
+file the person already chose would be lost. A checked file is therefore *held*: written under
+UPLOAD_DIR/held/ (outside the request's transaction, which rolls back on the error) and named by a
+signed token that the form carries in a hidden field. The next submission without a new file takes
+the held one. Tokens are signed with the app's secret, bound to the account that held the file and
+expire after HELD_SECONDS; held files older than that are removed whenever a new one is held.
+
+Used by the training ledger (a record's certificate) and the practice licence application (proof of
+the place, the health letter); it lived in app/training/ledger/ until the licences needed it too.
 """
 
 from __future__ import annotations
