@@ -16,21 +16,23 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from urllib.parse import urlsplit
 
 import pypdfium2
 import pytest
 import zxingcpp
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from app.certification.states import SessionStatus, Verdict
 from app.core.display import long_date
 from app.core.models import local_today
 from app.core.roles import Role
 from app.credentials import statements
+from app.credentials.models import Certificate
 from app.credentials.states import LicenceStatus
 from app.documents import signing
 from app.extensions import db
+from app.people.models import Person
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.browser.pages import BasePage, CertificateIssuePage, LoginPage, VerificationPage
 from tests.certification_factories import (
@@ -39,7 +41,7 @@ from tests.certification_factories import (
     create_exam_session,
     create_scheme,
 )
-from tests.credential_factories import create_licence
+from tests.credential_factories import PRACTICE_VILLAGE, create_licence
 from tests.factories import PASSWORD, create_user
 from tests.training_factories import create_verified_person
 
@@ -47,8 +49,7 @@ pytestmark = pytest.mark.browser
 _unique = itertools.count(1)
 # Kota Malang, like test_cert_journey: this live test commits for real, so its session, candidacies and
 # licence stay out of the regions other tests list exactly.
-REGENCY = "35.73"
-PRACTICE_VILLAGE = "35.73.01.1001"
+REGENCY = "35.73"  # PRACTICE_VILLAGE is in it
 REASON = "Laporan pelanggaran kode etik sedang diperiksa"
 
 
@@ -72,8 +73,6 @@ def test_credentials_after_a_plenary(app, live_server, new_page, screenshots, tm
     admin = create_user(app, Role.BOARD_ADMIN)
     officer = create_user(app, Role.AGENCY_OFFICER, region_code=REGENCY)
     with app.app_context():
-        from app.people.models import Person
-
         nik = db.session.get(Person, person_id).nik
 
     # 1. The board admin, on a phone, goes from the plenary to the certificate page and issues.
@@ -152,7 +151,7 @@ def test_credentials_after_a_plenary(app, live_server, new_page, screenshots, tm
     # 3. A stranger (no account, another phone) scans the QR code: "Aktif".
     stranger = new_page(mobile=True)
     public = VerificationPage(stranger)
-    stranger.goto(urlsplit(url).path)
+    stranger.goto(url)
     expect(public.status).to_have_attribute("data-status", "active")
     expect(public.status).to_contain_text("Status: Aktif")
     expect(public.number).to_have_text(number)
@@ -163,9 +162,7 @@ def test_credentials_after_a_plenary(app, live_server, new_page, screenshots, tm
 
     # 4. The regency officer grants the holder a practice licence resting on the certificate.
     with app.app_context():
-        from app.credentials.models import Certificate
-
-        certificate_id = db.session.scalar(db.select(Certificate.id).where(Certificate.number == number))
+        certificate_id = db.session.scalar(select(Certificate.id).where(Certificate.number == number))
     licence_id = create_licence(
         app, certificate_id, status=LicenceStatus.SUBMITTED, village=PRACTICE_VILLAGE, place_name=place
     )
