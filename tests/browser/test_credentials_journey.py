@@ -157,6 +157,11 @@ def test_credentials_after_a_plenary(app, live_server, new_page, screenshots, tm
     expect(public.number).to_have_text(number)
     expect(public.holder).to_have_text(holder_name)
     expect(stranger.locator("main")).not_to_contain_text(nik)
+    # Anonymous (no cookie set): the page may be served from the public page cache from now on, and
+    # the suspension below must retire it.
+    assert stranger.context.cookies() == []
+    stranger.reload()
+    expect(public.status).to_have_attribute("data-status", "active")
     assert public.horizontal_overflow() == 0
     screenshots(stranger, "public-active")
 
@@ -216,6 +221,7 @@ def test_credentials_after_a_plenary(app, live_server, new_page, screenshots, tm
     expect(public.since).to_have_text(f"Sejak {today}.")
     expect(public.history).to_contain_text("Dibekukan")
     expect(stranger.locator("main")).not_to_contain_text(REASON)
+    assert stranger.context.cookies() == []
     assert public.horizontal_overflow() == 0
     screenshots(stranger, "public-suspended")
 
