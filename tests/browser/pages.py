@@ -251,3 +251,58 @@ class QueuePage(BasePage):
     def open_entry(self, person_name: str) -> None:
         self.entries.filter(has_text=person_name).click()
         self.page.wait_for_load_state()
+
+
+class CertificateIssuePage(BasePage):
+    """A decided exam session's certificate page (/penerbitan-sertifikat/jadwal/<id>): the counts, the
+    issue button behind its confirmation, the issuing job's progress bar and the certificates issued."""
+
+    def count(self, name: str) -> Locator:
+        """The count shown for "to-issue", "issued" or "held"."""
+        return self.page.get_by_test_id(f"count-{name}")
+
+    @property
+    def job(self) -> Locator:
+        return self.page.get_by_test_id("issue-job")
+
+    @property
+    def progress_bar(self) -> Locator:
+        return self.job.get_by_role("progressbar")
+
+    @property
+    def result(self) -> Locator:
+        return self.page.get_by_test_id("issue-result")
+
+    def issued_row(self, holder_name: str) -> Locator:
+        return self.page.get_by_test_id("issued-table").locator("tr", has_text=holder_name)
+
+    def issue(self) -> None:
+        """Open the confirmation and confirm; returns once the page after the redirect has loaded."""
+        step = self.page.get_by_test_id("confirm-issue")
+        step.locator("summary").click()
+        with self.page.expect_navigation():
+            step.get_by_role("button", name="Ya, terbitkan sertifikat").click()
+
+
+class VerificationPage(BasePage):
+    """The public verification page of a certificate or licence (/verifikasi-dokumen/<token>)."""
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_test_id("verification-status")
+
+    @property
+    def since(self) -> Locator:
+        return self.page.get_by_test_id("verification-status-since")
+
+    @property
+    def holder(self) -> Locator:
+        return self.page.get_by_test_id("verification-holder")
+
+    @property
+    def number(self) -> Locator:
+        return self.page.get_by_test_id("verification-number")
+
+    @property
+    def history(self) -> Locator:
+        return self.page.get_by_test_id("verification-history")
