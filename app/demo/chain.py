@@ -93,6 +93,7 @@ from app.credentials.models import Certificate, Licence
 from app.credentials.states import LICENCE_HELD, LICENCE_OPEN, LicenceStatus, PracticeType
 from app.documents import issuing
 from app.documents import services as uploaded_documents
+from app.documents.evidence import Evidence
 from app.documents.models import IssuedDocument
 from app.extensions import db
 from app.people import services as people
@@ -103,7 +104,6 @@ from app.registration.categories import SPECS
 from app.registration.models import Registration
 from app.registration.states import EDITABLE, OPEN, Action, Status
 from app.training.enrolment import services as enrolment_services
-from app.training.ledger.evidence import Evidence
 from app.training.models import AttendanceMark, Enrolment, Programme, ProgrammeTarget, TrainingSession
 from app.training.states import (
     ENROLMENT_LIFECYCLE,
