@@ -136,6 +136,16 @@ def test_an_active_certificate(app, client, certificate):
     assert 'name="pada"' in html and 'action="/verifikasi-dokumen/' in html
 
 
+def test_the_level_is_shown_as_the_pdf_prints_it(app, client, certificate):
+    """From the issued snapshot (also a category without a subtype), in both languages like the PDF."""
+    with app.app_context():
+        document = db.session.get(Certificate, certificate["id"]).document
+        document.snapshot = {**document.snapshot, "level": {"id": "Pekerja Sosial", "en": "Social Worker"}}
+        db.session.commit()
+    html = _page(client, certificate["token"])[1]
+    assert re.search(r"Jenjang/spesialisasi</dt>\s*<dd[^>]*>Pekerja Sosial / Social Worker</dd>", html)
+
+
 def test_a_suspended_certificate_says_so_with_the_date(app, client, certificate):
     suspended_on = local_today() - timedelta(days=10)
     _act(

@@ -105,6 +105,13 @@ def _holder_name(document: IssuedDocument, record) -> str:
 # --- Certificates ----------------------------------------------------------------------------------
 
 
+def _level_as_issued(document: IssuedDocument) -> str:
+    """The level or specialisation as the PDF prints it (Indonesian / English when they differ)."""
+    level = (document.snapshot or {}).get("level") or {}
+    indonesian, english = level.get("id") or "", level.get("en") or ""
+    return f"{indonesian} / {english}" if english and english != indonesian else indonesian
+
+
 def _certificate_on(certificate: Certificate, on: date | None) -> StatusOn | None:
     if on is None:
         return None
@@ -144,7 +151,8 @@ def certificate_view(document: IssuedDocument, on: date | None) -> LiveView | No
         details={
             "scheme": version.name,
             "scheme_code": certificate.scheme.code,
-            "level": subtype_label(version.category_code, version.subtype) if version.subtype else "",
+            "level": _level_as_issued(document)
+            or (subtype_label(version.category_code, version.subtype) if version.subtype else ""),
             "body": certificate.body.name,
             "valid_until": certificate.valid_until,
         },
