@@ -218,6 +218,7 @@ def _register_template_helpers(app: Flask) -> None:
     from app.certification.permissions import TEMPLATE_CHECKS as CERTIFICATION_CHECKS
     from app.core.display import TEMPLATE_FILTERS
     from app.core.forms import ActionForm
+    from app.core.jobs import progress_of
     from app.core.navigation import nav_items, page_url
     from app.core.pagination import keyset_url
     from app.core.permissions import TEMPLATE_CHECKS
@@ -245,6 +246,7 @@ def _register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "get_locale": get_locale,
             "region_path": region_path,
+            "job_state": progress_of,
         }
 
 

@@ -216,6 +216,19 @@ def test_the_progress_partial_renders_a_bar_the_script_polls(app):
     assert "style=" not in html  # the Content-Security-Policy forbids inline styles
 
 
+def test_the_partial_starts_from_the_live_state_of_a_running_job(app):
+    """The page's first paint shows what the poll would (the queue's live state), not the row's."""
+    from flask import render_template_string
+
+    with app.test_request_context():
+        record = jobs.start_job("laporan", 10)
+        jobs.mark_running(record.id)
+        jobs.report_progress(record.id, 6, "Memproses baris 6.")
+        html = render_template_string('{% include "partials/job_progress.html" %}', job=record)
+        db.session.rollback()
+    assert 'aria-valuenow="60"' in html and "Memproses baris 6." in html
+
+
 def test_progress_is_visible_while_the_job_runs_and_a_failure_outlives_its_rollback(app, client):
     owner = create_user(app, Role.APPLICANT)
     job_id = new_job(app, owner.id)
