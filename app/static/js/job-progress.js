@@ -17,6 +17,7 @@
       bar.classList.toggle("bg-danger", state.status === "failed");
       bar.classList.toggle("bg-success", state.status === "done");
       bar.classList.toggle("progress-bar-animated", !FINISHED.has(state.status));
+      bar.classList.toggle("progress-bar-striped", !FINISHED.has(state.status));
       if (text) {
         const label = box.dataset["status" + state.status.charAt(0).toUpperCase() + state.status.slice(1)] || "";
         text.textContent = state.message ? label + " " + state.message : label;
