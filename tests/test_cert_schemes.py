@@ -560,3 +560,100 @@ def test_the_list_reads_a_page_in_a_fixed_number_of_queries(app, client, logged_
         create_scheme(app, category="PEKSOS", subtype="GENERALIS")
         create_scheme(app, category="RELAWAN", published=False)
     assert count_queries(app, client, "/sertifikasi/skema") == few
+
+
+# --- Renewal (resertifikasi) rules of a version ----------------------------------------------------
+
+
+def _rule(page: str) -> str:
+    found = re.search(r'data-testid="renewal-rule">(.*?)</(?:dd|p)>', page, re.S)
+    assert found, "no renewal rule on the page"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def test_the_board_sets_renewal_by_portfolio_and_its_jp_and_pages_say_so(app, client, logged_in):
+    logged_in(Role.BOARD_ADMIN)
+    page = client.get("/sertifikasi/skema/baru").get_data(as_text=True)
+    assert 'name="renewal_jp_per_year"' in page and 'name="renewal_by_portfolio"' in page
+    form = scheme_form(renewal_jp_per_year="30", renewal_by_portfolio="y")
+    assert client.post("/sertifikasi/skema/baru", data=form).status_code == 302
+    with app.app_context():
+        scheme = db.session.scalar(select(Scheme).where(Scheme.code == "PS-GEN"))
+        scheme_id, version = scheme.id, scheme.versions[0]
+        version_id = version.id
+        assert (version.renewal_jp_per_year, version.renewal_by_portfolio) == (30, True)
+    [created] = audit_events(app, "scheme.created", scheme_id)
+    assert created.after["version"]["renewal_by_portfolio"] is True
+    rule = _rule(client.get(f"/sertifikasi/skema/{scheme_id}").get_data(as_text=True))
+    assert "sekurang-kurangnya 30 JP per tahun masa berlaku (150 JP selama 5 tahun)" in rule
+    assert "Dinilai dari portofolio saja, tanpa uji" in rule and "6 bulan terakhir" in rule
+
+    # Editing the draft: the JP left empty takes the general rule, the box unticked means an exam.
+    response = client.post(
+        version_url(scheme_id, version_id),
+        data=scheme_form(renewal_jp_per_year="", renewal_by_portfolio=None),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        version = db.session.get(SchemeVersion, version_id)
+        assert (version.renewal_jp_per_year, version.renewal_by_portfolio) == (None, False)
+    rule = _rule(client.get(f"/sertifikasi/skema/{scheme_id}").get_data(as_text=True))
+    default = app.config["CERTIFICATE_RENEWAL_JP_PER_YEAR"]
+    assert f"sekurang-kurangnya {default} JP per tahun" in rule and "Melalui uji kompetensi ulang." in rule
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-1", "Isi JP pelatihan per tahun dengan bilangan bulat 0 sampai 500"),
+        ("501", "Isi JP pelatihan per tahun dengan bilangan bulat 0 sampai 500"),
+        ("dua puluh", "Isi dengan bilangan bulat, misalnya 40."),
+        ("2.5", "Isi dengan bilangan bulat, misalnya 40."),
+    ],
+)
+def test_bad_renewal_jp_is_refused_and_keeps_what_was_typed(app, client, logged_in, value, message):
+    logged_in(Role.BOARD_ADMIN)
+    response = client.post(
+        "/sertifikasi/skema/baru",
+        data=scheme_form(renewal_jp_per_year=value, renewal_by_portfolio="y"),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in page
+    assert 'data-testid="error-summary"' in page
+    assert re.search(r'<input checked [^>]*name="renewal_by_portfolio"', page)  # kept as typed
+    with app.app_context():
+        assert db.session.scalar(select(Scheme).where(Scheme.code == "PS-GEN")) is None
+
+
+def test_a_published_version_keeps_its_renewal_rule_and_a_new_version_copies_it(app, client, logged_in):
+    logged_in(Role.BOARD_ADMIN)
+    scheme_id, v1_id = create_scheme(app, renewal_jp_per_year=12, renewal_by_portfolio=True)
+    crafted = client.post(
+        version_url(scheme_id, v1_id), data=scheme_form(renewal_jp_per_year="0", renewal_by_portfolio=None)
+    )
+    assert crafted.status_code == 422
+    assert "sudah diterbitkan dan tidak dapat diubah" in crafted.get_data(as_text=True)
+    with app.app_context():
+        v1 = db.session.get(SchemeVersion, v1_id)
+        assert (v1.renewal_jp_per_year, v1.renewal_by_portfolio) == (12, True)
+    assert client.post(f"/sertifikasi/skema/{scheme_id}/versi-baru").status_code == 302
+    with app.app_context():
+        v2 = db.session.scalar(
+            select(SchemeVersion).where(SchemeVersion.scheme_id == scheme_id, SchemeVersion.version == 2)
+        )
+        assert (v2.renewal_jp_per_year, v2.renewal_by_portfolio) == (12, True)
+
+
+def test_the_public_session_page_says_how_certificates_are_renewed(app, client):
+    _scheme_id, portfolio_id = create_scheme(app, renewal_by_portfolio=True, renewal_jp_per_year=10)
+    _scheme_id, exam_id = create_scheme(app, validity_years=3)
+    session_id = create_exam_session(app, [portfolio_id, exam_id])
+    page = client.get(f"/uji-kompetensi/{session_id}").get_data(as_text=True)
+    rules = {
+        version: _rule(page[page.index(f'data-version="{version}"') :]) for version in (portfolio_id, exam_id)
+    }
+    assert "10 JP per tahun masa berlaku (50 JP selama 5 tahun)" in rules[portfolio_id]
+    assert "Dinilai dari portofolio saja, tanpa uji dan tanpa hadir di tempat uji." in rules[portfolio_id]
+    default = app.config["CERTIFICATE_RENEWAL_JP_PER_YEAR"]
+    assert f"{default} JP per tahun masa berlaku ({default * 3} JP selama 3 tahun)" in rules[exam_id]
+    assert "Melalui uji kompetensi ulang." in rules[exam_id]

@@ -36,6 +36,9 @@ Candidacies
   agency officer's jurisdiction filter. `attempt` counts the person's decided candidacies on the same
   scheme plus one. `eligibility` is the gate's checklist frozen at submission (recomputed live while
   a draft); `override_reason` records why a board admin accepted despite a failed rule.
+- A re-certification renews a certificate (`renews_certificate_id`); when the certificate's scheme
+  version allows renewal by portfolio, it is a portfolio review (`portfolio_review`): scored by the
+  portfolio method alone, no attendance (app/certification/outcome.py).
 - `SelfAssessment` (APL.02): per unit, "kompeten / belum" with evidence notes.
 - Portfolio evidence is `Document` rows owned by the candidacy (documents.candidacy_id).
 
@@ -66,6 +69,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -75,6 +79,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -529,6 +534,10 @@ class Candidacy(TimestampMixin, db.Model):
     renews_certificate_id: Mapped[int | None] = mapped_column(
         ForeignKey("certificates.id", use_alter=True), index=True
     )
+    # A renewal assessed on the portfolio alone (the certificate's scheme version allows it: set when
+    # the holder applies, app/credentials/registry/renewal.py): assessors score only the portfolio
+    # method and the candidate need not attend (app/certification/outcome.assessed_methods).
+    portfolio_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     session: Mapped[ExamSession] = relationship()
     version: Mapped[SchemeVersion] = relationship(lazy="joined")
@@ -553,6 +562,13 @@ class Candidacy(TimestampMixin, db.Model):
     def result(self) -> Verdict | None:
         return self.decision.result if self.decision is not None else None
 
+    @property
+    def purpose_label(self) -> str:
+        """The purpose as the candidacy pages show it ("Resertifikasi — telaah portofolio")."""
+        if self.portfolio_review:
+            return str(_l("Resertifikasi — telaah portofolio"))
+        return CandidacyPurpose(self.purpose).label
+
     def audit_view(self) -> dict:
         return {
             "session_id": self.session_id,
@@ -571,6 +587,7 @@ class Candidacy(TimestampMixin, db.Model):
             "flag": self.flag,
             "flag_resolution": self.flag_resolution,
             "renews_certificate_id": self.renews_certificate_id,
+            "portfolio_review": bool(self.portfolio_review),
         }
 
 

@@ -8,6 +8,12 @@ The rules (issue 9 §5):
   note (`Candidacy.flag_resolution`).
 - Superseded assessments (corrected) do not count; their correction does.
 
+Which methods apply (`assessed_methods`): a renewal by portfolio review (`Candidacy.portfolio_review`,
+the certificate's scheme version allows it) is scored by the portfolio method alone and needs no
+attendance (`needs_attendance`); any other candidacy by every method of its scheme version. The
+scoring form and the scoring service's cells and completeness check read this one rule; `outcome`
+counts submitted assessments only, and a submission is complete by this rule.
+
 `outcome(candidacy)` says whether the candidacy is ready for the plenary, the recommendation the
 plenary starts from, and what is still missing. Scoring flags disagreements with `disagreement()`;
 the plenary list reads `outcome()` (load the candidacies' assessments in one query first).
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.certification.states import AssessmentStatus, AssessorRole, Verdict
+from app.certification.states import AssessmentMethod, AssessmentStatus, AssessorRole, Verdict
 
 FLAG_DISAGREEMENT = "disagreement"  # first and second recommendations differ
 FLAG_DISPUTED = "disputed"  # the board disputed the first recommendation: a second assessor scores
@@ -32,6 +38,26 @@ class Outcome:
     recommendation: Verdict | None  # what the assessors recommend (None while missing or disagreeing)
     missing: str | None  # what is still missing, for the board admin
     disagreement: bool  # first and second differ and no third assessor resolved it
+
+
+def assessed_methods(candidacy) -> list[AssessmentMethod]:
+    """The methods the assessors score `candidacy` by, in order: the portfolio alone for a renewal by
+    portfolio review, else every method of its scheme version."""
+    if candidacy.portfolio_review:
+        return [AssessmentMethod.PORTFOLIO]
+    return candidacy.version.method_list
+
+
+def needs_attendance(candidacy) -> bool:
+    """Whether the candidate attends the assessment (and so may be marked absent): not for a
+    portfolio review."""
+    return not candidacy.portfolio_review
+
+
+NO_ATTENDANCE = _l(
+    "Asesi ini menjalani resertifikasi dengan telaah portofolio dan tidak perlu hadir; asesi tidak dapat "
+    "ditandai tidak hadir. Minta asesor menyelesaikan penilaian portofolionya."
+)
 
 
 def live(assessments: Iterable, round_: int) -> dict[AssessorRole, object]:

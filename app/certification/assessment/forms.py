@@ -9,10 +9,10 @@ from app.certification.assessment.services import (
     NOTES_MAX,
     REASON_MAX,
     MarkInput,
-    cells,
+    candidacy_cells,
     mark_key,
 )
-from app.certification.models import SchemeVersion
+from app.certification.models import Candidacy
 from app.certification.states import AssessmentMethod, Verdict
 from app.core.forms import AppForm, has_control_characters, max_length, optional, required
 
@@ -31,10 +31,11 @@ class ScoreForm(AppForm):
     recommendation = RadioField(_l("Rekomendasi"), choices=VERDICT_CHOICES, validate_choice=False)
     notes = TextAreaField(_l("Catatan umum (tidak wajib)"), validators=[optional(), max_length(NOTES_MAX)])
 
-    def marks(self, version: SchemeVersion) -> tuple[dict[tuple[int, AssessmentMethod], MarkInput], dict]:
-        """The posted cells of the version, and the errors found in them ({cell name: [message]})."""
+    def marks(self, candidacy: Candidacy) -> tuple[dict[tuple[int, AssessmentMethod], MarkInput], dict]:
+        """The posted cells of the candidacy (the methods that apply to it), and the errors found in
+        them ({cell name: [message]}). Cells of other methods are not read."""
         marks, errors = {}, {}
-        for unit_id, method in cells(version):
+        for unit_id, method in candidacy_cells(candidacy):
             key = mark_key(unit_id, method)
             notes = request.form.get(f"note-{unit_id}-{method}", "")
             if has_control_characters(notes):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from app.certification.assessment import services
 from app.certification.assessment.forms import ConflictForm, CorrectionForm, ScoreForm, verdict_of
 from app.certification.models import Assessment, Candidacy
+from app.certification.outcome import assessed_methods
 from app.certification.permissions import can_assess
 from app.certification.states import AssessmentStatus, CertificationError
 from app.core import audit, uploads
@@ -129,16 +130,18 @@ def _render_score(
                 "notes": assessment.notes,
             },
         )
+    methods = assessed_methods(candidacy)
     labels = {
         services.mark_key(unit.id, method): f"{unit.code} · {method.label}"
         for unit in candidacy.version.units
-        for method in candidacy.version.method_list
+        for method in methods
     }
     return render_template(
         "certification/assessment/score.html",
         assessment=assessment,
         candidacy=candidacy,
         version=candidacy.version,
+        methods=methods,
         form=form,
         values=_posted_values(assessment, marks),
         cell_errors=cell_errors or {},
@@ -171,7 +174,7 @@ def score(assessment_id: int):
 def save(assessment_id: int):
     assessment = _assessment(assessment_id)
     form = ScoreForm()
-    marks, cell_errors = form.marks(assessment.candidacy.version)
+    marks, cell_errors = form.marks(assessment.candidacy)
     submitting = request.form.get("action") == "submit"
     if form.validate_on_submit() and not cell_errors:
         try:

@@ -7,8 +7,10 @@ Rules (issue 9 §5, domain brief §6):
   and a session that is assessing — or in plenary for a third assessor resolving a disagreement. A
   re-assessment (reassessing) happens after the session was decided, so its session status does not
   matter.
-- `save_marks` keeps a draft as typed (no completeness check). `submit` needs every unit × method of
-  the scheme version marked and a recommendation, then locks the assessment (ASSESSMENT_LIFECYCLE).
+- `save_marks` keeps a draft as typed (no completeness check). `submit` needs every unit × method
+  that applies to the candidacy marked (outcome.assessed_methods: the scheme version's methods, or
+  the portfolio alone for a renewal by portfolio review) and a recommendation, then locks the
+  assessment (ASSESSMENT_LIFECYCLE).
   A submitted assessment is never changed: `correct` supersedes it with a new draft that copies its
   marks (`supersedes_id`), and the old one turns superseded with the reason.
 - Independence: an assessor sees another assessor's marks and recommendation only when both their
@@ -200,9 +202,17 @@ def can_correct(assessment: Assessment) -> bool:
 # --- Scoring ---------------------------------------------------------------------------------------
 
 
-def cells(version: SchemeVersion) -> list[tuple[int, AssessmentMethod]]:
-    """Every unit × method the scheme version asks for, in order."""
-    return [(unit.id, method) for unit in version.units for method in version.method_list]
+def cells(
+    version: SchemeVersion, methods: list[AssessmentMethod] | None = None
+) -> list[tuple[int, AssessmentMethod]]:
+    """Every unit × method of the scheme version (or of the given methods), in order."""
+    methods = version.method_list if methods is None else methods
+    return [(unit.id, method) for unit in version.units for method in methods]
+
+
+def candidacy_cells(candidacy: Candidacy) -> list[tuple[int, AssessmentMethod]]:
+    """Every unit × method the candidacy is scored by (a portfolio review: the portfolio alone)."""
+    return cells(candidacy.version, outcome.assessed_methods(candidacy))
 
 
 def save_marks(
@@ -217,7 +227,7 @@ def save_marks(
     _check_may_score(assessment, actor)
     if assessment.status != AssessmentStatus.DRAFT:
         raise CertificationError(LOCKED)
-    wanted = set(cells(assessment.candidacy.version))
+    wanted = set(candidacy_cells(assessment.candidacy))
     errors: dict[str | None, list] = {}
     for key, mark in marks.items():
         if key not in wanted:
@@ -266,7 +276,7 @@ def save_marks(
 
 def missing_cells(assessment: Assessment) -> list[tuple[int, AssessmentMethod]]:
     marked = {(m.unit_id, AssessmentMethod(m.method)) for m in assessment.marks}
-    return [key for key in cells(assessment.candidacy.version) if key not in marked]
+    return [key for key in candidacy_cells(assessment.candidacy) if key not in marked]
 
 
 def _lock_candidacy(candidacy: Candidacy) -> None:

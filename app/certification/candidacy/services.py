@@ -17,6 +17,9 @@ Nothing here commits: the request does, once.
   in the target); the person is e-mailed, and one without an account is also invited to claim their
   record with an account (see "A nominee without an account" below), as only they can complete it.
 - Editing (APL.01 data, APL.02, portfolio) while draft or returned, by the candidate only.
+- Renewal (resertifikasi): app/credentials/registry/renewal.py applies for the holder with the
+  certificate it renews; its purpose stays re-certification. A portfolio review (the certificate's
+  scheme version allows renewal by portfolio) also needs a practice portfolio document to submit.
 - Submitting needs every unit self-assessed and the version's required documents; the eligibility
   gate is computed and frozen on the candidacy (a failed rule does not block: the board admin
   decides, possibly with an override).
@@ -99,6 +102,11 @@ DUPLICATE_SELF = _l(
     "Anda sudah mendaftar pada jadwal uji dan skema ini. Lihat statusnya di halaman Uji kompetensi saya."
 )
 DUPLICATE = _l("Orang ini sudah terdaftar pada jadwal uji dan skema ini.")
+RENEWAL_PURPOSE = _l("Permohonan ini adalah resertifikasi sertifikat Anda; tujuannya tidak dapat diubah.")
+NO_PORTFOLIO = _l(
+    "Resertifikasi ini ditelaah dari portofolio saja: unggah sekurang-kurangnya satu dokumen "
+    "portofolio bukti praktik."
+)
 OUTSIDE_JURISDICTION = _l("Orang ini berada di luar wilayah kerja Anda; Anda tidak dapat mengusulkannya.")
 
 
@@ -191,6 +199,10 @@ class Application:
     declared_months: int | None = None
     declared_hours: int | None = None
     summary: str = ""
+    # A re-certification (set by app/credentials/registry/renewal.py, never from a form): the
+    # certificate it renews, and whether it is assessed on the portfolio alone.
+    renews_certificate_id: int | None = None
+    portfolio_review: bool = False
 
 
 def _application_errors(application: Application, version: SchemeVersion | None) -> dict[str, list]:
@@ -309,6 +321,8 @@ def _create(
         declared_practice_hours=application.declared_hours,
         experience_summary=(application.summary or "").strip(),
         eligibility=[],
+        renews_certificate_id=application.renews_certificate_id,
+        portfolio_review=bool(application.renews_certificate_id and application.portfolio_review),
     )
     candidacy.events = []
     try:
@@ -354,6 +368,12 @@ def update_application(candidacy: Candidacy, application: Application, actor: An
     """APL.01 data the candidate may still change: purpose, declared experience and summary."""
     _editable(candidacy, actor)
     errors = _application_errors(application, candidacy.version)
+    if (
+        candidacy.renews_certificate_id is not None
+        and "purpose" not in errors
+        and application.purpose != CandidacyPurpose.RECERTIFICATION
+    ):
+        errors["purpose"] = [RENEWAL_PURPOSE]
     if errors:
         raise CertificationError(_l("Periksa kembali isian yang ditandai."), errors=errors)
     before = candidacy.audit_view()
@@ -511,6 +531,8 @@ def missing_for_submission(candidacy: Candidacy) -> list[str]:
                 )
             )
         )
+    if candidacy.portfolio_review and Purpose.PORTFOLIO not in {d.purpose for d in candidacy.documents}:
+        missing.append(str(NO_PORTFOLIO))
     if candidacy.status == CandidacyStatus.DRAFT:
         reason = closed_reason(candidacy.session)
         if reason is not None:
@@ -601,7 +623,15 @@ NEXT_STEPS = {
 }
 
 
+# A portfolio review has nothing to attend: its accepted step says so.
+PORTFOLIO_ACCEPTED = _l(
+    "Anda memenuhi syarat. Asesor menelaah portofolio Anda; Anda tidak perlu hadir di tempat uji."
+)
+
+
 def next_step(candidacy: Candidacy) -> str:
+    if candidacy.portfolio_review and candidacy.status == CandidacyStatus.ACCEPTED:
+        return str(PORTFOLIO_ACCEPTED)
     return str(NEXT_STEPS[candidacy.status])
 
 

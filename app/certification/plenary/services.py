@@ -61,7 +61,7 @@ from app.certification.models import (
     Decree,
     ExamSession,
 )
-from app.certification.outcome import Outcome, outcome
+from app.certification.outcome import NO_ATTENDANCE, Outcome, needs_attendance, outcome
 from app.certification.permissions import acts_for_body, can_manage_exam_session, can_screen
 from app.certification.screening.services import release_seat
 from app.certification.states import (
@@ -213,6 +213,8 @@ def mark_absent(candidacy: Candidacy, actor: Any, reason: str | None) -> None:
                 status=session.status.label,
             )
         )
+    if legal and not needs_attendance(candidacy):
+        raise CertificationError(NO_ATTENDANCE)
     with db.session.begin_nested():
         CANDIDACY_LIFECYCLE.transition(
             candidacy, CandidacyAction.MARK_ABSENT, actor, reason, permission=can_screen

@@ -95,6 +95,21 @@ class VersionForm(AppForm):
         default=DEFAULT_RETAKE_WAIT_DAYS,
         description=_l("Asesi yang Belum Kompeten dapat mendaftar lagi setelah sekian hari sejak keputusan."),
     )
+    renewal_jp_per_year = WholeNumberField(
+        _l("JP pelatihan per tahun untuk resertifikasi"),
+        validators=[optional()],
+        description=_l(
+            "Pelatihan yang wajib diikuti pemegang sertifikat untuk setiap tahun masa berlaku. Kosongkan "
+            "untuk memakai ketentuan umum."
+        ),
+    )
+    renewal_by_portfolio = BooleanField(
+        _l("Resertifikasi cukup dengan telaah portofolio (tanpa uji)"),
+        description=_l(
+            "Pemegang sertifikat yang mengajukan resertifikasi dinilai asesor dari portofolionya saja, tanpa "
+            "wawancara, observasi, atau tes, dan tidak perlu hadir di tempat uji."
+        ),
+    )
 
 
 class SchemeForm(VersionForm):

@@ -36,6 +36,8 @@ VERSION_FIELDS = (
     "validity_years",
     "second_assessor_required",
     "retake_wait_days",
+    "renewal_jp_per_year",
+    "renewal_by_portfolio",
 )
 
 

@@ -42,6 +42,7 @@ MAX_HOURS = 100000
 MAX_RETAKE_DAYS = 3650
 DEFAULT_VALIDITY_YEARS = 5
 DEFAULT_RETAKE_WAIT_DAYS = 90
+MAX_RENEWAL_JP_PER_YEAR = 500
 
 # The documents a scheme may require in the candidate's portfolio, in the order the form shows them.
 DOCUMENT_LABELS = {
@@ -157,6 +158,10 @@ class VersionData:
     validity_years: int | None = DEFAULT_VALIDITY_YEARS
     second_assessor_required: bool = False
     retake_wait_days: int | None = DEFAULT_RETAKE_WAIT_DAYS
+    # Renewal: training JP per year of validity (None: CERTIFICATE_RENEWAL_JP_PER_YEAR), and whether a
+    # portfolio review (no exam) renews a certificate of this version.
+    renewal_jp_per_year: int | None = None
+    renewal_by_portfolio: bool = False
 
 
 def _check_range(errors: dict, name: str, value: int | None, low: int, high: int, message) -> None:
@@ -224,6 +229,18 @@ def _check_version(data: VersionData, body: CertificationBody) -> dict:
         errors["retake_wait_days"] = [
             _l("Isi masa tunggu uji ulang dengan bilangan bulat 0 sampai %(max)s hari.", max=MAX_RETAKE_DAYS)
         ]
+    _check_range(
+        errors,
+        "renewal_jp_per_year",
+        data.renewal_jp_per_year,
+        0,
+        MAX_RENEWAL_JP_PER_YEAR,
+        _l(
+            "Isi JP pelatihan per tahun dengan bilangan bulat 0 sampai %(max)s, atau kosongkan untuk "
+            "memakai ketentuan umum.",
+            max=MAX_RENEWAL_JP_PER_YEAR,
+        ),
+    )
     return errors
 
 
@@ -244,6 +261,8 @@ def _apply(version: SchemeVersion, data: VersionData) -> None:
     version.validity_years = data.validity_years
     version.second_assessor_required = bool(data.second_assessor_required)
     version.retake_wait_days = data.retake_wait_days
+    version.renewal_jp_per_year = data.renewal_jp_per_year
+    version.renewal_by_portfolio = bool(data.renewal_by_portfolio)
 
 
 def _editable(version: SchemeVersion) -> None:
@@ -393,6 +412,8 @@ def new_version(scheme: Scheme, actor) -> SchemeVersion:
         validity_years=source.validity_years,
         second_assessor_required=source.second_assessor_required,
         retake_wait_days=source.retake_wait_days,
+        renewal_jp_per_year=source.renewal_jp_per_year,
+        renewal_by_portfolio=source.renewal_by_portfolio,
         units=[SchemeUnit(position=u.position, code=u.code, title=u.title) for u in source.units],
     )
     db.session.add(copy)

@@ -49,7 +49,14 @@ from app.certification.models import (
     SelfAssessment,
     SessionAssessor,
 )
-from app.certification.outcome import FLAG_DISAGREEMENT, FLAG_DISPUTED, live, needs_second
+from app.certification.outcome import (
+    FLAG_DISAGREEMENT,
+    FLAG_DISPUTED,
+    NO_ATTENDANCE,
+    live,
+    needs_attendance,
+    needs_second,
+)
 from app.certification.permissions import can_screen
 from app.certification.states import (
     ASSESSMENT_LIFECYCLE,
@@ -218,6 +225,8 @@ def mark_absent(candidacy: Candidacy, actor: Any, reason: str | None) -> None:
                 status=session.status.label,
             )
         )
+    if legal and not needs_attendance(candidacy):
+        raise CertificationError(NO_ATTENDANCE)
     if legal and any(a.status == AssessmentStatus.SUBMITTED for a in assessments_of(candidacy)):
         raise CertificationError(
             _l("Penilaian asesi ini sudah dikirim asesor; asesi tidak dapat ditandai tidak hadir.")

@@ -25,6 +25,9 @@ is missing and renders the documents the dead worker left pending, with the numb
 decision held back when the job runs (an appeal filed meanwhile) is skipped and reported with its
 reason; a BK decision is never issued. A large job renders in processes of its own (see "Rendering").
 
+A renewal's certificate (its candidacy renews a certificate: `renews_id`) supersedes the renewed
+certificate when that one is still live (`services.supersede_certificate`: its licences move).
+
 `correct_certificate(old, actor, reason)`: a new certificate for the same decision from the current
 data (a corrected name), `corrects_id` the old one, a new number, the same validity (a correction does
 not extend it); the old one is superseded (`services.supersede_certificate`: its licences move to the
@@ -74,6 +77,7 @@ from app.credentials.models import Certificate
 from app.credentials.services import supersede_certificate
 from app.credentials.states import (
     CERTIFICATE_LIFECYCLE,
+    CERTIFICATE_LIVE,
     CertificateStatus,
     CredentialError,
 )
@@ -440,12 +444,24 @@ def issue_one(decision_id: int, actor: Any, today: date, context: _IssueContext 
     decision = db.session.get(Decision, decision_id)
     try:
         with db.session.begin_nested():
-            new_certificate(decision, actor, today, context=context)
+            certificate = new_certificate(decision, actor, today, context=context)
+            _supersede_renewed(certificate, actor)
     except IntegrityError:
         if not _has_original(decision_id):
             raise
         return "existing"
     return "issued"
+
+
+def _supersede_renewed(certificate: Certificate, actor: Any) -> None:
+    """A renewal's certificate supersedes the certificate it renews while that one is still live
+    (active or suspended): the old one turns "diganti" and its held licences move to the new one. An
+    old certificate already expired or revoked keeps its status (the new one still links to it)."""
+    if certificate.renews_id is None:
+        return
+    old = db.session.get(Certificate, certificate.renews_id)
+    if old is not None and old.status in CERTIFICATE_LIVE:
+        supersede_certificate(old, certificate, actor)
 
 
 def new_certificate(

@@ -4,7 +4,11 @@ for (accepted training JP since the issue date: the version's `renewal_jp_per_ye
 CERTIFICATE_RENEWAL_JP_PER_YEAR, times its validity years) and the certificate is active (not
 suspended). The application is a re-certification candidacy on an open exam session of the body that
 offers the scheme, made by the certification candidacy service like any other, and linked to the
-certificate (`renews_certificate_id`); the certificate its decision earns renews this one.
+certificate (`renews_certificate_id`); the certificate its decision earns renews this one. When the
+certificate's scheme version allows renewal by portfolio (`renewal_by_portfolio`), the candidacy is a
+portfolio review (`Candidacy.portfolio_review`): the assessors score the portfolio alone and the
+holder need not attend (app/certification/outcome.assessed_methods); screening, the plenary and
+issuance are as for any candidacy.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class RenewalCheck:
     jp_done: int
     pending: Candidacy | None
     reasons: list = field(default_factory=list)
+    by_portfolio: bool = False  # a portfolio review, not an exam
 
     @property
     def allowed(self) -> bool:
@@ -67,6 +72,11 @@ def jp_required(certificate: Certificate) -> int:
     if per_year is None:
         per_year = current_app.config["CERTIFICATE_RENEWAL_JP_PER_YEAR"]
     return per_year * version.validity_years
+
+
+def by_portfolio(certificate: Certificate) -> bool:
+    """Whether the certificate's scheme version allows renewal by a portfolio review (no exam)."""
+    return bool(certificate.version.renewal_by_portfolio)
 
 
 def pending_renewal(certificate: Certificate) -> Candidacy | None:
@@ -115,7 +125,7 @@ def renewal_check(certificate: Certificate, today: date | None = None) -> Renewa
         )
     if pending is not None:
         reasons.append(_l("Anda sudah mengajukan resertifikasi untuk sertifikat ini."))
-    return RenewalCheck(opens_on, required, done, pending, reasons)
+    return RenewalCheck(opens_on, required, done, pending, reasons, by_portfolio(certificate))
 
 
 def renewal_sessions(
@@ -159,12 +169,14 @@ def apply_for_renewal(
             _l("Pilih jadwal uji yang menawarkan skema sertifikat ini."), field="session_id"
         )
     session, version = offered[session_id]
-    candidacy = candidacy_services.apply(
+    return candidacy_services.apply(
         session,
         certificate.person,
-        candidacy_services.Application(version_id=version.id, purpose=str(CandidacyPurpose.RECERTIFICATION)),
+        candidacy_services.Application(
+            version_id=version.id,
+            purpose=str(CandidacyPurpose.RECERTIFICATION),
+            renews_certificate_id=certificate.id,
+            portfolio_review=by_portfolio(certificate),
+        ),
         actor,
     )
-    candidacy.renews_certificate_id = certificate.id
-    db.session.flush()
-    return candidacy
