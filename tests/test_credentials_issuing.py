@@ -833,7 +833,11 @@ def test_a_correction_reissues_from_current_data_and_supersedes_the_old_one(app)
         data = pdf_bytes(new)
         assert "Siti Rahayu" in pdf_text(data) and signing.check_pdf(data).valid
         assert issuing.render_job(new).status == JobStatus.DONE
-        events = db.session.scalars(select(CertificateEvent).where(CertificateEvent.certificate_id == old.id))
+        events = db.session.scalars(
+            select(CertificateEvent)
+            .where(CertificateEvent.certificate_id == old.id)
+            .order_by(CertificateEvent.id)
+        )
         assert [e.to_status for e in events] == [CertificateStatus.ACTIVE, CertificateStatus.SUPERSEDED]
 
 
