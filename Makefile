@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 TEST_DATABASE_URL ?=
 PORT ?= 5000
+# Links in e-mails and QR codes made by `make run` point at its own server (another PORT included).
+BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test pdf-libraries test-sqlite test-postgres lint format bench translations translations-update chromium redis-server install clean
 
@@ -40,6 +42,7 @@ redis-server:
 	  echo "installing Debian's redis-server for the tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
+run: export BASE_URL := $(BASE_URL)
 run: install
 	APP_CONFIG=development $(FLASK) db upgrade
 	APP_CONFIG=development $(FLASK) reference seed

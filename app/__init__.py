@@ -219,7 +219,7 @@ def _register_template_helpers(app: Flask) -> None:
     from app.core.display import TEMPLATE_FILTERS
     from app.core.forms import ActionForm
     from app.core.jobs import progress_of
-    from app.core.navigation import nav_items, page_url
+    from app.core.navigation import menu_links, nav_items, page_url
     from app.core.pagination import keyset_url
     from app.core.permissions import TEMPLATE_CHECKS
     from app.credentials.permissions import TEMPLATE_CHECKS as CREDENTIAL_CHECKS
@@ -240,6 +240,7 @@ def _register_template_helpers(app: Flask) -> None:
             **CREDENTIAL_CHECKS,
             "session_tabs": SESSION_TABS,
             "nav_items": nav_items,
+            "menu_links": menu_links,
             "page_url": page_url,
             "keyset_url": keyset_url,
             "logout_form": ActionForm,

@@ -194,3 +194,32 @@ def test_visitors_see_no_menu(client):
     html = client.get("/").get_data(as_text=True)
     assert "Akun staf" not in html
     assert 'href="/akun/masuk"' in html
+
+
+def _menu(html: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The navbar's top-level links and its dropdowns (group label: entry labels)."""
+    import re
+
+    nav = html.split('id="nav-main"', 1)[1].split("data-menu-account", 1)[0]
+    links = re.findall(r'<li class="nav-item"><a class="nav-link[^"]*" href="[^"]*"[^>]*>([^<]+)</a>', nav)
+    groups = {}
+    for label, body in re.findall(
+        r'data-bs-toggle="dropdown"[^>]*>([^<]+)</a>\s*<ul class="dropdown-menu">(.*?)</ul>', nav, re.S
+    ):
+        groups[label] = re.findall(r'class="dropdown-item[^"]*"[^>]*>([^<]+)</a>', body)
+    return links, groups
+
+
+def test_the_menu_groups_an_officers_many_entries_and_keeps_a_lone_entry_a_link(app):
+    officer = app.test_client()
+    login(officer, create_user(app, Role.AGENCY_OFFICER))
+    links, groups = _menu(officer.get("/dasbor").get_data(as_text=True))
+    assert "Dasbor" in links and len(links) + len(groups) <= 7  # one row on a 1280 px screen
+    assert groups["Pendaftaran"][:2] == ["Antrean verifikasi", "Pendaftaran langsung"]
+    assert "Izin praktik" in groups["Sertifikat &amp; izin"]
+    applicant = app.test_client()
+    login(applicant, create_user(app, Role.APPLICANT))
+    links, groups = _menu(applicant.get("/dasbor").get_data(as_text=True))
+    assert "Pendaftaran saya" in links  # alone in its group: a plain link
+    assert "Pendaftaran" not in groups and "Administrasi" not in groups
+    assert groups["Sertifikat &amp; izin"] == ["Sertifikat saya", "Izin praktik saya"]

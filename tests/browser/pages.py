@@ -84,6 +84,21 @@ class LoginPage(BasePage):
         return self.page.locator(".auth-card .alert-danger")
 
 
+def open_menu_entry(page: Page, label: str) -> None:
+    """Follow the main menu's entry `label`, as a person would: through the "Menu" button on a phone,
+    and through its group's dropdown when it sits in one."""
+    toggler = page.get_by_role("button", name="Menu")
+    if toggler.is_visible():
+        toggler.click()
+        expect(page.locator("#nav-main")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+    link = page.locator("#nav-main").get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        hidden_link = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+        group = page.locator("[data-menu-group]").filter(has=hidden_link)
+        group.get_by_role("button").click()
+    link.click()
+
+
 class DashboardPage(BasePage):
     path = "/dasbor"
 
@@ -102,8 +117,8 @@ class DashboardPage(BasePage):
             toggler.click()
             # Bootstrap's collapse animates ("collapsing") before it settles as "collapse show".
             expect(self.page.locator("#nav-main")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
-        self.page.locator("nav").get_by_role("button", name=name).click()
-        menu = self.page.locator(".dropdown-menu")
+        self.page.locator("[data-menu-account]").get_by_role("button", name=name).click()
+        menu = self.page.locator("[data-menu-account] .dropdown-menu")
         expect(menu).to_be_visible()
         return menu
 

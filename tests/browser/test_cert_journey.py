@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from app.core.models import local_today
 from app.core.roles import Role
 from app.extensions import db
-from tests.browser.pages import BasePage, LoginPage, choose_region
+from tests.browser.pages import BasePage, LoginPage, choose_region, open_menu_entry
 from tests.certification_factories import create_assessor, create_scheme
 from tests.factories import PASSWORD, create_user, sample_file
 from tests.training_factories import create_verified_person
@@ -72,7 +72,7 @@ def test_a_candidate_applies_is_assessed_by_two_assessors_and_is_decided_compete
     # adds two assessors and opens applications.
     desk = new_page()
     LoginPage(desk).open().login(admin.email, PASSWORD)
-    desk.get_by_role("link", name="Jadwal uji kompetensi").first.click()
+    open_menu_entry(desk, "Jadwal uji kompetensi")
     desk.get_by_role("link", name="Buat jadwal").click()
     today = local_today().isoformat()
     desk.get_by_label("Nama jadwal").fill(session_name)
@@ -268,7 +268,7 @@ def test_a_candidate_decided_bk_appeals_is_reassessed_by_new_assessors_and_is_de
     # The admin forms a panel of two fresh assessors and upholds the appeal.
     desk = new_page()
     LoginPage(desk).open().login(admin.email, PASSWORD)
-    desk.get_by_role("link", name="Banding").first.click()
+    open_menu_entry(desk, "Banding")
     desk.get_by_role("link", name=candidate).first.click()
     for assessor_id in panel:
         desk.locator(f"#assessors-{assessor_id}").check()
@@ -279,7 +279,7 @@ def test_a_candidate_decided_bk_appeals_is_reassessed_by_new_assessors_and_is_de
     expect(desk.get_by_test_id("appeal-status")).to_contain_text("Diterima")
 
     # New assessors (not the old ones) are assigned on the candidacy's screening page.
-    desk.get_by_role("link", name="Rapat pleno").first.click()
+    open_menu_entry(desk, "Rapat pleno")
     desk.get_by_role("link", name="Asesmen ulang menunggu keputusan").click()
     desk.get_by_test_id(f"assign-{candidacy_id}").click()
     desk.get_by_label("Asesor", exact=True).select_option(str(old[0]))
@@ -310,7 +310,7 @@ def test_a_candidate_decided_bk_appeals_is_reassessed_by_new_assessors_and_is_de
         expect(assessor.get_by_test_id("assessment-status")).to_have_text("Dikirim")
 
     # The admin decides the re-assessment; the candidate sees "Kompeten".
-    desk.get_by_role("link", name="Rapat pleno").first.click()
+    open_menu_entry(desk, "Rapat pleno")
     desk.get_by_role("link", name="Asesmen ulang menunggu keputusan").click()
     _confirm(desk, f"confirm-reassessment-{candidacy_id}", "Ya, tetapkan hasil dan terbitkan SK")
     expect(desk.get_by_test_id(f"confirm-reassessment-{candidacy_id}")).to_have_count(0)

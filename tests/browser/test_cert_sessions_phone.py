@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from app.core.models import local_today
 from app.core.roles import Role
 from app.extensions import db
-from tests.browser.pages import BasePage, LoginPage, choose_region
+from tests.browser.pages import BasePage, LoginPage, choose_region, open_menu_entry
 from tests.certification_factories import create_assessor, create_scheme
 from tests.factories import PASSWORD, create_user
 
@@ -44,7 +44,7 @@ def test_board_admin_plans_a_session_a_visitor_finds_it_and_the_assessor_declare
     page = new_page(mobile=True)
     screen = BasePage(page)
     LoginPage(page).open().login(admin.email, PASSWORD)
-    page.get_by_role("link", name="Jadwal uji kompetensi").first.click()
+    open_menu_entry(page, "Jadwal uji kompetensi")
     page.get_by_role("link", name="Buat jadwal").click()
     today = local_today()
     page.get_by_label("Nama jadwal").fill(f"Uji Kompetensi Tagana {tag}")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from app.accounts.models import User
 from app.core.roles import Role
 from app.extensions import db
-from tests.browser.pages import BasePage, LoginPage, choose_region
+from tests.browser.pages import BasePage, LoginPage, choose_region, open_menu_entry
 from tests.credential_factories import PRACTICE_VILLAGE, create_holder
 from tests.factories import PASSWORD, create_user, sample_file
 
@@ -69,7 +69,7 @@ def test_a_social_worker_applies_the_regency_officer_grants_and_the_holder_downl
 
     desk = new_page(mobile=True)
     LoginPage(desk).open().login(officer.email, PASSWORD)
-    desk.get_by_role("link", name="Izin praktik", exact=True).first.click()
+    open_menu_entry(desk, "Izin praktik")
     desk.get_by_role("link", name="Rumah Praktik Pekerja Sosial Harapan").first.click()
     expect(desk.get_by_test_id("certificate-status")).to_have_text("Aktif")
     assert BasePage(desk).horizontal_overflow() == 0
