@@ -13,7 +13,10 @@
    (issue target: at most 60 s on the 2-core machine).
 3. Meanwhile a member of the public opens a verification page (`/verifikasi-dokumen/<token>`) from
    ANOTHER PROCESS (the web server and the worker are separate processes in production), back to back:
-   its server time while the job runs, against idle (issue target: under 100 ms while it runs).
+   its server time while the job runs, against idle (issue target: under 100 ms while it runs). A
+   visitor without cookies is answered from the page cache (app/verification/page_cache.py), here the
+   reader's own one-process store; every other load sends a cookie, so the app renders the page from
+   the database: that is the figure held against the target.
 
 Runs on a temporary SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL is set (a SCRATCH
 database: its tables are dropped). BENCH_QUICK=1 issues 100 certificates.
@@ -375,11 +378,14 @@ def bench_issue(app, label: str, url: str, files: Path) -> None:
         f" = {total:.1f} s ({total / CANDIDATES * 1000:.0f} ms per certificate);"
         f" on {os.cpu_count()} idle cores that is about {total / (os.cpu_count() or 1):.0f} s"
     )
+    rendered, cached = busy["rendered"], busy["cached"]
     print(
-        f"    a certificate's verification page (another process) while the job runs:"
-        f" median {statistics.median(busy) * 1000:.0f} ms, p95 {_p95(busy) * 1000:.0f} ms,"
-        f" max {max(busy) * 1000:.0f} ms over {len(busy)} loads"
-        f" (idle: median {statistics.median(idle) * 1000:.0f} ms); target < {PAGE_TARGET_MS} ms"
+        f"    a certificate's verification page (another process) while the job runs, rendered by the app:"
+        f" median {statistics.median(rendered) * 1000:.0f} ms, p95 {_p95(rendered) * 1000:.0f} ms,"
+        f" max {max(rendered) * 1000:.0f} ms over {len(rendered)} loads"
+        f" (idle: median {statistics.median(idle) * 1000:.0f} ms); target < {PAGE_TARGET_MS} ms;"
+        f" from the page cache: median {statistics.median(cached) * 1000:.1f} ms,"
+        f" max {max(cached) * 1000:.0f} ms"
     )
 
 
@@ -408,19 +414,22 @@ def read_page(url: str, files: str, token: str) -> None:
     client = app.test_client()
     page = f"/verifikasi-dokumen/{token}"
 
-    def load() -> float:
+    def load(rendered: bool) -> float:
+        """One load: from the page cache, or (`rendered`) rendered by the app (a cookie sent)."""
+        client.set_cookie("visited", "1") if rendered else client.delete_cookie("visited")
         started = time.perf_counter()
         response = client.get(page)
         seconds = time.perf_counter() - started
         assert response.status_code == 200, response.status_code
         return seconds
 
-    load()  # warm-up
-    print(json.dumps([load() for _ in range(READER_IDLE_LOADS)]), flush=True)
+    load(False)  # warm-up (and the page kept)
+    print(json.dumps([load(True) for _ in range(READER_IDLE_LOADS)]), flush=True)
     assert sys.stdin.readline().strip() == "go"
-    busy = []
+    busy: dict[str, list[float]] = {"rendered": [], "cached": []}
     while not select.select([sys.stdin], [], [], 0)[0]:
-        busy.append(load())
+        busy["rendered"].append(load(True))
+        busy["cached"].append(load(False))
         time.sleep(0.02)  # a visitor, not a load generator
     assert sys.stdin.readline().strip() == "stop"
     print(json.dumps(busy), flush=True)
