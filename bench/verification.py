@@ -1,8 +1,10 @@
 """Public verification page under load: ratios, not pass/fail.
 
-A certificate's public page (`GET /verifikasi-dokumen/<token>`: one indexed query for the document,
-the certificate with its events, scheme, body; the whole page rendered) served by gunicorn with the
-production configuration (APP_CONFIG=production, the README's `--workers 4`), against a bare Flask
+A certificate's public page (`GET /verifikasi-dokumen/<token>`, what a QR code opens: rendered by the
+app once — one indexed query for the document, the certificate with its events, scheme, body — and then
+answered from the public page cache in front of Flask, app/verification/page_cache.py, in the
+production configuration's Redis store, after counting the visit in the rate limit) served by gunicorn
+with the production configuration (APP_CONFIG=production, the README's `--workers 4`), against a bare Flask
 app whose one endpoint returns a static string, served by the same gunicorn command line, in the same
 run, interleaved (bare, page, bare, page), each after a warm-up. Issue target: the page answers at
 least 0.5x the bare endpoint's requests per second.
