@@ -477,3 +477,43 @@ def test_staff_list_pages_by_keyset_and_keeps_the_filter(app, client, admin, mak
     assert all(email in page for email in shown)
     # A tampered cursor falls back to the first page.
     assert client.get("/admin/staf?setelah=bukan~kursor~valid").status_code == 200
+
+
+def _recorded_actions() -> set[str]:
+    """Every audit action the code names literally: audit.record, record_regardless and deny calls."""
+    from pathlib import Path
+
+    call = re.compile(r'(?:audit\.record|record_regardless|deny|record)\(\s*(?:\d+,\s*)?"([a-z_]+\.[a-z_]+)"')
+    app_dir = Path(__file__).resolve().parent.parent / "app"
+    return {action for path in app_dir.rglob("*.py") for action in call.findall(path.read_text())}
+
+
+def test_every_audit_action_reads_as_words_on_the_audit_screen():
+    """The auditor reads Indonesian, never "Sertifikat: suspend": each lifecycle's transitions (recorded
+    as `<name>.<action>` by app/core/lifecycle.py) and each action named in the code has a label, and
+    each lifecycle's name an object label."""
+    from app.admin.audit_trail import ACTION_LABELS, OBJECT_LABELS
+    from app.certification import states as certification
+    from app.credentials import states as credentials
+    from app.people.corrections import LIFECYCLE as CORRECTIONS
+    from app.registration.states import LIFECYCLE as REGISTRATION
+    from app.training import states as training
+
+    lifecycles = (
+        REGISTRATION,
+        CORRECTIONS,
+        training.SESSION_LIFECYCLE,
+        training.ENROLMENT_LIFECYCLE,
+        training.RECORD_LIFECYCLE,
+        certification.SESSION_LIFECYCLE,
+        certification.CANDIDACY_LIFECYCLE,
+        certification.ASSESSMENT_LIFECYCLE,
+        certification.APPEAL_LIFECYCLE,
+        credentials.CERTIFICATE_LIFECYCLE,
+        credentials.LICENCE_LIFECYCLE,
+    )
+    actions = {f"{lifecycle.name}.{action}" for lifecycle in lifecycles for action in lifecycle.transitions}
+    actions |= _recorded_actions()
+    assert len(actions) > 150
+    assert sorted(actions - set(ACTION_LABELS)) == []
+    assert sorted({lifecycle.name for lifecycle in lifecycles} - set(OBJECT_LABELS)) == []

@@ -824,6 +824,33 @@ def test_download_of_an_unknown_document_and_anonymous_visitors(app, client):
     assert client.get("/sttp/abc/unduh").status_code == 404
 
 
+def test_a_stalled_job_is_resumed_from_the_page_but_never_while_it_may_run(app, monkeypatch):
+    """Queued and never taken by a worker (it died): once silent for STALLED_AFTER_SECONDS the page
+    offers to resume it; before that, resuming is refused and nothing is queued twice."""
+    from app.core import jobs
+
+    session_id, enrolments = running_session(app, 2)
+    officer = officer_of(app)
+    monkeypatch.setattr(jobs.huey, "immediate", False)  # no worker takes it
+    job_id = complete(app, session_id, all_pass(enrolments), officer.id)
+    monkeypatch.setattr(jobs.huey, "immediate", True)
+    client = app.test_client()
+    login(client, officer)
+    page = client.get(f"/sttp/angkatan/{session_id}").get_data(as_text=True)
+    assert "Lanjutkan penerbitan" not in page
+    response = client.post(f"/sttp/angkatan/{session_id}/lanjutkan", follow_redirects=True)
+    assert "sedang berjalan" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == JobStatus.QUEUED
+    monkeypatch.setattr(jobs, "STALLED_AFTER_SECONDS", 0)
+    page = client.get(f"/sttp/angkatan/{session_id}").get_data(as_text=True)
+    assert "Lanjutkan penerbitan" in page
+    assert client.post(f"/sttp/angkatan/{session_id}/lanjutkan").status_code == 302
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == JobStatus.DONE
+        assert count_documents(enrolments) == 2
+
+
 def test_the_session_page_shows_progress_results_and_resumes_a_failed_job(app, monkeypatch):
     session_id, enrolments = running_session(app, 2)
     officer = officer_of(app)

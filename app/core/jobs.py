@@ -363,6 +363,14 @@ def is_stalled(record: Job, now: float | None = None) -> bool:
     return last is not None and now - last > STALLED_AFTER_SECONDS
 
 
+def has_stopped(record: Job | None) -> bool:
+    """Did this job stop before it finished: failed (an error), or stalled (`is_stalled`)? Such a job
+    is what a "Lanjutkan" button resumes; a job still running, or done, is not."""
+    if record is None or record.status == JobStatus.DONE:
+        return False
+    return progress_of(record)["status"] == str(JobStatus.FAILED) or is_stalled(record)
+
+
 # --- The consumer ----------------------------------------------------------------------------------
 
 jobs_cli = AppGroup("jobs", help="The background job queue.")

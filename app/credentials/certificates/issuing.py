@@ -202,14 +202,6 @@ def running_issue(session: ExamSession) -> Job | None:
     return None
 
 
-def is_stopped(record: Job | None) -> bool:
-    """Did this issuing job stop before it finished: failed (an error), or stalled (its worker died:
-    `jobs.is_stalled`)? Such a job is resumed by the body's admins (`resume_issue`)."""
-    if record is None or record.status == JobStatus.DONE:
-        return False
-    return jobs.progress_of(record)["status"] == str(JobStatus.FAILED) or jobs.is_stalled(record)
-
-
 # --- Starting --------------------------------------------------------------------------------------
 
 
@@ -294,7 +286,7 @@ def resume_issue(record: Job, actor: Any) -> Job:
     if record.status == JobStatus.DONE:
         raise CredentialError(_l("Penerbitan sertifikat ini sudah selesai."))
     stalled = jobs.is_stalled(record)
-    if not stalled and not is_stopped(record):
+    if not jobs.has_stopped(record):
         raise CredentialError(
             _l("Penerbitan sertifikat jadwal ini sedang berjalan. Tunggu hingga selesai atau terhenti.")
         )

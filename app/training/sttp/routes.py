@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, flash_error
-from app.core.jobs import Job, JobStatus, progress_of
+from app.core.jobs import Job, has_stopped
 from app.core.permissions import SIGNED_IN, allow, deny
 from app.core.roles import Role
 from app.core.uploads import private_file
@@ -65,8 +65,7 @@ def session_documents(session_id: int):
     session = _load_session(session_id)
     attempts = services.completion_jobs(session)
     latest: Job | None = attempts[0] if attempts else None
-    state = progress_of(latest) if latest is not None else None
-    resumable = latest is not None and latest.status != JobStatus.DONE and state["status"] == "failed"
+    resumable = has_stopped(latest)  # failed, or stalled (its worker died)
     return render_template(
         "training/sttp/session.html",
         session=session,

@@ -280,6 +280,10 @@ def resume_completion(record: Job, actor: Any) -> None:
         raise PermissionDenied(object_type="training_session", object_id=session.id)
     if record.status == JobStatus.DONE:
         raise TrainingError(_l("Penyelesaian angkatan ini sudah selesai."))
+    if not jobs.has_stopped(record):
+        raise TrainingError(
+            _l("Penyelesaian angkatan ini sedang berjalan. Tunggu hingga selesai atau terhenti.")
+        )
     record.status, record.message = JobStatus.QUEUED, None
     jobs.report_progress(record.id, 0, str(_l("Dilanjutkan.")))  # the page no longer shows the failure
     audit.record(
