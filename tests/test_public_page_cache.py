@@ -259,3 +259,14 @@ def test_pages_in_redis_expire(redis_url):
     generation, _ = store.lookup("short")
     store.keep("short", generation, page_cache.Page("200 OK", [], b"x"))
     assert store.client.ttl("sdm:public-page:short") in (0, 1)
+
+
+def test_a_forged_host_header_cannot_poison_the_kept_page(client, certificate, renders):
+    """Nothing in the page comes from the request beyond its path: the first visitor's headers cannot
+    reach the page everyone else is served."""
+    forged = _get(
+        client, certificate["token"], headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    )
+    assert forged.status_code == 200 and "evil.example" not in forged.get_data(as_text=True)
+    assert "evil.example" not in _get(client, certificate["token"]).get_data(as_text=True)
+    assert renders == [certificate["token"]]
