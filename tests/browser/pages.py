@@ -294,7 +294,13 @@ class CertificateIssuePage(BasePage):
     def issue(self) -> None:
         """Open the confirmation and confirm; returns once the page after the redirect has loaded."""
         step = self.page.get_by_test_id("confirm-issue")
-        step.locator("summary").click()
+        # Opened from the keyboard (focus, Enter), as a keyboard user would: once on PostgreSQL in CI a
+        # pointer click on the summary kept hitting the page's heading (a layout still settling after
+        # the full-page screenshot), where focusing scrolls the summary itself into view.
+        summary = step.locator("summary")
+        summary.focus()
+        summary.press("Enter")
+        expect(step).to_have_attribute("open", "")
         with self.page.expect_navigation():
             step.get_by_role("button", name="Ya, terbitkan sertifikat").click()
 
