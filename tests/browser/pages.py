@@ -84,6 +84,16 @@ class LoginPage(BasePage):
         return self.page.locator(".auth-card .alert-danger")
 
 
+def check_every(form: Locator, label: str) -> None:
+    """Tick every radio or checkbox labelled `label` in `form`. `Locator.all()` does not wait, so
+    right after a link click it could still see the previous page and tick nothing; the form is
+    awaited first."""
+    boxes = form.get_by_label(label, exact=True)
+    expect(boxes.first).to_be_visible()
+    for box in boxes.all():
+        box.check()
+
+
 def open_menu_entry(page: Page, label: str) -> None:
     """Follow the main menu's entry `label`, as a person would: through the "Menu" button on a phone,
     and through its group's dropdown when it sits in one."""

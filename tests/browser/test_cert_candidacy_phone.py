@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from app.certification.states import CandidacyStatus
 from app.core.roles import Role
-from tests.browser.pages import BasePage, LoginPage
+from tests.browser.pages import BasePage, LoginPage, check_every
 from tests.certification_factories import create_candidacy, create_exam_session, create_scheme
 from tests.factories import PASSWORD, create_user, sample_file
 from tests.training_factories import create_verified_person
@@ -63,8 +63,7 @@ def test_an_applicant_applies_self_assesses_uploads_and_submits_on_a_phone(
     screenshots(page, "workspace")
 
     form = page.get_by_test_id("self-assessment-form")
-    for radio in form.get_by_label("Kompeten", exact=True).all():
-        radio.check()
+    check_every(form, "Kompeten")
     form.locator("textarea").first.fill("Laporan kasus pendampingan 2024.")
     form.get_by_role("button", name="Simpan asesmen mandiri").click()
     expect(page.get_by_text("Asesmen mandiri (APL.02) disimpan: 3 dari 3 unit.")).to_be_visible()

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from app.core.models import local_today
 from app.core.roles import Role
 from app.extensions import db
-from tests.browser.pages import BasePage, LoginPage, choose_region, open_menu_entry
+from tests.browser.pages import BasePage, LoginPage, check_every, choose_region, open_menu_entry
 from tests.certification_factories import create_assessor, create_scheme
 from tests.factories import PASSWORD, create_user, sample_file
 from tests.training_factories import create_verified_person
@@ -120,8 +120,7 @@ def test_a_candidate_applies_is_assessed_by_two_assessors_and_is_decided_compete
     phone.get_by_role("button", name="Buat permohonan").click()
     expect(phone.get_by_test_id("candidacy-status")).to_have_text("Belum dikirim")
     form = phone.get_by_test_id("self-assessment-form")
-    for radio in form.get_by_label("Kompeten", exact=True).all():
-        radio.check()
+    check_every(form, "Kompeten")
     form.get_by_role("button", name="Simpan asesmen mandiri").click()
     expect(phone.get_by_text("Asesmen mandiri (APL.02) disimpan: 3 dari 3 unit.")).to_be_visible()
     phone.set_input_files("#file-SURAT_PENGALAMAN", str(letter))
@@ -178,8 +177,7 @@ def test_a_candidate_applies_is_assessed_by_two_assessors_and_is_decided_compete
         assessor.get_by_role("link", name="Penilaian asesi").first.click()
         assessor.get_by_test_id("worklist").get_by_role("link", name=candidate).first.click()
         score = assessor.get_by_test_id("score-form")
-        for radio in score.get_by_label("Kompeten (K)", exact=True).all():
-            radio.check()
+        check_every(score, "Kompeten (K)")
         score.locator("#recommendation-K").check()
         assert BasePage(assessor).horizontal_overflow() == 0
         if assessor_id == first_id:
@@ -303,8 +301,7 @@ def test_a_candidate_decided_bk_appeals_is_reassessed_by_new_assessors_and_is_de
         assessor.get_by_role("link", name="Penilaian asesi").first.click()
         assessor.get_by_test_id("worklist").get_by_role("link", name=candidate).first.click()
         score = assessor.get_by_test_id("score-form")
-        for radio in score.get_by_label("Kompeten (K)", exact=True).all():
-            radio.check()
+        check_every(score, "Kompeten (K)")
         score.locator("#recommendation-K").check()
         _confirm(assessor, "confirm-submit", "Ya, kirim penilaian")
         expect(assessor.get_by_test_id("assessment-status")).to_have_text("Dikirim")
