@@ -1,6 +1,6 @@
 """Certificate benchmarks: ratios and times, not pass/fail.
 
-1. One certificate PDF (templates/pdf/certificate.html, A4 landscape, QR code with its signed
+1. One certificate PDF (app/documents/layouts/certificate.py, A4 landscape, QR code with its signed
    statement) rendered, and then signed (PAdES, pyHanko, the signer loaded once), against a minimal
    one-page WeasyPrint document ("<p>Hello</p>") rendered in the same run, interleaved, after a warm-up
    of each (issue targets: rendered and signed at most 3x the minimal document; signing adds at most
@@ -120,9 +120,9 @@ SNAPSHOT = {
 def bench_render(app) -> None:
     from weasyprint import HTML
 
-    from app.core.pdf import qr_image, render_pdf
     from app.credentials import statements
     from app.documents import signing
+    from app.documents.layouts import certificate
 
     with app.test_request_context():
         claims = {"iss": BODY, "typ": "certificate", "no": SNAPSHOT["number"], "nm": "Siti Rahayu"}
@@ -130,9 +130,7 @@ def bench_render(app) -> None:
         snapshot = {**SNAPSHOT, "qr_text": qr_text}
 
         def render() -> bytes:
-            return render_pdf(
-                "pdf/certificate.html", s=snapshot, qr=qr_image(qr_text), document_date="2026-12-03"
-            )
+            return certificate.draw(snapshot)
 
         def minimal() -> bytes:
             return HTML(string="<!DOCTYPE html><p>Hello</p>").write_pdf()

@@ -1,13 +1,11 @@
 """STTP benchmarks: ratios and times, not pass/fail.
 
-1. One STTP PDF (templates/pdf/sttp.html, shipped fonts, QR code) against a minimal one-page WeasyPrint
-   document ("<p>Hello</p>") rendered in the same run, interleaved, after a warm-up of each
-   (issue target: at most 2x); wall and CPU time (the machine may be shared). With them, for scale,
-   a page of the STTP's own lines of text as plain paragraphs (no styles, no image, one font): the
-   cost of a WeasyPrint page grows with the lines it lays out and paints (about a millisecond a
-   line), and the STTP has some forty, where the minimal page has one. The minimal page also builds
-   WeasyPrint's default font configuration on each call (about half its time), which the app's
-   renderer keeps per thread.
+1. One STTP PDF (app/documents/layouts/sttp.py drawn by app/core/pdf_layout.py: shipped fonts, QR
+   code) against a minimal one-page WeasyPrint document ("<p>Hello</p>") rendered in the same run,
+   interleaved, after a warm-up of each (issue target: at most 2x); wall and CPU time (the machine may
+   be shared). With them, for scale, the STTP's own lines of text as a WeasyPrint page of plain
+   paragraphs (no styles, no image, one font): WeasyPrint lays out and paints each line in Python,
+   about a millisecond a line, which is why the documents issued by the hundred are drawn on a canvas.
 2. A session of 300 participants: `start_completion` (what the officer's request does) and then the
    background job (completion, 300 STTPs numbered, rendered, stored and hashed, 300 ledger lines, 300
    e-mails, the session closed), run in a thread of this process as a worker would (issue target: at
@@ -118,13 +116,13 @@ def bench_render(app) -> None:
     from app.documents import issuing
 
     def sttp() -> bytes:
-        return issuing.render("pdf/sttp.html", SNAPSHOT)
+        return issuing.render("sttp", SNAPSHOT)
 
     def minimal() -> bytes:
         return HTML(string="<!DOCTYPE html><p>Hello</p>").write_pdf()
 
     with app.test_request_context():
-        lines = _printed_lines(sttp())  # and the warm-up: fonts and stylesheets loaded once per thread
+        lines = _printed_lines(sttp())  # and the warm-up: the fonts registered once per process
         plain_html = "<!DOCTYPE html>" + "".join(f"<p>{escape(line)}</p>" for line in lines)
 
         def plain() -> bytes:
@@ -152,7 +150,7 @@ def bench_render(app) -> None:
         f" {RENDERS} renders each, interleaved (load average {os.getloadavg()[0]:.1f})"
     )
     print(
-        f"    for scale: the STTP's {len(lines)} lines of text as plain paragraphs {p * 1000:.0f} ms"
+        f"    for scale: the STTP's {len(lines)} lines as plain paragraphs in WeasyPrint {p * 1000:.0f} ms"
         f" (CPU {pc * 1000:.0f} ms), {p / m:.2f}x the minimal page (CPU {pc / mc:.2f}x)"
     )
 

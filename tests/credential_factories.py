@@ -88,7 +88,7 @@ def create_certificate(
             number,
             candidacy.person,
             snapshot,
-            "pdf/certificate.html",
+            "certificate",
             SYSTEM,
             issued_on=issued_on,
         )

@@ -58,7 +58,7 @@ def test_the_full_qr_text_of_an_issued_certificate_verifies(app, verify_qr):
             None,
             {"holder": {"name": CLAIMS["nm"]}},
             CLAIMS,
-            "pdf/certificate.html",
+            "certificate",
             SYSTEM,
         )
         text, url = document.snapshot["qr_text"], document.snapshot["verification_url"]

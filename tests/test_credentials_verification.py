@@ -49,7 +49,7 @@ def _complete(app, certificate_id: int | None = None, *, licence_id: int | None 
                     record.number,
                     record.person,
                     {"holder": {"name": record.person.full_name}},
-                    "pdf/licence.html",
+                    "licence",
                     SYSTEM,
                 )
                 db.session.flush()
@@ -600,7 +600,7 @@ def test_an_sttp_dropped_on_its_page_is_genuine_without_a_signature(app, client,
     with app.app_context():
         data = _minimal_pdf("STTP")
         document = issuing.register(
-            Kind.STTP, "000777/STTP/UJI/XII/2026", None, {"holder": {"name": "X"}}, "pdf/sttp.html", SYSTEM
+            Kind.STTP, "000777/STTP/UJI/XII/2026", None, {"holder": {"name": "X"}}, "sttp", SYSTEM
         )
         issuing.complete(document, hashlib.sha256(data).hexdigest(), SYSTEM)
         db.session.commit()

@@ -68,7 +68,7 @@ def records(app):
             token="t" * 39 + "x",  # unlike any token a live test issued
             person_id=bandung,
             snapshot={},
-            template="pdf/sttp.html",
+            template="sttp",
             stored_name="sttp.pdf",
             sha256="0" * 64,
         )

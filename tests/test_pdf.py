@@ -1,17 +1,24 @@
-"""The PDF service: shipped fonts only, fixed metadata, the same bytes for the same data, a QR code that
-decodes, and no resource fetched but the fonts."""
+"""The two PDF renderers: the canvas layouts (app/core/pdf_layout.py: certificates, licences, STTPs) and
+the HTML templates rendered by WeasyPrint (app/core/pdf.py: the decree). Both: shipped fonts only,
+fixed metadata, the same bytes for the same data, a QR code that decodes, user data printed as text;
+WeasyPrint fetches nothing but the fonts."""
 
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from pypdf import PdfReader
+from reportlab.lib.units import mm
 
 from app.core import pdf
+from app.core.pdf_layout import SANS, SANS_BOLD, Run, Style, wrap
+from app.documents import issuing
 from tests.test_sttp import qr_codes
 
-SNAPSHOT = {
+URL = "http://127.0.0.1/verifikasi-dokumen/abcdefghijklmnopqrstuvwxyz012345"
+STTP = {
     "ministry": "Kementerian Sosial Republik Indonesia",
     "provider": {"name": "Politeknik Kesejahteraan Sosial Bandung"},
     "holder": {"name": "Ni Luh Putu Ayu Ğüçlü Ñandú", "id_label": "NIK", "id_masked": "5171********0002"},
@@ -21,68 +28,186 @@ SNAPSHOT = {
     "signatory": {"name": "Prof. Dr. Nama Penandatangan", "title": "Direktur"},
     "issued_place": "Bandung",
     "issued_on_text": "6 Februari 2026",
+    "issued_on": "2026-02-06",
     "number": "000042/STTP/POLTEKESOS/II/2026",
-    "verification_url": "http://127.0.0.1/verifikasi-dokumen/abcdefghijklmnopqrstuvwxyz012345",
+    "verification_url": URL,
+}
+DECREE = {
+    "ministry": "Kementerian Sosial Republik Indonesia",
+    "body": {"code": "LSPS", "name": "Lembaga Sertifikasi Pekerjaan Sosial"},
+    "title": "KEPUTUSAN LEMBAGA SERTIFIKASI PEKERJAAN SOSIAL",
+    "round": 1,
+    "schemes": ["Skema Pekerja Sosial Generalis"],
+    "session": {"name": "Uji Kompetensi Angkatan I", "dates_text": "2–3 Februari 2026", "place": "Denpasar"},
+    "rows": [
+        {
+            "no": 1,
+            "name": "Ni Luh Putu Ayu Ğüçlü Ñandú",
+            "nik": "5171********0002",
+            "scheme": "Skema Pekerja Sosial Generalis",
+            "result": "K",
+            "result_text": "Kompeten",
+        }
+    ],
+    "counts": {"competent": 1, "not_yet_competent": 0},
+    "signatory": {"name": "Dr. Nama Ketua", "title": "Ketua LSPS"},
+    "issued_place": "Jakarta",
+    "issued_on_text": "6 Februari 2026",
+    "number": "12/LSPS/SK/II/2026",
+    "verification_url": URL,
 }
 
 
-def render(app, snapshot=SNAPSHOT, document_date="2026-02-06") -> bytes:
+def draw(snapshot=STTP) -> bytes:
+    return issuing.render("sttp", snapshot)
+
+
+def render_decree(app, snapshot=DECREE, document_date="2026-02-06") -> bytes:
     with app.test_request_context():
         return pdf.render_pdf(
-            "pdf/sttp.html",
+            "pdf/decree.html",
             s=snapshot,
             qr=pdf.qr_image(snapshot["verification_url"]),
             document_date=document_date,
         )
 
 
-def test_the_same_data_gives_the_same_bytes_also_on_another_thread(app):
-    import threading
+def fonts_of(data: bytes) -> set[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return {
+        str(f["/BaseFont"])
+        for page in reader.pages
+        for f in page["/Resources"]["/Font"].get_object().values()
+    }
 
-    first = render(app)
+
+def first_page_text(data: bytes) -> str:
+    return PdfReader(io.BytesIO(data)).pages[0].extract_text()
+
+
+def twice_and_on_another_thread(render) -> tuple[bytes, bytes, bytes]:
     other: dict = {}
-    thread = threading.Thread(target=lambda: other.setdefault("pdf", render(app)))
+    thread = threading.Thread(target=lambda: other.setdefault("pdf", render()))
     thread.start()
     thread.join()
-    assert render(app) == first == other["pdf"]
-    changed = render(app, {**SNAPSHOT, "holder": {**SNAPSHOT["holder"], "name": "Orang Lain"}})
-    assert changed != first
+    return render(), render(), other["pdf"]
 
 
-def test_metadata_title_and_fixed_dates(app):
-    reader = PdfReader(io.BytesIO(render(app)))
+# --- The layouts ------------------------------------------------------------------------------------
+
+
+def test_a_layout_gives_the_same_bytes_for_the_same_data_also_on_another_thread():
+    first, second, other = twice_and_on_another_thread(draw)
+    assert first == second == other
+    assert draw({**STTP, "holder": {**STTP["holder"], "name": "Orang Lain"}}) != first
+
+
+def test_a_layout_sets_the_title_author_and_the_issue_date_never_now():
+    reader = PdfReader(io.BytesIO(draw()))
     assert reader.metadata.title == "STTP 000042/STTP/POLTEKESOS/II/2026"
-    assert reader.metadata["/CreationDate"] == "D:20260206"
-    assert reader.metadata["/ModDate"] == "D:20260206"
+    assert reader.metadata["/CreationDate"] == reader.metadata["/ModDate"] == "D:20260206"
     assert reader.metadata.author == "Kementerian Sosial Republik Indonesia"
-    undated = PdfReader(io.BytesIO(render(app, document_date=None)))
-    assert "/CreationDate" not in undated.metadata  # never "now"
+    assert reader.metadata.creator == "SDM Kesos Registry"
+    with pytest.raises(ValueError):
+        draw({**STTP, "issued_on": None})
 
 
-def test_only_the_shipped_fonts_are_embedded_and_names_keep_their_letters(app):
-    data = render(app)
-    reader = PdfReader(io.BytesIO(data))
-    fonts = {str(f["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].get_object().values()}
-    assert fonts and all("+Doc-Sans" in f or "+Doc-Serif" in f for f in fonts), fonts
-    assert "Ni Luh Putu Ayu Ğüçlü Ñandú" in reader.pages[0].extract_text()
+def test_a_layout_embeds_only_the_shipped_fonts_and_names_keep_their_letters():
+    data = draw()
+    assert fonts_of(data) == {"/AAAAAA+DejaVuSans", "/AAAAAA+DejaVuSans-Bold", "/AAAAAA+DejaVuSerif-Bold"}
+    assert "Ni Luh Putu Ayu Ğüçlü Ñandú" in first_page_text(data)
     assert (pdf.FONTS_DIR / "LICENSE.txt").exists()
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"):
         assert (pdf.FONTS_DIR / name).stat().st_size > 100_000
 
 
-def test_the_qr_code_decodes_to_its_data(app):
-    assert qr_codes(render(app)) == [SNAPSHOT["verification_url"]]
+def test_a_layout_draws_a_qr_code_that_decodes_one_pixel_per_module():
+    data = draw()
+    assert qr_codes(data) == [URL]
+    reader = PdfReader(io.BytesIO(data))
+    [image] = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    assert (image["/Width"], image["/Height"], image["/BitsPerComponent"]) == (
+        41,
+        41,
+        8,
+    )  # 37 modules + 2 x 2
+    assert not image.get("/Interpolate", False)  # viewers scale it up without smoothing
+
+
+def test_a_layout_prints_markup_in_the_data_as_text():
+    hostile = {
+        **STTP,
+        "holder": {**STTP["holder"], "name": '<img src="http://169.254.169.254/x"><b>X</b>'},
+        "session": {**STTP["session"], "place": '<link rel="stylesheet" href="file:///etc/passwd">'},
+    }
+    flat = "".join(first_page_text(draw(hostile)).split())
+    assert '<imgsrc="http://169.254.169.254/x"><b>X</b>' in flat
+    assert '<linkrel="stylesheet"href="file:///etc/passwd">' in flat
+
+
+def test_a_long_name_and_a_long_url_wrap_inside_the_page():
+    long = {
+        **STTP,
+        "holder": {**STTP["holder"], "name": "Raden Ayu Siti Nurhaliza Kusumawardhani Binti " * 3},
+        "verification_url": URL + "x" * 120,
+    }
+    reader = PdfReader(io.BytesIO(draw(long)))
+    assert len(reader.pages) == 1
+    flat = "".join(reader.pages[0].extract_text().split())
+    assert ("RadenAyuSitiNurhalizaKusumawardhaniBinti" * 3) in flat and (URL + "x" * 120) in flat
+
+
+def test_wrapping_keeps_every_line_inside_its_width_and_every_word():
+    text = Style(SANS, 10)
+    bold = text(font=SANS_BOLD)
+    runs = [Run("Pelatihan ", text), Run("Manajemen Kasus", bold), Run(" " + "a" * 80 + " akhir", text)]
+    width = 60 * mm
+    lines = wrap(runs, width)
+    assert all(sum(style.width(piece) for piece, style in line) <= width + 0.01 for line in lines)
+    words = "".join(piece for line in lines for piece, _ in line).split()
+    assert "".join(words) == "PelatihanManajemenKasus" + "a" * 80 + "akhir"
+    assert [style.font for piece, style in lines[0]] == [SANS, SANS_BOLD]  # one piece per style
+    assert wrap([Run("KEMENTERIAN", text(upper=True))], width) == [[("KEMENTERIAN", text(upper=True))]]
+    assert wrap([Run("sosial", text(upper=True))], width)[0][0][0] == "SOSIAL"
+
+
+# --- The HTML templates (WeasyPrint) ----------------------------------------------------------------
+
+
+def test_a_template_gives_the_same_bytes_for_the_same_data_also_on_another_thread(app):
+    first, second, other = twice_and_on_another_thread(lambda: render_decree(app))
+    assert first == second == other
+    assert render_decree(app, {**DECREE, "number": "13/LSPS/SK/II/2026"}) != first
+
+
+def test_a_template_sets_the_title_and_fixed_dates(app):
+    reader = PdfReader(io.BytesIO(render_decree(app)))
+    assert reader.metadata.title == "SK 12/LSPS/SK/II/2026"
+    assert reader.metadata["/CreationDate"] == "D:20260206"
+    assert reader.metadata["/ModDate"] == "D:20260206"
+    assert reader.metadata.author == "Kementerian Sosial Republik Indonesia"
+    undated = PdfReader(io.BytesIO(render_decree(app, document_date=None)))
+    assert "/CreationDate" not in undated.metadata  # never "now"
+
+
+def test_a_template_embeds_only_the_shipped_fonts(app):
+    data = render_decree(app)
+    fonts = fonts_of(data)
+    assert fonts and all("+Doc-Sans" in f or "+Doc-Serif" in f for f in fonts), fonts
+    assert "NiLuhPutuAyuĞüçlüÑandú" in "".join(first_page_text(data).split())  # a narrow column
+
+
+def test_a_template_qr_code_decodes_and_is_drawn_without_smoothing(app):
+    data = render_decree(app)
+    assert qr_codes(data) == [URL]
+    reader = PdfReader(io.BytesIO(data))
+    images = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    assert [(i["/Width"], i["/Interpolate"]) for i in images] == [(41, False)]  # one pixel per module
     image = str(pdf.qr_image("https://contoh.go.id/x", alt='"><script>'))
     assert image.startswith('<img class="qr-code" src="data:image/png;base64,') and "<script" not in image
 
 
-def test_the_qr_code_is_drawn_without_smoothing(app):
-    reader = PdfReader(io.BytesIO(render(app)))
-    images = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
-    assert [(i["/Width"], i["/Interpolate"]) for i in images] == [(41, False)]  # one pixel per module
-
-
-def test_user_data_is_escaped_and_nothing_is_fetched(app, monkeypatch):
+def test_a_template_escapes_user_data_and_fetches_nothing(app, monkeypatch):
     fetched = []
     real = pdf._fetch_fonts_only
 
@@ -91,13 +216,13 @@ def test_user_data_is_escaped_and_nothing_is_fetched(app, monkeypatch):
         return real(url, *args, **kwargs)
 
     monkeypatch.setattr(pdf, "_fetch_fonts_only", spy)
+    row = {**DECREE["rows"][0], "name": '<img src="http://169.254.169.254/x"><b>X</b>'}
     hostile = {
-        **SNAPSHOT,
-        "holder": {**SNAPSHOT["holder"], "name": '<img src="http://169.254.169.254/x"><b>X</b>'},
-        "session": {**SNAPSHOT["session"], "place": '<link rel="stylesheet" href="file:///etc/passwd">'},
+        **DECREE,
+        "rows": [row],
+        "session": {**DECREE["session"], "place": '<link rel="stylesheet" href="file:///etc/passwd">'},
     }
-    text = PdfReader(io.BytesIO(render(app, hostile))).pages[0].extract_text()
-    flat = "".join(text.split())
+    flat = "".join(first_page_text(render_decree(app, hostile)).split())
     assert '<imgsrc="http://169.254.169.254/x"><b>X</b>' in flat  # printed as text, not loaded
     assert not any("169.254" in url or "passwd" in url for url in fetched)
 

@@ -277,8 +277,9 @@ def test_the_pdf_states_what_was_issued_and_its_qr_opens_the_verification_page(a
         for page in reader.pages
         for font in page["/Resources"]["/Font"].get_object().values()
     }
-    # The @font-face families of pdf/base.html (the shipped files), never a system fallback.
-    assert fonts and all("+Doc-" in font for font in fonts), fonts
+    # Subsets of the shipped files (app/core/pdf_layout.py), never a system fallback.
+    shipped = re.compile(r"/[A-Z]{6}\+DejaVu(Sans|Serif)(-Bold)?")
+    assert fonts and all(shipped.fullmatch(font) for font in fonts), fonts
     assert qr_codes(data) == [url]
     assert client.get(urlsplit(url).path).status_code == 200
 

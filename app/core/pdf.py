@@ -1,6 +1,9 @@
-"""PDF documents: HTML templates under templates/pdf/ rendered by WeasyPrint, with the fonts shipped in
-app/static/fonts (DejaVu Sans and Serif, regular and bold) so a document looks the same on every
-machine, and QR codes drawn by zxing-cpp as small PNG images.
+"""PDF documents from HTML templates: templates under templates/pdf/ rendered by WeasyPrint, with the
+fonts shipped in app/static/fonts (DejaVu Sans and Serif, regular and bold) so a document looks the
+same on every machine, and QR codes drawn by zxing-cpp as small PNG images. The decree
+(pdf/decree.html), whose length follows its list of candidates, is rendered here; the documents issued
+by the hundred with a fixed layout (certificates, licences, STTPs) are drawn on a canvas by
+app/core/pdf_layout.py, about six times faster (see there).
 
 - `render_pdf(template_name, **context)` renders `templates/<template_name>` and returns the PDF bytes.
   The fonts are declared with @font-face in app/static/fonts/fonts.css; the styles are in
@@ -13,14 +16,13 @@ machine, and QR codes drawn by zxing-cpp as small PNG images.
 - The renderer fetches nothing but the shipped fonts and the QR codes' PNG data URIs (`data:image/png`,
   no network, no file): any other URL in a template (an image, a stylesheet, a link typed into a name)
   is refused, so a document never reaches the network or the file system.
-- `qr_image(data)` returns a QR code as an inline `<img>` Markup (a PNG data URI drawn by zxing-cpp).
+- `qr_picture(data)` is a QR code as an image (one pixel per module), for both renderers;
+  `qr_image(data)` returns it as an inline `<img>` Markup (a PNG data URI) for a template.
 
 What a document costs: WeasyPrint lays out and paints in Python, about a millisecond per line of text
-(WeasyPrint 66 on the 2-core development machine): an STTP's 37 lines take about 40 ms, where its
-three fonts, its styles, positioned blocks and QR code add little (the same lines as plain paragraphs
-cost ~80% of it), and a one-line page about 8 ms (half of it building a font configuration, which
-this module keeps per thread). write_pdf's options (full_fonts, hinting, optimize_images,
-uncompressed_pdf) make no document faster; bench/sttp.py measures it.
+(WeasyPrint 66 on the 2-core development machine), and a one-line page about 8 ms (half of it building
+a font configuration, which this module keeps per thread). write_pdf's options (full_fonts, hinting,
+optimize_images, uncompressed_pdf) make no document faster; bench/sttp.py shows the cost per line.
 """
 
 from __future__ import annotations
@@ -126,22 +128,26 @@ def render_pdf(template_name: str, **context: Any) -> bytes:
 QR_DATA_URI = "data:image/png;base64,"
 
 
-def qr_image(data: str, *, border: int = 2, alt: str = "Kode QR") -> Markup:
-    """A QR code of `data` (error correction M) as an inline `<img class="qr-code">`, black on white:
-    a PNG data URI with one pixel per module, drawn without smoothing (base.css: image-rendering:
-    pixelated) at the size the template's CSS gives it.
+def qr_picture(data: str, *, border: int = 2) -> Image.Image:
+    """A QR code of `data` (error correction M) as a grey image, one pixel per module, black on white,
+    with `border` modules of white around it.
 
     Encoded by zxing-cpp (C++): a certificate's QR code carries the URL and its signed statement
     (version 17, 85 x 85 modules), which a pure-Python encoder took 13-17 ms to build, a sixth of the
-    certificate's whole render; here it takes about 2 ms, mask search included. A PNG rather than an
-    SVG: WeasyPrint embeds the small image as it is, where an SVG path of a few hundred segments is
-    parsed and drawn in Python."""
+    certificate's whole render; here it takes about 2 ms, mask search included."""
     symbol = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     modules = memoryview(symbol.to_image(with_quiet_zones=False))  # 8-bit grey, one pixel per module
     height, width = modules.shape
     image = Image.frombuffer("L", (width, height), modules.tobytes(), "raw", "L", 0, 1)
-    image = ImageOps.expand(image, border=border, fill=255).convert("1")
+    return ImageOps.expand(image, border=border, fill=255)
+
+
+def qr_image(data: str, *, border: int = 2, alt: str = "Kode QR") -> Markup:
+    """A QR code of `data` as an inline `<img class="qr-code">` for an HTML template: a PNG data URI
+    with one pixel per module, drawn without smoothing (base.css: image-rendering: pixelated) at the
+    size the template's CSS gives it. A PNG rather than an SVG: WeasyPrint embeds the small image as
+    it is, where an SVG path of a few hundred segments is parsed and drawn in Python."""
     png = io.BytesIO()
-    image.save(png, "PNG")
+    qr_picture(data, border=border).convert("1").save(png, "PNG")
     uri = QR_DATA_URI + base64.b64encode(png.getvalue()).decode("ascii")
     return Markup('<img class="qr-code" src="{uri}" alt="{alt}">').format(uri=uri, alt=alt)

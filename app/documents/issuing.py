@@ -53,6 +53,7 @@ from app.core import audit
 from app.core.models import local_today
 from app.core.pdf import qr_image, render_pdf
 from app.core.urls import external_url
+from app.documents.layouts import LAYOUTS
 from app.documents.models import IssuedDocument, IssuedKind
 from app.documents.signing import sign_pdf
 from app.extensions import db
@@ -90,14 +91,19 @@ def verification_url(document: IssuedDocument | str) -> str:
 
 
 def render(template: str, snapshot: dict) -> bytes:
-    """The PDF of a snapshot: nothing but the snapshot (and the shipped fonts) goes into it; signed by
-    the snapshot's issuer (`signed_by`) when it has one."""
-    data = render_pdf(
-        template,
-        s=snapshot,
-        qr=qr_image(snapshot.get("qr_text") or snapshot["verification_url"]),
-        document_date=snapshot.get("issued_on"),
-    )
+    """The PDF of a snapshot: nothing but the snapshot (and the shipped fonts) goes into it; drawn by
+    its layout (`template` names one in documents.layouts) or rendered from its HTML template; signed
+    by the snapshot's issuer (`signed_by`) when it has one."""
+    draw = LAYOUTS.get(template)
+    if draw is not None:
+        data = draw(snapshot)
+    else:
+        data = render_pdf(
+            template,
+            s=snapshot,
+            qr=qr_image(snapshot.get("qr_text") or snapshot["verification_url"]),
+            document_date=snapshot.get("issued_on"),
+        )
     if snapshot.get("signed_by"):
         data = sign_pdf(snapshot["signed_by"], data)
     return data

@@ -81,7 +81,7 @@ from app.reference.models import VILLAGE, Region, province_of, regency_of
 from app.reference.regions import region_path
 
 ISSUER = "SIPPS"
-TEMPLATE = "pdf/licence.html"
+TEMPLATE = "licence"  # documents.layouts
 PEKERJA_SOSIAL = "PEKSOS"
 MAX_PLACE_NAME = 200
 MAX_STR_NUMBER = 60

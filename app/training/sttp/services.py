@@ -82,7 +82,7 @@ logger = logging.getLogger(__name__)
 
 JOB_KIND = "sttp_completion"  # the Job's kind is "sttp_completion:<session id>" (job_kind())
 BATCH_SIZE = 25
-TEMPLATE = "pdf/sttp.html"
+TEMPLATE = "sttp"  # documents.layouts
 MINISTRY = "Kementerian Sosial Republik Indonesia"
 MAX_REASON = 1000
 
