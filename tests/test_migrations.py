@@ -644,3 +644,45 @@ def test_0008_gives_submitted_registrations_tracking_numbers_and_downgrades(migr
             assert not {"correction_requests", "correction_request_events", "person_claims"} & tables
             assert "landline" not in {c["name"] for c in inspect(connection).get_columns("people")}
         flask_migrate.downgrade(revision="base")
+
+
+# --- 0016 (layouts) names the layout of certificates, licences and STTPs -------------------------------
+
+
+def test_0016_names_the_layouts_of_issued_documents_and_downgrades(migration_app):
+    import flask_migrate
+
+    templates = {
+        "sttp": "pdf/sttp.html",
+        "decree": "pdf/decree.html",
+        "certificate": "pdf/certificate.html",
+        "licence": "pdf/licence.html",
+    }
+    with migration_app.app_context():
+        engine = db.engine
+        flask_migrate.upgrade(revision="0015_candidacy_portfolio_review")
+        with engine.begin() as connection:
+            for index, (kind, template) in enumerate(templates.items(), 1):
+                connection.execute(
+                    text(
+                        "INSERT INTO issued_documents (kind, number, token, snapshot, template, stored_name,"
+                        " sha256, issued_at) VALUES (:kind, :number, :token, '{}', :template, '', '',"
+                        " '2026-12-01 08:00:00')"
+                    ),
+                    {"kind": kind, "number": f"N{index}", "token": f"t{index}", "template": template},
+                )
+        by_kind = "SELECT kind, template FROM issued_documents ORDER BY number"
+        flask_migrate.upgrade(revision="0016_issued_document_layouts")
+        with engine.connect() as connection:
+            assert rows(connection, by_kind) == [
+                ("sttp", "sttp"),
+                ("decree", "pdf/decree.html"),
+                ("certificate", "certificate"),
+                ("licence", "licence"),
+            ]
+        flask_migrate.downgrade(revision="0015_candidacy_portfolio_review")
+        with engine.connect() as connection:
+            assert rows(connection, by_kind) == list(templates.items())
+        with engine.begin() as connection:  # 0013's downgrade refuses to drop issued certificates
+            connection.execute(text("DELETE FROM issued_documents"))
+        flask_migrate.downgrade(revision="base")
