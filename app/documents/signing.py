@@ -162,8 +162,8 @@ def sign_pdf(issuer: str, data: bytes) -> bytes:
 
     signer = pdf_signer(issuer)
     output = io.BytesIO()
-    _outside_a_running_loop(
-        signer.sign_pdf,
+    _run(
+        signer.async_sign_pdf,
         IncrementalPdfFileWriter(io.BytesIO(data)),
         output=output,
         bytes_reserved=SIGNATURE_BYTES,
@@ -171,16 +171,37 @@ def sign_pdf(issuer: str, data: bytes) -> bytes:
     return output.getvalue()
 
 
-def _outside_a_running_loop(function, *args, **kwargs):
-    """pyHanko's synchronous API calls asyncio.run(), which refuses to start in a thread where an event
-    loop is running (an async server, or Playwright's sync API in the browser tests): then the call
-    runs in a helper thread, with the caller's context. A WSGI worker or a job has no loop there."""
+class _ThreadLoop:
+    """An event loop owned by one thread for pyHanko's coroutines, closed when the thread ends."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
+
+
+_thread_loops = threading.local()
+
+
+def _run(coroutine_function, *args, **kwargs):
+    """Run one of pyHanko's coroutines to its end from synchronous code.
+
+    In a thread without a running event loop (a WSGI worker, a job, a renderer process) it runs on
+    the thread's own loop, kept between calls: asyncio.run() (what pyHanko's synchronous API does)
+    creates and closes a loop every time, a sixth of a signature's cost. Where a loop is already
+    running (an async server, Playwright's sync API in the browser tests) neither may start, so the
+    call runs with asyncio.run() in a helper thread, with the caller's context."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return function(*args, **kwargs)
+        own = getattr(_thread_loops, "own", None)
+        if own is None:
+            own = _thread_loops.own = _ThreadLoop()
+        return own.loop.run_until_complete(coroutine_function(*args, **kwargs))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(contextvars.copy_context().run, function, *args, **kwargs).result()
+        work = pool.submit(contextvars.copy_context().run, asyncio.run, coroutine_function(*args, **kwargs))
+        return work.result()
 
 
 def forget_signers() -> None:
@@ -218,7 +239,7 @@ def trust_roots() -> list:
 def check_pdf(data: bytes) -> SignatureCheck:
     """What a PDF's signature proves (never raises on a damaged or hostile file: unsigned)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -231,9 +252,7 @@ def check_pdf(data: bytes) -> SignatureCheck:
         return SignatureCheck(signed=False)
     signature = signatures[-1]
     try:
-        status = _outside_a_running_loop(
-            validate_pdf_signature, signature, ValidationContext(trust_roots=trust_roots())
-        )
+        status = _run(async_validate_pdf_signature, signature, ValidationContext(trust_roots=trust_roots()))
     except Exception:
         logger.info("signature validation failed", exc_info=True)
         return SignatureCheck(signed=True)

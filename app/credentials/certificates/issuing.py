@@ -607,7 +607,8 @@ def certificate_snapshot(
 
 # --- Rendering -------------------------------------------------------------------------------------
 
-# Rendering and signing a certificate costs a whole core for a tenth of a second, so a large job renders
+# Rendering, signing and storing a certificate costs a core about 20 ms, as much as registering it (the
+# number, the signed statement, two transactions), so a large job renders
 # in CERTIFICATE_RENDER_PROCESSES processes of its own (spawned, so nothing of the job's threads,
 # connections or locks is inherited) while it registers the next batch; a small job (fewer than
 # CERTIFICATE_RENDER_POOL_MIN certificates), and any job where that setting is below 2, renders in its
