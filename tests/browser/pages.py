@@ -296,7 +296,8 @@ class CertificateIssuePage(BasePage):
 
     @property
     def result(self) -> Locator:
-        return self.page.get_by_test_id("issue-result")
+        """The job's message: its status, then its result once done."""
+        return self.job.locator("[data-job-message]")
 
     def issued_row(self, holder_name: str) -> Locator:
         return self.page.get_by_test_id("issued-table").locator("tr", has_text=holder_name)

@@ -16,7 +16,7 @@ from app.certification.models import ExamSession
 from app.certification.permissions import can_manage_exam_session
 from app.core.errors import DomainError
 from app.core.forms import ActionForm, flash_error
-from app.core.jobs import has_stopped, is_stalled, progress_of
+from app.core.jobs import has_stopped, is_stalled
 from app.core.permissions import allow, deny
 from app.core.roles import Role
 from app.credentials.certificates import issuing
@@ -48,7 +48,6 @@ def session_page(session_id: int):
         session=session,
         plan=issuing.session_plan(session),
         job=latest,
-        state=progress_of(latest) if latest is not None else None,
         stopped=has_stopped(latest),
         stalled=latest is not None and is_stalled(latest),
         blocker=issuing.issue_blocker(session),
