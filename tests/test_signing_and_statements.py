@@ -57,6 +57,80 @@ def test_a_page_appended_after_signing_is_not_covered(minimal_pdf):
     assert check.signed and not check.whole_file and not check.valid
 
 
+# --- A signature reserved when the document was drawn (certificates, licences) ----------------------
+
+STTP_SNAPSHOT = {
+    "ministry": "Kementerian Sosial Republik Indonesia",
+    "provider": {"name": "Politeknik Kesejahteraan Sosial Bandung"},
+    "holder": {"name": "Siti Rahayu", "id_label": "NIK", "id_masked": "3204********0001"},
+    "programme": {"title": "Pelatihan Manajemen Kasus", "jp": 60},
+    "session": {"name": "Angkatan I", "dates_text": "2–6 Februari 2026", "place": "Bandung"},
+    "result": {"attendance_percent": 100, "text": "LULUS"},
+    "signatory": {"name": "Dr. Nama", "title": "Direktur"},
+    "issued_place": "Bandung",
+    "issued_on_text": "6 Februari 2026",
+    "issued_on": "2026-02-06",
+    "number": "000042/STTP/POLTEKESOS/II/2026",
+    "verification_url": "http://127.0.0.1/verifikasi-dokumen/abc",
+}
+
+
+@pytest.fixture
+def reserved_pdf(ctx) -> bytes:
+    """A document drawn with its signature reserved (a layout's `signed=True`)."""
+    from app.core.pdf_layout import A4_PORTRAIT, Sheet
+
+    margins, day = (72, 72, 72, 72), "2026-02-06"
+    sheet = Sheet(page_size=A4_PORTRAIT, margins=margins, title="SIPPS 1", document_date=day, signed=True)
+    sheet.text("SURAT IZIN PRAKTIK PEKERJA SOSIAL")
+    sheet.text("Siti Rahayu")
+    return sheet.finish()
+
+
+def test_a_reserved_signature_is_filled_in_place_and_covers_the_whole_file(reserved_pdf):
+    from pypdf import PdfReader
+
+    from app.core.pdf_layout import BYTE_RANGE_PLACEHOLDER, CONTENTS_PLACEHOLDER
+
+    signed = signing.sign_pdf("SIPPS", reserved_pdf)
+    assert len(signed) == len(reserved_pdf)  # no incremental update: the placeholders are overwritten
+    assert BYTE_RANGE_PLACEHOLDER not in signed and CONTENTS_PLACEHOLDER not in signed
+    check = signing.check_pdf(signed)
+    assert check.valid and check.intact and check.whole_file and check.trusted
+    assert check.signer == "SIPPS (development signer)"
+    [field] = PdfReader(io.BytesIO(signed)).trailer["/Root"]["/AcroForm"]["/Fields"]
+    value = field.get_object()["/V"].get_object()
+    assert value["/SubFilter"] == "/ETSI.CAdES.detached" and value["/M"].startswith("D:20")
+    start, length, end, rest = (int(n) for n in value["/ByteRange"])
+    assert start == 0 and end + rest == len(signed)
+    assert signed[length : length + 1] == b"<" and signed[end - 1 : end] == b">"  # all but /Contents
+
+
+def test_one_changed_byte_breaks_a_reserved_signature(reserved_pdf):
+    signed = signing.sign_pdf("SIPPS", reserved_pdf)
+    tampered = signed.replace(b"(SIPPS 1)", b"(SIPPS 7)")  # the title in the document information
+    assert tampered != signed
+    check = signing.check_pdf(tampered)
+    assert check.signed and not check.intact and not check.valid
+
+
+def test_a_page_appended_after_a_reserved_signature_is_not_covered(reserved_pdf):
+    writer = PdfWriter(io.BytesIO(signing.sign_pdf("SIPPS", reserved_pdf)), incremental=True)
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    check = signing.check_pdf(output.getvalue())
+    assert check.signed and check.intact and not check.whole_file and not check.valid
+
+
+def test_a_pdf_drawn_without_a_reserved_signature_gets_an_incremental_one(ctx):
+    from app.documents import issuing
+
+    drawn = issuing.render("sttp", STTP_SNAPSHOT)  # an unsigned layout: no placeholders
+    signed = signing.sign_pdf("LSPS", drawn)
+    assert signed.startswith(drawn) and signing.check_pdf(signed).valid
+
+
 def test_another_issuer_signs_with_its_own_key(minimal_pdf):
     assert signing.check_pdf(signing.sign_pdf("SIPPS", minimal_pdf)).signer == "SIPPS (development signer)"
 

@@ -11,10 +11,13 @@ and one signer per issuer are created on first use, so a new machine issues sign
 set-up. In production nothing is created: a missing file or a wrong password raises
 `SigningUnavailable` with a message the board admin can act on, and nothing is issued unsigned.
 
-`sign_pdf(issuer, data)` returns the signed PDF (an incremental update covering the whole file,
-subfilter ETSI.CAdES.detached: PAdES B-B). The signer objects are loaded once per process and
-issuer: parsing the PKCS#12 file and the certificates again for every document would cost more than
-the signature itself.
+`sign_pdf(issuer, data)` returns the signed PDF (subfilter ETSI.CAdES.detached: PAdES B-B, the
+signature covering the whole file). A document drawn with its signature reserved (app/core/pdf_layout.py:
+certificates, licences) has it filled in place: the byte range, the signing time, the CMS signature
+written over their placeholders. Any other PDF gets an incremental update with a new signature field
+(pyHanko's PdfSigner), which parses and rewrites part of the file and costs about three times as much.
+The signer objects are loaded once per process and issuer: parsing the PKCS#12 file and the
+certificates again for every document would cost more than the signature itself.
 
 `check_pdf(data)` answers the public verification page: is the file signed, is the signature intact
 and does it cover the whole file (nothing added after signing), and does its certificate chain to a
@@ -44,15 +47,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.core.errors import DomainError
+from app.core.pdf_layout import (
+    BYTE_RANGE_PLACEHOLDER,
+    CONTENTS_PLACEHOLDER,
+    SIGNATURE_FIELD,
+    SIGNATURE_SPACE,
+    SIGNING_TIME_PLACEHOLDER,
+)
 
 logger = logging.getLogger(__name__)
 
 DEV_CA = "dev-ca"
-# Bytes reserved in the PDF for the CMS signature (a signer with a chain of three certificates fits):
-# without it pyHanko sizes the signature by signing twice.
-SIGNATURE_BYTES = 16 * 1024
 DEV_VALIDITY = timedelta(days=20 * 365)
-SIGNATURE_FIELD = "Signature1"
 _signers: dict[tuple[str, str], object] = {}
 _signers_lock = threading.Lock()
 
@@ -161,14 +167,66 @@ def sign_pdf(issuer: str, data: bytes) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     signer = pdf_signer(issuer)
+    contents = _reserved_contents(data)
+    if contents is not None:
+        return _fill_reserved_signature(signer, data, contents)
     output = io.BytesIO()
     _run(
         signer.async_sign_pdf,
         IncrementalPdfFileWriter(io.BytesIO(data)),
         output=output,
-        bytes_reserved=SIGNATURE_BYTES,
+        bytes_reserved=SIGNATURE_SPACE,  # without it pyHanko sizes the signature by signing twice
     )
     return output.getvalue()
+
+
+def _reserved_contents(data: bytes) -> int | None:
+    """Where the /Contents placeholder of a reserved signature starts, or None for a PDF without one.
+    The byte range placeholder is looked for first (a short search) and must be there once; the
+    signature dictionary's keys are written in order, so /Contents follows it at once."""
+    at = data.find(BYTE_RANGE_PLACEHOLDER)
+    if at < 0 or data.find(BYTE_RANGE_PLACEHOLDER, at + 1) >= 0:
+        return None
+    start = data.find(b"/Contents <", at, at + 200) + len(b"/Contents ")
+    if start < len(b"/Contents ") or not data.startswith(CONTENTS_PLACEHOLDER, start):
+        return None
+    return start
+
+
+def _patch(data: bytes, placeholder: bytes, value: bytes) -> bytes:
+    """`placeholder` (present once) replaced by `value` padded with spaces to the same length, so
+    that no offset in the file moves."""
+    if len(value) > len(placeholder):
+        raise ValueError("the value does not fit its placeholder")
+    at = data.index(placeholder)
+    return data[:at] + value.ljust(len(placeholder)) + data[at + len(placeholder) :]
+
+
+def _fill_reserved_signature(signer, data: bytes, start: int) -> bytes:
+    """Sign a PDF drawn with its signature reserved: the byte range covers everything but the
+    /Contents placeholder (its angle brackets included), the signing time is now, and the CMS
+    signature (the same signed attributes pyHanko's PdfSigner uses for PAdES) is written as hex over
+    the placeholder's zeros."""
+    import hashlib
+
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    end = start + len(CONTENTS_PLACEHOLDER)
+    data = _patch(data, BYTE_RANGE_PLACEHOLDER, f"[0 {start} {end} {len(data) - end}]".encode())
+    data = _patch(data, SIGNING_TIME_PLACEHOLDER, now.strftime("(D:%Y%m%d%H%M%S+00'00')").encode())
+    digest = hashlib.sha256(data[:start])
+    digest.update(data[end:])
+    container = _run(
+        signer.signer.async_sign,
+        digest.digest(),
+        "sha256",
+        use_pades=True,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=now),
+    ).dump()
+    if len(container) > SIGNATURE_SPACE:
+        raise ValueError(f"a signature of {len(container)} bytes does not fit the {SIGNATURE_SPACE} reserved")
+    return data[: start + 1] + container.hex().encode().ljust(2 * SIGNATURE_SPACE, b"0") + data[end - 1 :]
 
 
 class _ThreadLoop:

@@ -46,6 +46,7 @@ def draw(s: dict) -> bytes:
         margins=(TOP, RIGHT, BOTTOM, LEFT),
         title=f"Sertifikat Kompetensi {s['number']}",
         document_date=s.get("issued_on"),
+        signed=bool(s.get("signed_by")),  # the signature reserved, filled by documents.signing
     )
     sheet.frame(FRAME)
     _heading(sheet, s)

@@ -28,6 +28,7 @@ def draw(s: dict) -> bytes:
         margins=MARGINS,
         title=f"SIPPS {s['number']}",
         document_date=s.get("issued_on"),
+        signed=bool(s.get("signed_by")),  # the signature reserved, filled by documents.signing
     )
     framed_heading(sheet, FRAME, s["government"], s["agency"], TEXT(size=11.5, upper=True))
     title = Style(SERIF_BOLD, 15, tracking=0.5)
