@@ -9,7 +9,7 @@ PORT ?= 5000
 # Links in e-mails and QR codes made by `make run` point at its own server (another PORT included).
 BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test pdf-libraries test-sqlite test-postgres lint format bench translations translations-update chromium redis-server install clean
+.PHONY: run test pdf-libraries test-sqlite test-postgres lint format bench translations translations-update chromium redis-server pdfsig install clean
 
 # Virtual environment with the app and its dev tools; re-installed when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -42,6 +42,12 @@ redis-server:
 	  echo "installing Debian's redis-server for the tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
+# Debian's poppler-utils: `pdfsig` checks the signatures the tests make independently of pyHanko (NSS).
+pdfsig:
+	@command -v pdfsig >/dev/null || { \
+	  echo "installing Debian's poppler-utils (pdfsig) for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+
 run: export BASE_URL := $(BASE_URL)
 run: install
 	APP_CONFIG=development $(FLASK) db upgrade
@@ -73,7 +79,7 @@ PYTEST_POSTGRES = APP_CONFIG=testing TEST_DATABASE_URL="$(TEST_DATABASE_URL)" TE
 # each, after `install` has run once). They share nothing they write: each has its own temporary files
 # (tests/conftest.py), live server port (a free one), pytest cache and screenshots folder; their output
 # is kept in test-output/<run>.log and printed when both have finished.
-test: install chromium redis-server lint
+test: install chromium redis-server pdfsig lint
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then $(PYTEST_SQLITE); exit $$?; fi; \
 	mkdir -p test-output; \
 	$(PYTEST_SQLITE) > test-output/sqlite.log 2>&1 & sqlite=$$!; \
@@ -83,10 +89,10 @@ test: install chromium redis-server lint
 	echo "== PostgreSQL: $(TEST_DATABASE_URL) (exit $$postgres_status)"; cat test-output/postgresql.log; \
 	[ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]
 
-test-sqlite: install redis-server
+test-sqlite: install redis-server pdfsig
 	$(PYTEST_SQLITE)
 
-test-postgres: install redis-server
+test-postgres: install redis-server pdfsig
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 	  echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
 	  $(PYTEST_POSTGRES); \

@@ -106,6 +106,26 @@ def test_a_reserved_signature_is_filled_in_place_and_covers_the_whole_file(reser
     assert signed[length : length + 1] == b"<" and signed[end - 1 : end] == b">"  # all but /Contents
 
 
+@pytest.mark.parametrize("reserved", [True, False], ids=["filled-in-place", "incremental"])
+def test_poppler_also_finds_the_signature_valid_and_covering_the_whole_file(
+    reserved, reserved_pdf, minimal_pdf, tmp_path
+):
+    """An independent check (poppler's pdfsig, NSS) of both ways of signing; `make test` installs it."""
+    import subprocess
+
+    def pdfsig(data: bytes) -> str:
+        path = tmp_path / "signed.pdf"
+        path.write_bytes(data)
+        return subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True).stdout
+
+    signed = signing.sign_pdf("LSPS", reserved_pdf if reserved else minimal_pdf)
+    report = pdfsig(signed)
+    assert "Signature Type: ETSI.CAdES.detached" in report
+    assert "Total document signed" in report and "Signature is Valid." in report
+    at = signed.index(b"\n") + 2  # the binary comment under the header: signed, read by no one
+    assert "Signature is Valid." not in pdfsig(signed[:at] + bytes([signed[at] ^ 0x01]) + signed[at + 1 :])
+
+
 def test_one_changed_byte_breaks_a_reserved_signature(reserved_pdf):
     signed = signing.sign_pdf("SIPPS", reserved_pdf)
     tampered = signed.replace(b"(SIPPS 1)", b"(SIPPS 7)")  # the title in the document information
