@@ -271,6 +271,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def _sqlite_begin(connection) -> None:
     """SQLite transactions take the write lock up front (BEGIN IMMEDIATE): writers then queue on the
     busy timeout instead of failing when another writer committed after their first read. The
-    embedded default trades write concurrency for that; PostgreSQL is the production database."""
+    embedded default trades write concurrency for that; PostgreSQL is the production database.
+    A request to a view that only reads (@reads_only, app/core/unit_of_work.py) begins a deferred
+    transaction: it reads the WAL without waiting for a writer."""
+    from app.core.unit_of_work import begins_reading_only
+
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if begins_reading_only() else "BEGIN IMMEDIATE")

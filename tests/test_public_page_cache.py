@@ -270,3 +270,39 @@ def test_a_forged_host_header_cannot_poison_the_kept_page(client, certificate, r
     assert forged.status_code == 200 and "evil.example" not in forged.get_data(as_text=True)
     assert "evil.example" not in _get(client, certificate["token"]).get_data(as_text=True)
     assert renders == [certificate["token"]]
+
+
+@pytest.mark.live  # the certificate is committed for real: the writer and the page use their own connections
+def test_a_writer_holding_the_database_never_keeps_the_page_waiting(app, client, certificate):
+    """A job writing in a loop holds the database's write lock most of the time; the page (here
+    rendered by the app: the visitor sends a cookie) reads without waiting for it. On SQLite the view
+    is @reads_only and begins a deferred transaction; without that it would queue for the lock."""
+    import threading
+
+    from sqlalchemy import text
+
+    answered: dict = {}
+
+    def visit() -> None:
+        client.set_cookie("visited", "1")
+        answered["response"] = _get(client, certificate["token"])
+
+    reader = threading.Thread(target=visit)
+    with app.app_context():
+        writer = db.engine.connect()
+    try:
+        writer.begin()
+        writer.execute(
+            text("UPDATE issued_documents SET revoked_reason = NULL WHERE token = :token"),
+            {"token": certificate["token"]},
+        )  # the write lock on SQLite, a row lock on PostgreSQL, held until the end
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "the page waited for the writer"
+    finally:
+        writer.rollback()
+        writer.close()
+        if reader.is_alive():
+            reader.join()
+    response = answered["response"]
+    assert response.status_code == 200 and certificate["number"] in response.get_data(as_text=True)

@@ -35,8 +35,9 @@ _current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=Non
 
 
 class UnitOfWork:
-    def __init__(self) -> None:
+    def __init__(self, *, reads_only: bool = False) -> None:
         self.discarded = False
+        self.reads_only = reads_only  # a request to a view marked @reads_only
         self.kept: list[Callable[[], Any]] = []
 
     def discard(self) -> None:
@@ -72,6 +73,25 @@ class UnitOfWork:
 
 def current() -> UnitOfWork | None:
     return _current.get()
+
+
+def reads_only(view: Callable) -> Callable:
+    """Mark a view that never writes to the database (put it right under the route decorator).
+
+    On SQLite every transaction begins IMMEDIATE, taking the single write lock up front so that
+    writers queue instead of failing (app/__init__.py); a request to a view marked here begins a
+    plain (deferred) transaction instead: a reader of the WAL that neither waits for the write lock
+    nor holds it, so a job writing in a loop cannot keep a public page waiting. Only for views that
+    truly never write: a write after a read in such a transaction may be refused when another writer
+    committed meanwhile. PostgreSQL's readers never wait for writers; nothing changes there."""
+    view.reads_only = True
+    return view
+
+
+def begins_reading_only() -> bool:
+    """Whether the transaction about to begin is a request's to a @reads_only view."""
+    unit = current()
+    return unit is not None and unit.reads_only
 
 
 def discard() -> None:
@@ -120,7 +140,10 @@ def unit_of_work() -> Iterator[UnitOfWork]:
 def run_request(dispatch: Callable[[], Any], handle_error: Callable[[Exception], Any]) -> Any:
     """The request's unit of work: `dispatch` is Flask's full dispatch (hooks, view, error pages);
     `handle_error` turns an error raised by the commit itself into an error page."""
-    with _active(UnitOfWork()) as unit:
+    from flask import current_app, request
+
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    with _active(UnitOfWork(reads_only=getattr(view, "reads_only", False))) as unit:
         response = dispatch()
         try:
             unit.finish(failed=response.status_code >= 400)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from app.core.errors import error_page
 from app.core.models import local_today
+from app.core.unit_of_work import reads_only
 from app.credentials import statements
 from app.extensions import csrf, limiter
 from app.verification import (
@@ -102,6 +103,7 @@ def _document_page(document, *, form=None, file_check=None, status: int = 200):
 
 
 @bp.get("/verifikasi-dokumen")
+@reads_only
 @public_lookups
 def lookup():
     """The form: type a document number. With `nomor`, the result (or "not found")."""
@@ -116,6 +118,7 @@ def lookup():
 
 
 @bp.get("/verifikasi-dokumen/<token>")
+@reads_only
 @public_lookups
 def show(token: str):
     """What the QR code on a document opens."""
