@@ -248,3 +248,30 @@ def test_a_commit_that_fails_answers_409_and_keeps_the_refusal_events(app, clien
         assert (
             db.session.scalar(select(func.count()).where(AuditEvent.action == "uow.percobaan_dicatat")) == 1
         )
+
+
+@pytest.mark.parametrize("status", [200, 404])
+def test_a_reads_only_view_reads_without_the_write_lock_and_its_kept_writes_take_it(app, status):
+    """@reads_only (the public verification page): its transaction begins deferred on SQLite; a write
+    kept past it (a refusal's audit event) begins like any writer, whether the request commits or not."""
+    from flask import Response
+
+    from app.core.unit_of_work import begins_reading_only, keep, run_request
+
+    seen = []
+
+    def view():
+        seen.append(("view", begins_reading_only()))
+        keep(lambda: seen.append(("kept", begins_reading_only())))
+        return Response(status=status)
+
+    with app.test_request_context("/verifikasi-dokumen/abc"):
+        run_request(view, handle_error=lambda error: pytest.fail(f"unexpected {error!r}"))
+
+    def login_page():
+        seen.append(("login", begins_reading_only()))
+        return Response()
+
+    with app.test_request_context("/masuk"):
+        run_request(login_page, handle_error=pytest.fail)
+    assert seen == [("view", True), ("kept", False), ("login", False)]

@@ -50,6 +50,9 @@ class UnitOfWork:
         error is raised to the caller."""
         if not (failed or self.discarded):
             try:
+                if self.reads_only and self.kept:
+                    db.session.commit()  # end the read transaction: the kept writes take the lock up front
+                    self.reads_only = False
                 self._do_kept()
                 db.session.commit()
             except Exception:
@@ -62,6 +65,7 @@ class UnitOfWork:
     def _rollback_keeping(self) -> None:
         db.session.rollback()
         if self.kept:
+            self.reads_only = False  # a write transaction, begun like any other (app/__init__.py)
             self._do_kept()
             db.session.commit()
         self.kept = []

@@ -8,12 +8,14 @@ from flask_login import current_user
 
 from app.core.jobs import Job, can_follow_job, progress_of
 from app.core.permissions import SIGNED_IN, allow
+from app.core.unit_of_work import reads_only
 from app.extensions import db
 
 bp = Blueprint("jobs", __name__)
 
 
 @bp.get("/tugas/<int:job_id>")
+@reads_only  # polled every second while the job writes
 @allow(SIGNED_IN)
 def progress(job_id: int):
     job = db.session.get(Job, job_id)

@@ -21,6 +21,7 @@ from app.core.models import local_today
 from app.core.pagination import cursor_args, keyset_paginate
 from app.core.permissions import allow, deny
 from app.core.roles import Role
+from app.core.unit_of_work import reads_only
 from app.extensions import db
 from app.people.routes import own_person
 from app.registration.models import Registration
@@ -204,6 +205,7 @@ def nominate(session_id: int):
 
 
 @bp.get("/diklat/angkatan/<int:session_id>/peserta")
+@reads_only  # reloaded while the session's completion job writes
 @allow(*MANAGERS)
 def roster(session_id: int):
     session = _managed_session(session_id)
