@@ -14,6 +14,7 @@ from pypdf import PdfWriter
 
 from app.credentials import statements
 from app.documents import signing
+from tests.test_pdf import STTP
 
 
 @pytest.fixture
@@ -58,21 +59,6 @@ def test_a_page_appended_after_signing_is_not_covered(minimal_pdf):
 
 
 # --- A signature reserved when the document was drawn (certificates, licences) ----------------------
-
-STTP_SNAPSHOT = {
-    "ministry": "Kementerian Sosial Republik Indonesia",
-    "provider": {"name": "Politeknik Kesejahteraan Sosial Bandung"},
-    "holder": {"name": "Siti Rahayu", "id_label": "NIK", "id_masked": "3204********0001"},
-    "programme": {"title": "Pelatihan Manajemen Kasus", "jp": 60},
-    "session": {"name": "Angkatan I", "dates_text": "2–6 Februari 2026", "place": "Bandung"},
-    "result": {"attendance_percent": 100, "text": "LULUS"},
-    "signatory": {"name": "Dr. Nama", "title": "Direktur"},
-    "issued_place": "Bandung",
-    "issued_on_text": "6 Februari 2026",
-    "issued_on": "2026-02-06",
-    "number": "000042/STTP/POLTEKESOS/II/2026",
-    "verification_url": "http://127.0.0.1/verifikasi-dokumen/abc",
-}
 
 
 @pytest.fixture
@@ -146,7 +132,7 @@ def test_a_page_appended_after_a_reserved_signature_is_not_covered(reserved_pdf)
 def test_a_pdf_drawn_without_a_reserved_signature_gets_an_incremental_one(ctx):
     from app.documents import issuing
 
-    drawn = issuing.render("sttp", STTP_SNAPSHOT)  # an unsigned layout: no placeholders
+    drawn = issuing.render("sttp", STTP)  # an unsigned layout: no placeholders
     signed = signing.sign_pdf("LSPS", drawn)
     assert signed.startswith(drawn) and signing.check_pdf(signed).valid
 

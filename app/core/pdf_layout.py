@@ -49,8 +49,6 @@ from reportlab.pdfgen.canvas import Canvas
 
 from app.core.pdf import FONTS_DIR, iso_date, qr_picture
 
-__all__ = ["A4_LANDSCAPE", "A4_PORTRAIT", "Para", "Run", "Sheet", "Style", "mm"]
-
 A4_PORTRAIT = A4
 A4_LANDSCAPE = landscape(A4)
 
@@ -60,11 +58,10 @@ GREY = HexColor("#4a4a4a")
 AUTHOR = "Kementerian Sosial Republik Indonesia"
 CREATOR = "SDM Kesos Registry"
 
-SANS, SANS_BOLD, SERIF, SERIF_BOLD = "DocSans", "DocSans-Bold", "DocSerif", "DocSerif-Bold"
+SANS, SANS_BOLD, SERIF_BOLD = "DocSans", "DocSans-Bold", "DocSerif-Bold"  # the faces the layouts use
 _FONT_FILES = {
     SANS: "DejaVuSans.ttf",
     SANS_BOLD: "DejaVuSans-Bold.ttf",
-    SERIF: "DejaVuSerif.ttf",
     SERIF_BOLD: "DejaVuSerif-Bold.ttf",
 }
 rl_config.useA85 = 0  # binary streams: ASCII85 would make the files a quarter larger and slower to write
@@ -275,9 +272,6 @@ class Sheet:
     @property
     def bottom(self) -> float:
         return self.margins[2]
-
-    def skip(self, space: float) -> None:
-        self.y -= space
 
     @contextmanager
     def column(self, offset: float, width: float):
