@@ -27,6 +27,7 @@ from functools import wraps
 from typing import Any
 
 import click
+from flask import current_app, request
 from flask.cli import AppGroup
 
 from app.extensions import db
@@ -144,8 +145,6 @@ def unit_of_work() -> Iterator[UnitOfWork]:
 def run_request(dispatch: Callable[[], Any], handle_error: Callable[[Exception], Any]) -> Any:
     """The request's unit of work: `dispatch` is Flask's full dispatch (hooks, view, error pages);
     `handle_error` turns an error raised by the commit itself into an error page."""
-    from flask import current_app, request
-
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     with _active(UnitOfWork(reads_only=getattr(view, "reads_only", False))) as unit:
         response = dispatch()
